@@ -1,0 +1,56 @@
+# transfer-doubles: `make serve` starts the doubles, `make test` runs the suite.
+# Both set up everything first (Debian build deps for M2Crypto, a venv, the package).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+FTS_PORT    ?= 8446
+GLOBUS_PORT ?= 8447
+PYTEST_ARGS ?=
+
+.PHONY: install system-deps test contract bench serve serve-fts serve-globus lint clean
+
+install: $(STAMP)
+
+# The real fts3 client imports M2Crypto, which builds from source with swig + OpenSSL headers.
+system-deps:
+	@if ! command -v swig >/dev/null 2>&1 || ! dpkg -s libssl-dev >/dev/null 2>&1; then \
+	  echo "installing swig and libssl-dev (needed to build M2Crypto)"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq swig libssl-dev >/dev/null; \
+	fi
+
+$(STAMP): pyproject.toml
+	@$(MAKE) --no-print-directory system-deps
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	@touch $@
+
+test: install
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+contract: install
+	$(BIN)/python -m pytest -q contract_tests $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/pip install -q -e '.[bench]'
+	$(BIN)/python -m bench
+
+serve: install
+	@trap 'kill 0' INT TERM; \
+	$(BIN)/mockfts serve --host 127.0.0.1 --port $(FTS_PORT) & \
+	if [ -x $(BIN)/mockglobus ]; then $(BIN)/mockglobus serve --host 127.0.0.1 --port $(GLOBUS_PORT) & fi; \
+	wait
+
+serve-fts: install
+	$(BIN)/mockfts serve --host 127.0.0.1 --port $(FTS_PORT)
+
+serve-globus: install
+	$(BIN)/mockglobus serve --host 127.0.0.1 --port $(GLOBUS_PORT)
+
+lint: install
+	$(BIN)/ruff check mockcore mockfts mockglobus tests contract_tests bench
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis

@@ -1,0 +1,95 @@
+"""Standalone transport: the same WSGI app on a real localhost socket.
+
+Served by waitress (a production WSGI server with a thread pool), so concurrent
+clients are served concurrently and throughput is that of a real deployment, not of
+Werkzeug's development server.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+
+from waitress.channel import ClientDisconnected
+from waitress.server import create_server
+
+from mockcore.wsgi import DroppedConnection, WSGIApp
+
+
+def _dropping(app: WSGIApp) -> WSGIApp:
+    """Turn a fault's DroppedConnection into waitress closing the socket unanswered."""
+
+    def wrapped(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        try:
+            return app(environ, start_response)
+        except DroppedConnection as exc:
+            raise ClientDisconnected(str(exc)) from exc
+
+    return wrapped
+
+
+class LiveServer:
+    """A threaded HTTP server for ``app`` on ``host:port`` (0 = an ephemeral port)."""
+
+    def __init__(
+        self, app: WSGIApp, host: str = "127.0.0.1", port: int = 0, threads: int = 8
+    ) -> None:
+        self.app = app
+        self.host = host
+        self.port = port
+        self.threads = threads
+        self._server = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("server not started")
+        host = self.host if ":" not in self.host else f"[{self.host}]"
+        return f"http://{host}:{self.port}"
+
+    def _bind(self) -> None:
+        self._server = create_server(
+            _dropping(self.app), host=self.host, port=self.port, threads=self.threads,
+            ident="transfer-doubles", channel_timeout=30, asyncore_use_poll=True,
+        )
+        self.port = self._server.effective_port
+
+    def start(self) -> LiveServer:
+        """Serve from a background thread."""
+        if self._server is not None:
+            return self
+        self._bind()
+        self._thread = threading.Thread(
+            target=self._serve, name=f"double-{self.port}", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def _serve(self) -> None:
+        assert self._server is not None
+        try:
+            self._server.run()
+        except (OSError, ValueError):  # closed under our feet by stop()
+            pass
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until :meth:`stop` (e.g. from a signal handler)."""
+        if self._server is None:
+            self._bind()
+        self._serve()
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.close()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+        self._thread = None
+
+    def __enter__(self) -> LiveServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

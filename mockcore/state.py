@@ -1,0 +1,63 @@
+"""Base of a service's in-memory state: one lock, one clock, one scheduler, one id source."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from mockcore.clock import Clock, ManualClock
+from mockcore.ids import IdSource
+from mockcore.scheduler import Scheduler
+
+
+class ServiceState:
+    """Holds what every model of a double shares.
+
+    Public methods of subclasses take ``self.lock`` and call :meth:`settle` first, so
+    every answer reflects the events due by the current virtual time.
+    """
+
+    def __init__(self, clock: Clock | None = None, seed: int = 0) -> None:
+        self.clock: Clock = clock or ManualClock()
+        self.lock = threading.RLock()
+        self.scheduler = Scheduler(self.clock)
+        self.ids = IdSource(self.clock, seed)
+
+    def settle(self) -> None:
+        """Run every scheduled event whose time has come."""
+        with self.lock:
+            self.scheduler.run_due()
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock forward and apply what happened meanwhile."""
+        with self.lock:
+            self.clock.advance(seconds)
+            self.scheduler.run_due()
+
+    def run_until(self, done: Callable[[], bool], timeout: float = 86_400.0) -> float:
+        """Jump from event to event until ``done()`` holds; returns virtual seconds spent.
+
+        Raises ``TimeoutError`` if nothing left to happen, or ``timeout`` virtual
+        seconds pass, before ``done()`` holds. No real time passes.
+        """
+        with self.lock:
+            start = self.clock.time()
+            self.scheduler.run_due()
+            while not done():
+                due = self.scheduler.next_due()
+                if due is None or due - start > timeout:
+                    raise TimeoutError(
+                        "condition not reached: "
+                        + ("nothing left to happen" if due is None else f"not within {timeout}s")
+                    )
+                gap = due - self.clock.time()
+                if gap > 0:
+                    self.clock.advance(gap)
+                self.scheduler.run_due()
+            return self.clock.time() - start
+
+    def reset(self) -> None:
+        """Forget everything; subclasses clear their own tables, then call this."""
+        with self.lock:
+            self.scheduler.clear()
+            self.ids.reset()

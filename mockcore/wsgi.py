@@ -1,0 +1,127 @@
+"""The WSGI layer every double's Flask app is wrapped in, whichever transport serves it.
+
+It journals requests, fires injected faults and collapses repeated slashes (the
+official FTS3 client sends ``//jobs``; Apache merges them, Werkzeug routing does not).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from mockcore.clock import Clock
+from mockcore.faults import FaultInjector
+from mockcore.journal import Journal, JournalEntry
+
+WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
+
+_SLASHES = re.compile(r"/{2,}")
+_REASONS = {
+    200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request", 401: "Unauthorized",
+    403: "Forbidden", 404: "Not Found", 409: "Conflict", 429: "Too Many Requests",
+    500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
+
+
+class DroppedConnection(Exception):
+    """Raised through the WSGI stack when a fault says: close without answering.
+
+    Each transport turns it into what a real client sees: ``requests``'
+    ``ConnectionError`` in-process, a closed socket for the live server.
+    """
+
+
+def status_line(code: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return f"{code} {HTTPStatus(code).phrase}"
+    except ValueError:
+        return f"{code} {_REASONS.get(code, 'Unknown')}"
+
+
+class DoubleMiddleware:
+    def __init__(
+        self,
+        app: WSGIApp,
+        *,
+        journal: Journal,
+        faults: FaultInjector,
+        clock: Clock,
+        collapse_slashes: bool = True,
+    ) -> None:
+        self.app = app
+        self.journal = journal
+        self.faults = faults
+        self.clock = clock
+        self.collapse_slashes = collapse_slashes
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "") or "/"
+        if self.collapse_slashes and "//" in path:
+            path = environ["PATH_INFO"] = _SLASHES.sub("/", path)
+        method = environ["REQUEST_METHOD"]
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        arrived = self.clock.time()
+
+        fault = self.faults.take(method, path)
+        if fault is not None:
+            if fault.latency:
+                time.sleep(fault.latency)  # real time: the client's timeouts are real
+            if fault.drop:
+                self._record(environ, path, body, 0, {}, b"", arrived, fault.describe())
+                raise DroppedConnection(fault.describe())
+            if fault.status is not None:
+                payload = fault.body_bytes()
+                headers = {"Content-Length": str(len(payload)), **fault.headers}
+                headers.setdefault("Content-Type", "text/plain")
+                start_response(status_line(fault.status), list(headers.items()))
+                self._record(environ, path, body, fault.status, headers, payload, arrived,
+                             fault.describe())
+                return [payload]
+
+        captured: dict[str, Any] = {}
+
+        def capture(status: str, headers: list, exc_info: Any = None) -> Callable:
+            captured["status"] = status
+            captured["headers"] = headers
+            return start_response(status, headers, exc_info) if exc_info else start_response(
+                status, headers
+            )
+
+        result = self.app(environ, capture)
+        try:
+            payload = b"".join(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close:
+                close()
+        self._record(
+            environ, path, body, int(captured["status"].split(" ", 1)[0]),
+            dict(captured["headers"]), payload, arrived, None,
+        )
+        return [payload]
+
+    def _record(self, environ: dict, path: str, body: bytes, status: int, headers: dict,
+                payload: bytes, arrived: float, fault: str | None) -> None:
+        request_headers = {
+            key[5:].replace("_", "-").title(): value
+            for key, value in environ.items()
+            if key.startswith("HTTP_")
+        }
+        if environ.get("CONTENT_TYPE"):
+            request_headers["Content-Type"] = environ["CONTENT_TYPE"]
+        self.journal.record(
+            JournalEntry(
+                method=environ["REQUEST_METHOD"], path=path,
+                query=environ.get("QUERY_STRING", ""), request_headers=request_headers,
+                request_body=body, status=status, response_headers=headers,
+                response_body=payload, at=arrived, fault=fault,
+            )
+        )

@@ -1,0 +1,1 @@
+"""pytest fixtures for the FTS3 double (filled in below)."""
