@@ -1,0 +1,162 @@
+"""Everything the FTS3 double writes on the wire: documents, timestamps, error bodies.
+
+Conventions of the real server (reference 1.4): compact ``json.dumps`` objects, lists
+streamed as ``[`` + items joined by ``,`` + ``]``, datetimes ``YYYY-MM-DDTHH:MM:SS``
+in UTC with no zone and no fraction (the client and Rucio parse exactly that).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+from flask import Response
+from werkzeug.http import HTTP_STATUS_CODES
+
+from mockfts import errors
+from mockfts.model.identity import BASE_ID, Identity, vo_id
+from mockfts.model.records import File, Job, RetryEntry
+from mockfts.profiles import VersionProfile
+
+_TIME_FIELDS = frozenset({
+    "submit_time", "job_finished", "start_time", "finish_time", "staging_start",
+    "staging_finished", "archive_start_time", "archive_finish_time", "datetime",
+})
+_REASONS = {**HTTP_STATUS_CODES, 419: "Authentication Timeout"}
+OK_MARKER = "200 Ok"
+NOT_MODIFIED_MARKER = "304 Not Modified"
+
+
+def timestamp(epoch: float | None) -> str | None:
+    if epoch is None:
+        return None
+    return datetime.fromtimestamp(int(epoch), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def status_text(code: int) -> str:
+    return f"{code} {_REASONS.get(code, 'Unknown')}"
+
+
+def _dumps_list(items: list) -> str:
+    return "[" + ",".join(json.dumps(item) for item in items) + "]"
+
+
+def json_response(payload: Any, status: int = 200) -> Response:
+    body = _dumps_list(payload) if isinstance(payload, list) else json.dumps(payload)
+    return Response(body, status=status, mimetype="application/json")
+
+
+# --- documents ------------------------------------------------------------------------
+
+
+def job_document(job: Job, profile: VersionProfile, fields: list[str] | None = None) -> dict:
+    doc: dict[str, Any] = {}
+    for name in profile.job_fields:
+        key = profile.job_key(name)
+        if fields is not None and key not in fields:
+            continue
+        internal = {"source_space_token": "source_spacetoken",
+                    "space_token": "destination_spacetoken"}.get(name, name)
+        value = getattr(job, internal)
+        doc[key] = timestamp(value) if name in _TIME_FIELDS else value
+    return doc
+
+
+def file_document(file: File, profile: VersionProfile, fields: list[str] | None = None,
+                  *, with_retries: bool = False) -> dict:
+    doc: dict[str, Any] = {}
+    for name in profile.file_fields:
+        if fields is not None and name not in fields:
+            continue
+        value = getattr(file, name)
+        doc[name] = timestamp(value) if name in _TIME_FIELDS else value
+    if with_retries:
+        doc["retries"] = []  # the relationship is explicitly not loaded by the server
+    return doc
+
+
+def retry_document(entry: RetryEntry) -> dict:
+    return {
+        "file_id": entry.file_id,
+        "attempt": entry.attempt,
+        "datetime": timestamp(entry.datetime),
+        "reason": entry.reason,
+        "transfer_host": entry.transfer_host,
+        "log_file": entry.log_file,
+    }
+
+
+def whoami_document(identity: Identity) -> dict:
+    doc: dict[str, Any] = {
+        "user_dn": identity.user_dn,
+        "dn": list(identity.dn),
+        "base_id": str(BASE_ID),
+        "voms_cred": list(identity.voms_cred),
+        "vos": list(identity.vos),
+        "vos_id": [vo_id(vo) for vo in identity.vos],
+        "roles": list(identity.roles),
+        "level": identity.level,
+        "delegation_id": identity.delegation_id,
+        "method": identity.method,
+        "is_root": identity.is_root,
+    }
+    if identity.method == "oauth2":
+        doc["oauth2_scope"] = identity.oauth2_scope
+        doc["wlcg_profile"] = identity.wlcg_profile
+        # Two bound methods fts-rest-flask serialises as empty objects.
+        doc["get_granted_level_for_overriden"] = {}
+        doc["get_granted_level_for"] = {}
+    return doc
+
+
+def version_document(profile: VersionProfile) -> dict:
+    def triple(values):
+        return None if values is None else dict(zip(("major", "minor", "patch"), values))
+
+    return {
+        "delegation": {"major": 1, "minor": 0, "patch": 0},
+        "api": triple(profile.api),
+        "core": triple(profile.core),
+        "schema": triple(profile.schema),
+        "_links": {
+            "curies": [{"name": "fts", "href": "https://gitlab.cern.ch/fts/fts3"}],
+            "fts:whoami": {"href": "/whoami", "title": "Check user certificate"},
+            "fts:joblist": {"href": "/jobs{?vo_name,user_dn,dlg_id,state_in}",
+                            "title": "List of active jobs", "templated": True},
+            "fts:job": {"href": "/jobs/{id}", "title": "Job information", "templated": True,
+                        "hints": {"allow": ["GET", "DELETE"]}},
+            "fts:configaudit": {"href": "/config/audit", "title": "Configuration"},
+            "fts:submitschema": {"href": "/api-docs/schema/submit",
+                                 "title": "JSON schema of messages"},
+            "fts:apidocs": {"href": "/api-docs/", "title": "API Documentation"},
+            "fts:jobsubmit": {"href": "/jobs", "hints": {
+                "allow": ["POST"], "representations": ["fts:submitschema"]}},
+            "fts:optimizer": {"href": "/optimizer/", "title": "Optimizer"},
+            "fts:archive": {"href": "/archive/", "title": "Archive"},
+        },
+    }
+
+
+# --- errors -----------------------------------------------------------------------------
+
+
+def job_error_entry(error: errors.FtsError) -> dict:
+    return {
+        "job_id": error.fields.get("job_id"),
+        "http_status": status_text(error.status),
+        "http_message": error.message,
+    }
+
+
+def error_response(error: errors.FtsError) -> Response:
+    """The one place an FTS error becomes an HTTP answer, in the shape it belongs to."""
+    if error.shape == "html":
+        reason = _REASONS.get(error.status, "Unknown")
+        page = (f"<!doctype html>\n<html lang=en>\n<title>{error.status} {reason}</title>\n"
+                f"<h1>{reason}</h1>\n<p>{error.message}</p>\n")
+        return Response(page, status=error.status, mimetype="text/html")
+    if error.shape == "job":
+        return json_response(job_error_entry(error), error.status)
+    return json_response({"status": status_text(error.status), "message": error.message},
+                         error.status)

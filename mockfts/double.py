@@ -1,0 +1,139 @@
+"""The FTS3 double as a test uses it: state, clock, tokens, journal, faults, transports."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import responses
+
+from mockcore.clock import Clock
+from mockcore.double import Double
+from mockcore.inprocess import InProcessTransport
+from mockcore.live import LiveServer
+from mockfts.api.app import create_app
+from mockfts.api.auth import IDENTITY_KEY
+from mockfts.model import states
+from mockfts.model.daemon import DaemonSettings
+from mockfts.model.identity import Identity, certificate_identity
+from mockfts.model.records import Job
+from mockfts.model.store import FtsState
+from mockfts.profiles import VersionProfile
+
+DEFAULT_ENDPOINT = "https://fts3.mock:8446"
+
+
+class FtsDouble(Double):
+    """A fake FTS3 server. ``state`` is the model, ``clock`` its time."""
+
+    state: FtsState
+
+    def __init__(
+        self,
+        *,
+        profile: str | VersionProfile | None = None,
+        clock: Clock | None = None,
+        seed: int = 0,
+        submit_host: str = "fts3.mock",
+        daemon: DaemonSettings | None = None,
+    ) -> None:
+        super().__init__(
+            FtsState(clock, seed, profile=profile, submit_host=submit_host, daemon=daemon),
+            create_app,
+        )
+        self.identity: Identity | None = None  # in-process X.509 identity, if any
+
+    # --- credentials ---------------------------------------------------------------
+
+    def token_for(self, user: str, vo: str | list[str] | None = None, **claims: Any) -> str:
+        """A bearer token the double accepts (``fts_access_token=`` of the fts3 client)."""
+        with self.state.lock:
+            return self.state.tokens.mint(user, vo, **claims)
+
+    def certificate_user(self, user_dn: str, fqans: list[str] | None = None, *,
+                         delegated: bool = True, root: bool = False) -> Identity:
+        """An X.509 identity for in-process requests (no TLS needed), delegated by default."""
+        identity = certificate_identity(
+            user_dn, fqans, dn=[user_dn, user_dn + "/CN=proxy"], is_root=root
+        )
+        if delegated:
+            self.state.delegate(identity)
+        return identity
+
+    def root(self) -> Identity:
+        """The server's own host certificate: ``is_root`` and every level ``all``."""
+        return certificate_identity(self.state.host_dn, is_root=True)
+
+    def _inject_identity(self, request: Any, environ: dict) -> None:
+        if self.identity is not None and "HTTP_AUTHORIZATION" not in environ:
+            environ[IDENTITY_KEY] = self.identity
+
+    # --- time ------------------------------------------------------------------------
+
+    def run_job(self, job_id: str, timeout: float = 7 * 86400) -> Job:
+        """Advance virtual time until the job is terminal; returns it. No real sleeping."""
+        job = self.state.job(job_id)
+        self.state.run_until(lambda: job.job_state in states.JOB_TERMINAL_STATES, timeout)
+        return job
+
+    def run_until_state(self, job_id: str, *wanted: str, timeout: float = 7 * 86400) -> Job:
+        job = self.state.job(job_id)
+        self.state.run_until(lambda: job.job_state in wanted, timeout)
+        return job
+
+    # --- transports ------------------------------------------------------------------
+
+    def intercept(self, base_urls: Iterable[str] = (DEFAULT_ENDPOINT,), *,
+                  rsps: responses.RequestsMock | None = None,
+                  environ_hook=None) -> InProcessTransport:
+        return super().intercept(base_urls, rsps=rsps,
+                                 environ_hook=environ_hook or self._inject_identity)
+
+    def serve(self, host: str = "127.0.0.1", port: int = 0, threads: int = 8) -> LiveServer:
+        return super().serve(host, port, threads)
+
+
+class mock_fts:  # noqa: N801 - used like a function: ``with mock_fts() as fts``
+    """Context manager and decorator: intercept ``endpoint`` with a fresh FTS3 double.
+
+    ``with mock_fts() as fts: ...`` or ``@mock_fts(endpoint=...)`` on a test function
+    (the double is passed as the keyword argument ``fts`` when the function takes one).
+    Pass ``rsps=`` to share a ``responses.RequestsMock`` the test already uses.
+    """
+
+    def __init__(self, endpoint: str = DEFAULT_ENDPOINT, *,
+                 rsps: responses.RequestsMock | None = None, **double_options: Any) -> None:
+        self.endpoint = endpoint
+        self.rsps = rsps
+        self.options = double_options
+        self.double: FtsDouble | None = None
+        self._transport: InProcessTransport | None = None
+
+    def __enter__(self) -> FtsDouble:
+        self.double = FtsDouble(**self.options)
+        self._transport = self.double.intercept([self.endpoint], rsps=self.rsps).start()
+        return self.double
+
+    def __exit__(self, *exc: object) -> None:
+        if self._transport is not None:
+            self._transport.stop()
+        self._transport = None
+
+    def __call__(self, func: Callable) -> Callable:
+        wants_double = "fts" in inspect.signature(func).parameters
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with mock_fts(self.endpoint, rsps=self.rsps, **self.options) as double:
+                if wants_double:
+                    kwargs["fts"] = double
+                return func(*args, **kwargs)
+
+        if wants_double:  # hide the injected parameter from pytest's fixture resolution
+            signature = inspect.signature(func)
+            wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
+                parameters=[p for p in signature.parameters.values() if p.name != "fts"]
+            )
+        return wrapper

@@ -1,0 +1,258 @@
+"""Every error the FTS3 double answers with, declared once.
+
+The real server has three error shapes (reference section 1.4), so each error says
+which one it takes:
+
+* ``json``: ``{"status": "<code> <Reason>", "message": "..."}``, raised inside the app;
+* ``job``: per-job entries ``{"job_id", "http_status", "http_message"}`` of the by-id
+  job routes (a single id answers with that entry and the entry's HTTP code);
+* ``html``: Werkzeug's HTML page, written by the authentication middleware.
+
+Rendering lives in :mod:`mockfts.api.render`; nothing else formats an error.
+"""
+
+from __future__ import annotations
+
+
+class FtsError(Exception):
+    status: int = 500
+    template: str = ""
+    shape: str = "json"
+
+    def __init__(self, detail: str | None = None, **fields: object) -> None:
+        self.fields = fields
+        self.message = detail if detail is not None else self.template.format(**fields)
+        super().__init__(self.message)
+
+
+# --- generic kinds (message given where raised) --------------------------------------
+
+
+class BadRequest(FtsError):
+    status = 400
+
+
+class Forbidden(FtsError):
+    status = 403
+
+
+class NotFound(FtsError):
+    status = 404
+
+
+class MethodNotAllowed(FtsError):
+    status = 405
+
+
+class Conflict(FtsError):
+    status = 409
+
+
+class AuthenticationTimeout(FtsError):
+    """FTS's own 419: the delegated proxy is missing or expiring."""
+
+    status = 419
+    template = "The authentication has expired"
+
+
+# --- request parsing --------------------------------------------------------------
+
+
+class BadContentType(BadRequest):
+    template = "Expecting application/json or application/x-www-form-urlencoded"
+
+
+class BadJson(BadRequest):
+    template = "Badly formatted JSON request"
+
+
+class NotADictionary(BadRequest):
+    template = "Expecting a dictionary"
+
+
+class MalformedRequest(BadRequest):
+    template = "Malformed request: {detail}"
+
+
+class MissingParameter(BadRequest):
+    template = "Missing parameter: '{name}'"
+
+
+class InvalidValue(BadRequest):
+    template = "Invalid value within the request: {detail}"
+
+
+# --- submission ---------------------------------------------------------------------
+
+
+class NoTransfers(BadRequest):
+    template = "No transfers operations specified"
+
+
+class NoValidPairs(BadRequest):
+    template = "No valid pairs available"
+
+
+class DeletionRefused(MethodNotAllowed):
+    template = "Deletion jobs are no longer supported by FTS"
+
+
+class NeedSid(BadRequest):
+    template = "Need sid for deterministic job id generation"
+
+
+class DuplicateSid(Conflict):
+    template = "The sid provided by the user is duplicated"
+
+
+class IncompatibleOverwrite(BadRequest):
+    template = "Incompatible overwrite flags used at the same time"
+
+
+class OverwriteDiskNeedsArchive(BadRequest):
+    template = "'overwrite-when-only-on-disk' requires 'archive-timeout' to be set"
+
+
+class OverwriteDiskNeedsHttps(BadRequest):
+    template = (
+        "'overwrite-when-only-on-disk' requires destination to be HTTPs endpoint "
+        "(Tape REST API required)"
+    )
+
+
+class OverwriteHopNeedsMultihop(BadRequest):
+    template = "'overwrite-hop' requires multihop job submission"
+
+
+class ReplicaWithMultihop(BadRequest):
+    template = (
+        "Can not request multiple replica job together with multihop or session reuse "
+        "at the same time"
+    )
+
+
+class ReplicaNeedsOneFile(BadRequest):
+    template = "Multiple replica jobs must only have one unique file"
+
+
+class ReuseNeedsOnePair(BadRequest):
+    template = "Reuse jobs must only contain transfers for the same source ad destination storage"
+
+
+class UnknownStrategy(BadRequest):
+    template = "{strategy} algorithm is not supported by Scheduler"
+
+
+class TapeWithTokens(BadRequest):
+    template = "Requests to {what} tape using token authentication are not supported"
+
+
+class UnmanagedTokensRefused(BadRequest):
+    template = "Unmanaged tokens are not allowed!"
+
+
+class StorageBanned(Forbidden):
+    template = "{storage} is banned"
+
+
+class NoDelegation(AuthenticationTimeout):
+    template = 'No delegation found for "{user_dn}"'
+
+
+class DelegationExpired(AuthenticationTimeout):
+    template = "The delegated credentials expired {seconds} seconds ago ({dlg_id})"
+
+
+class DelegationExpiring(AuthenticationTimeout):
+    template = "The delegated credentials has less than one hour left ({dlg_id})"
+
+
+# --- authorization ------------------------------------------------------------------
+
+
+class NotEnoughPermissions(Forbidden):
+    template = "Not enough permissions"
+
+
+class NotRoot(Forbidden):
+    template = "User does not have root privileges"
+
+
+class CannotListJobs(Forbidden):
+    template = "User not allowed to list jobs"
+
+
+class DnMismatch(BadRequest):
+    template = "The provided DN and delegation id do not correspond to the same user"
+
+
+class DelegationIdMismatch(Forbidden):
+    template = "The provided delegation id does not match your delegation id"
+
+
+# --- jobs ---------------------------------------------------------------------------
+
+
+class JobNotFound(NotFound):
+    template = 'No job with the id "{job_id}" has been found'
+    shape = "job"
+
+
+class JobForbidden(Forbidden):
+    template = 'Not enough permissions to check the job "{job_id}"'
+    shape = "job"
+
+
+class NoSuchField(NotFound):
+    template = "No such field"
+
+
+class BadLimit(BadRequest):
+    template = "The limit must be positive and less or equal than 500"
+
+
+class CancelWholeJob(BadRequest):
+    template = "Multihop or reuse jobs must be cancelled at once ({job_type})"
+
+
+class InvalidPriority(BadRequest):
+    template = "Invalid priority value"
+
+
+# --- authentication middleware (HTML pages) -----------------------------------------
+
+
+class AuthFailure(FtsError):
+    shape = "html"
+    status = 403
+
+
+class UserBanned(AuthFailure):
+    template = "The user has been banned"
+
+
+class UnauthorizedVo(AuthFailure):
+    template = "The user does not belong to any authorized vo"
+
+
+class InvalidCredentials(AuthFailure):
+    template = "Invalid credentials ({reason})"
+
+
+class UnsupportedAuthMethod(AuthFailure):
+    status = 400
+    template = "Unsupported authentication method: method={method}"
+
+
+# --- routing (Werkzeug's own descriptions) -------------------------------------------
+
+
+class RouteNotFound(NotFound):
+    template = (
+        "The requested URL was not found on the server. If you entered the URL manually "
+        "please check your spelling and try again."
+    )
+
+
+class WrongMethod(MethodNotAllowed):
+    template = "The method is not allowed for the requested URL."

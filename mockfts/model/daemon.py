@@ -1,0 +1,289 @@
+"""The FTS3 daemon, played on the virtual clock: scheduling, staging, transfers, retries.
+
+Timeline of a file (delays from :class:`DaemonSettings`):
+``SUBMITTED --schedule_delay--> READY --start_delay--> ACTIVE --attempt--> FINISHED``
+(or ``ARCHIVING``, ``FAILED``, or back to ``SUBMITTED`` for a retry after
+``retry_delay``, 120 s when unset). Staging files go ``STAGING -> STARTED`` and are
+brought online after the source URL's ``staging_time``. Replicas and hops waiting in
+``NOT_USED`` start when the previous one fails or finishes. How long a file stays
+queued is deployment behaviour the API does not fix; the defaults are a few seconds.
+
+Reasons for staging and archiving failures are not confirmed from sources
+(reference 11): we write ``SOURCE [<errno>] <strerror>`` for staging and
+``DESTINATION [<errno>] <strerror>`` for archiving, and the daemon's own
+``Bring-online timeout has been exceeded`` / ``Archiving timeout has been exceeded``.
+"""
+
+from __future__ import annotations
+
+import errno as E
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from mockcore.scheduler import ScheduledEvent
+from mockfts.model import jobstate
+from mockfts.model import states as S
+from mockfts.model.mockurl import MockUrl, strerror
+from mockfts.model.records import File, Job, RetryEntry
+from mockfts.model.transfer import MiB, TransferSettings, plan_attempt
+
+if TYPE_CHECKING:
+    from mockfts.model.store import FtsState
+
+
+@dataclass
+class DaemonSettings:
+    schedule_delay: float = 2.0  # SUBMITTED -> READY
+    start_delay: float = 1.0  # READY -> ACTIVE
+    staging_delay: float = 2.0  # STAGING -> STARTED
+    default_retry_delay: float = 120.0  # retry_delay <= 0
+    vo_retry: dict[str, int] = field(default_factory=dict)  # /config/global "retry"
+    transfer_hosts: tuple[str, ...] = ("fts-agent-01.mock", "fts-agent-02.mock")
+    transfer: TransferSettings = field(default_factory=TransferSettings)
+
+    def max_retries(self, job: Job) -> int:
+        if job.job_type in (S.MULTIPLE_REPLICA, S.MULTIHOP):
+            return 0
+        if job.retry > 0:
+            return job.retry
+        if job.retry < 0:
+            return 0
+        return self.vo_retry.get(job.vo_name, self.vo_retry.get("*", 0))
+
+
+class Daemon:
+    def __init__(self, state: FtsState, settings: DaemonSettings | None = None) -> None:
+        self.state = state
+        self.settings = settings or DaemonSettings()
+        self._pending: dict[int, ScheduledEvent] = {}
+
+    def reset(self) -> None:
+        self._pending.clear()
+
+    # --- entry points ------------------------------------------------------------
+
+    def start(self, job: Job) -> None:
+        for file in job.files:
+            self._enqueue(job, file, self.state.clock.time())
+        if job.max_time_in_queue is not None:
+            self.state.scheduler.at(job.max_time_in_queue, lambda t: self._queue_timeout(job, t))
+
+    def forget(self, file: File) -> None:
+        """Drop the file's next event (it was canceled by the REST layer)."""
+        event = self._pending.pop(file.file_id, None)
+        if event is not None:
+            event.cancel()
+
+    def resume(self, job: Job, file: File, now: float) -> None:
+        """A file put back to SUBMITTED/STAGING from outside (unban, force-start)."""
+        self._enqueue(job, file, now)
+
+    # --- scheduling ----------------------------------------------------------------
+
+    def _at(self, file: File, when: float, action) -> None:
+        self.forget(file)
+        self._pending[file.file_id] = self.state.scheduler.at(when, action)
+
+    def _enqueue(self, job: Job, file: File, now: float) -> None:
+        if file.file_state == S.SUBMITTED:
+            when = max(now, file.not_before) + self.settings.schedule_delay
+            self._at(file, when, lambda t: self._ready(job, file, t))
+        elif file.file_state == S.STAGING:
+            self._at(file, now + self.settings.staging_delay, lambda t: self._stage(job, file, t))
+
+    def _move(self, job: Job, file: File, new_state: str, now: float) -> None:
+        file.file_state = new_state
+        before = job.job_state
+        jobstate.derive(job, file, now)
+        self.state.job_changed(job, before)
+
+    def _host(self, file: File) -> str:
+        hosts = self.settings.transfer_hosts
+        return hosts[file.file_id % len(hosts)]
+
+    # --- transfers ---------------------------------------------------------------
+
+    def _ready(self, job: Job, file: File, now: float) -> None:
+        if file.file_state != S.SUBMITTED:
+            return
+        file.start_time = now
+        file.transfer_host = self._host(file)
+        self._move(job, file, S.READY, now)
+        self._at(file, now + self.settings.start_delay, lambda t: self._active(job, file, t))
+
+    def _active(self, job: Job, file: File, now: float) -> None:
+        if file.file_state != S.READY:
+            return
+        ids = self.state.ids
+        file.pid = ids.randint(1000, 65000)
+        file.log_file = self._log_path(job, file, now)
+        file.internal_file_params = self._file_params(job)
+        self._move(job, file, S.ACTIVE, now)
+        attempt = plan_attempt(
+            job, file,
+            last_hop=job.job_type != S.MULTIHOP or file is job.files[-1],
+            retrying=file.retry > 0,
+            settings=self.settings.transfer, uniform=ids.uniform, randint=ids.randint,
+        )
+        self._at(file, now + attempt.duration, lambda t: self._done(job, file, attempt, t))
+
+    def _done(self, job: Job, file: File, attempt, now: float) -> None:
+        if file.file_state != S.ACTIVE:
+            return
+        self._pending.pop(file.file_id, None)
+        file.filesize = attempt.filesize
+        file.tx_duration = round(attempt.duration, 3)
+        if attempt.ok:
+            file.throughput = round(attempt.filesize / MiB / attempt.duration, 6) \
+                if attempt.duration else 0.0
+            if job.archive_timeout > -1 and (job.job_type != S.MULTIHOP or file is job.files[-1]):
+                file.archive_start_time = now
+                self._move(job, file, S.ARCHIVING, now)
+                self._plan_archiving(job, file, now)
+                return
+            file.finish_time = now
+            file.reason = None
+            self._move(job, file, S.FINISHED, now)
+            self._next_hop(job, file, now)
+            return
+        self._failed(job, file, attempt.reason, attempt.recoverable, now)
+
+    def _failed(self, job: Job, file: File, reason: str, recoverable: bool, now: float) -> None:
+        if recoverable and file.retry < self.settings.max_retries(job):
+            file.retries.append(RetryEntry(
+                file_id=file.file_id, attempt=file.retry + 1, datetime=now, reason=reason,
+                transfer_host=file.transfer_host, log_file=file.log_file,
+            ))
+            file.retry += 1
+            file.recoverable = True
+            file.reason = reason
+            file.start_time = file.transfer_host = file.log_file = None
+            file.pid = None
+            delay = job.retry_delay if job.retry_delay > 0 else self.settings.default_retry_delay
+            file.not_before = now + delay
+            self._move(job, file, S.SUBMITTED, now)
+            self._enqueue(job, file, now)
+            return
+        file.recoverable = recoverable
+        file.reason = reason
+        file.finish_time = now
+        self._move(job, file, S.FAILED, now)
+        self._next_replica(job, file, now)
+
+    def _next_replica(self, job: Job, file: File, now: float) -> None:
+        """Replica jobs: after a failure the next unused replica of the same entry starts."""
+        if job.job_type != S.MULTIPLE_REPLICA or job.job_state in S.JOB_TERMINAL_STATES:
+            return
+        candidate = next((f for f in job.files if f.file_index == file.file_index
+                          and f.file_state == S.NOT_USED), None)
+        if candidate is not None:
+            candidate.finish_time = None
+            self._move(job, candidate, S.STAGING if job.is_staging else S.SUBMITTED, now)
+            self._enqueue(job, candidate, now)
+
+    def _next_hop(self, job: Job, file: File, now: float) -> None:
+        if job.job_type != S.MULTIHOP:
+            return
+        position = job.files.index(file)
+        if position + 1 < len(job.files):
+            hop = job.files[position + 1]
+            if hop.file_state == S.NOT_USED:
+                hop.finish_time = None
+                self._move(job, hop, S.SUBMITTED, now)
+                self._enqueue(job, hop, now)
+
+    # --- staging and archiving ---------------------------------------------------
+
+    def _stage(self, job: Job, file: File, now: float) -> None:
+        if file.file_state != S.STAGING:
+            return
+        file.staging_start = now
+        file.staging_host = self._host(file)
+        file.bringonline_token = str(self.state.ids.uuid4())
+        self._move(job, file, S.STARTED, now)
+        source = MockUrl(file.source_surl)
+        delay = float(source.int("staging_time")) if source.is_mock else 5.0
+        if job.bring_online > 0 and delay > job.bring_online:
+            self._at(file, now + job.bring_online, lambda t: self._staging_failed(
+                job, file, "SOURCE", E.ETIMEDOUT, "Bring-online timeout has been exceeded", t))
+            return
+        code = source.int("staging_errno") if source.is_mock else 0
+        if code:
+            self._at(file, now + delay, lambda t: self._staging_failed(
+                job, file, "SOURCE", code, strerror(code), t))
+        else:
+            self._at(file, now + delay, lambda t: self._staged(job, file, t))
+
+    def _staged(self, job: Job, file: File, now: float) -> None:
+        if file.file_state != S.STARTED:
+            return
+        file.staging_finished = now
+        if file.source_surl == file.dest_surl:  # stage-in only
+            file.finish_time = now
+            self._move(job, file, S.FINISHED, now)
+            return
+        self._move(job, file, S.SUBMITTED, now)
+        self._enqueue(job, file, now)
+
+    def _staging_failed(self, job: Job, file: File, scope: str, code: int, message: str,
+                        now: float) -> None:
+        if file.file_state != S.STARTED:
+            return
+        file.staging_finished = now
+        self._failed(job, file, f"{scope} [{code}] {message}", False, now)
+
+    def _plan_archiving(self, job: Job, file: File, now: float) -> None:
+        dest = MockUrl(file.dest_surl)
+        delay = float(dest.int("archiving_time")) if dest.is_mock else 10.0
+        if job.archive_timeout > 0 and delay > job.archive_timeout:
+            self._at(file, now + job.archive_timeout, lambda t: self._archived(
+                job, file, "DESTINATION [110] Archiving timeout has been exceeded", t))
+            return
+        code = dest.int("archiving_errno") if dest.is_mock else 0
+        reason = f"DESTINATION [{code}] {strerror(code)}" if code else None
+        self._at(file, now + delay, lambda t: self._archived(job, file, reason, t))
+
+    def _archived(self, job: Job, file: File, failure: str | None, now: float) -> None:
+        if file.file_state != S.ARCHIVING:
+            return
+        file.archive_finish_time = now
+        file.finish_time = now
+        file.reason = failure
+        self._move(job, file, S.FAILED if failure else S.FINISHED, now)
+
+    # --- queue expiry ------------------------------------------------------------
+
+    def _queue_timeout(self, job: Job, now: float) -> None:
+        if job.job_state not in (S.SUBMITTED, S.ACTIVE, S.STAGING):
+            return
+        before = job.job_state
+        for file in job.files:
+            if file.file_state in S.FILE_QUEUED_STATES and not (
+                file.file_state == S.NOT_USED and job.job_type == S.MULTIHOP
+            ):
+                self.forget(file)
+                file.file_state = S.CANCELED
+                file.reason = S.REASON_QUEUE_TIMEOUT
+                file.finish_time = now
+        jobstate.derive(job, None, now)
+        self.state.job_changed(job, before)
+
+    # --- details the real agent writes ---------------------------------------------
+
+    def _log_path(self, job: Job, file: File, now: float) -> str:
+        from datetime import datetime, timezone
+
+        moment = datetime.fromtimestamp(now, tz=timezone.utc)
+        src = MockUrl(file.source_surl).without_query.split("/")[2].split(":")[0]
+        dst = MockUrl(file.dest_surl).without_query.split("/")[2].split(":")[0]
+        return (f"/var/log/fts3/transfers/{moment:%Y-%m-%d}/{src}__{dst}/"
+                f"{moment:%Y-%m-%d-%H%M}__{src}__{dst}__{file.file_id}__{job.job_id}")
+
+    @staticmethod
+    def _file_params(job: Job) -> str:
+        params = dict(p.split(":", 1) for p in (job.internal_job_params or "").split(",")
+                      if ":" in p)
+        return "nostreams:{},timeout:{},buffersize:{}".format(
+            params.get("nostreams", 1), params.get("timeout", job.timeout or 3600),
+            params.get("buffersize", 0),
+        )

@@ -1,0 +1,113 @@
+"""The rows the FTS3 database holds: jobs, files (transfers) and retry log entries.
+
+Attribute names are the ORM attribute names the REST server serialises, so rendering
+is a field selection (see :mod:`mockfts.profiles`). Times are Unix seconds (floats)
+from the virtual clock; the renderer formats them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class RetryEntry:
+    file_id: int
+    attempt: int
+    datetime: float
+    reason: str | None
+    transfer_host: str | None
+    log_file: str | None
+
+
+@dataclass(eq=False)
+class File:
+    file_id: int
+    file_index: int
+    job_id: str
+    file_state: str
+    source_surl: str
+    dest_surl: str
+    source_se: str
+    dest_se: str
+    vo_name: str
+    priority: int
+    user_filesize: int
+    checksum: str
+    activity: str
+    selection_strategy: str
+    hashed_id: int
+    file_state_initial: str = ""
+    filesize: int | None = None
+    file_metadata: Any = None
+    staging_metadata: Any = None
+    archive_metadata: Any = None
+    scitag: int | None = None
+    dest_surl_uuid: str | None = None
+    reason: str | None = None
+    recoverable: bool = False
+    retry: int = 0
+    start_time: float | None = None
+    finish_time: float | None = None
+    staging_start: float | None = None
+    staging_finished: float | None = None
+    archive_start_time: float | None = None
+    archive_finish_time: float | None = None
+    transfer_host: str | None = None
+    staging_host: str | None = None
+    tx_duration: float | None = None
+    throughput: float | None = None
+    pid: int | None = None
+    internal_file_params: str | None = None
+    bringonline_token: str | None = None
+    log_file: str | None = None
+    log_debug: int | None = None
+    src_token_id: str | None = None
+    dst_token_id: str | None = None
+    # not serialised: bookkeeping of the engine
+    retries: list[RetryEntry] = field(default_factory=list)
+    not_before: float = 0.0  # retry delay: not scheduled before this time
+
+
+@dataclass(eq=False)
+class Job:
+    job_id: str
+    job_state: str
+    job_type: str
+    source_se: str | None
+    dest_se: str | None
+    user_dn: str
+    cred_id: str | None
+    vo_name: str
+    submit_host: str
+    submit_time: float
+    priority: int
+    retry: int
+    retry_delay: int
+    max_time_in_queue: int | None
+    overwrite_flag: str | None
+    dst_file_report: bool
+    verify_checksum: str
+    copy_pin_lifetime: int
+    bring_online: int
+    archive_timeout: int
+    destination_spacetoken: str
+    source_spacetoken: str
+    internal_job_params: str | None
+    job_metadata: Any
+    job_finished: float | None = None
+    reason: str | None = None
+    cancel_job: bool = False
+    target_qos: str | None = None
+    os_project_id: str | None = None
+    files: list[File] = field(default_factory=list)
+    # not serialised
+    sid: str | None = None
+    timeout: int | None = None  # transfer timeout parameter (seconds)
+    strict_copy: bool = False
+    auth_method: str = "certificate"
+
+    @property
+    def is_staging(self) -> bool:
+        return self.bring_online > 0 or self.copy_pin_lifetime > 0
