@@ -8,7 +8,7 @@ from flask import Flask, g, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from mockfts import errors
-from mockfts.api import info, jobs, render
+from mockfts.api import control, info, jobs, render
 from mockfts.api.auth import authenticate
 from mockfts.model.store import FtsState
 
@@ -26,6 +26,7 @@ def create_app(state: FtsState) -> Flask:
 
     app.register_blueprint(info.blueprint)
     app.register_blueprint(jobs.blueprint)
+    app.register_blueprint(control.blueprint)
 
     @app.errorhandler(errors.FtsError)
     def fts_error(error: errors.FtsError):

@@ -1,0 +1,5 @@
+import sys
+
+from mockfts.cli import main
+
+sys.exit(main())

@@ -1,0 +1,72 @@
+"""``mockfts``: run the FTS3 double as a standalone server, and its helper commands."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+
+from mockcore.clock import ScaledClock
+from mockfts.double import FtsDouble
+from mockfts.profiles import PROFILES
+
+
+def _serve(args: argparse.Namespace) -> int:
+    double = FtsDouble(profile=args.profile, clock=ScaledClock(speed=args.speed), seed=args.seed)
+    server = double.serve(args.host, args.port, threads=args.threads)
+    stop = threading.Event()
+
+    def shutdown(signum, frame):  # noqa: ARG001 - signal handler signature
+        stop.set()
+
+    signal.signal(signal.SIGINT, shutdown)
+    signal.signal(signal.SIGTERM, shutdown)
+    server.start()
+    print(f"mockfts {double.state.profile.name} serving on {server.url}", flush=True)
+    for spec in args.user:
+        user, _, vo = spec.partition(":")
+        token = double.token_for(user, vo or "dteam", lifetime=args.token_lifetime)
+        print(f"token for {user} ({vo or 'dteam'}): {token}", flush=True)
+    print(f"try: fts-rest-whoami -s {server.url} --fts-access-token <token>", flush=True)
+    stop.wait()
+    server.stop()
+    print("mockfts stopped", flush=True)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mockfts", description="A fake FTS3 REST server.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the double on a local port")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8446)
+    serve.add_argument("--profile", choices=sorted(PROFILES), default="3.14",
+                       help="FTS REST generation to imitate (default: today's)")
+    serve.add_argument("--speed", type=float, default=4.0,
+                       help="virtual seconds per real second (default 4: a small mock "
+                            "transfer finishes in about 2 s)")
+    serve.add_argument("--seed", type=int, default=0)
+    serve.add_argument("--threads", type=int, default=8)
+    serve.add_argument("--user", action="append", default=None, metavar="NAME[:VO]",
+                       help="print a bearer token for this user (repeatable; default alice:dteam)")
+    serve.add_argument("--token-lifetime", type=float, default=12 * 3600)
+    serve.set_defaults(handler=_serve)
+    try:
+        from mockfts.x509 import cli as x509_cli
+    except ImportError:  # the X.509 tools are optional extras of the CLI
+        x509_cli = None
+    if x509_cli is not None and hasattr(x509_cli, "add_commands"):
+        x509_cli.add_commands(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "user", []) is None:
+        args.user = ["alice:dteam"]
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
