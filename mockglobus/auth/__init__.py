@@ -1,0 +1,17 @@
+"""Globus Auth: accounts, OAuth2/OIDC, tokens. ``model`` holds the rules, ``routes``
+serves them, ``errors`` declares every error once."""
+
+from mockglobus.auth.entities import TokenInfo
+from mockglobus.auth.errors import AuthenticationFailed, ConsentRequired
+from mockglobus.auth.model import AuthModel
+from mockglobus.auth.scopes import AUTH_RS, TRANSFER_RS, TRANSFER_SCOPE
+
+__all__ = [
+    "AUTH_RS",
+    "TRANSFER_RS",
+    "TRANSFER_SCOPE",
+    "AuthModel",
+    "AuthenticationFailed",
+    "ConsentRequired",
+    "TokenInfo",
+]

@@ -1,0 +1,339 @@
+"""Globus Auth over HTTP: thin handlers that read parameters, call the model, render.
+
+Mock-only additions (not on the real service):
+
+* ``GET /v2/oauth2/authorize?...&login_as=<username>`` logs that user in and redirects
+  at once, so a script can follow an authorize URL the way a browser would; without
+  it the route shows a login page linking to exactly that (or redirects at once when
+  ``auth.browser_user`` is set).
+* ``GET /v2/web/auth-code`` shows the code like the real page does.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+from urllib.parse import urlencode
+
+import flask
+
+from mockglobus.auth import errors
+from mockglobus.auth.model import AuthModel, Caller
+
+blueprint = flask.Blueprint("globus_auth", __name__)
+
+
+def _model() -> AuthModel:
+    return flask.current_app.extensions["mockglobus"].auth
+
+
+def _base() -> str:
+    return flask.request.host_url
+
+
+# ----------------------------------------------------------------- rendering
+@blueprint.errorhandler(errors.AuthError)
+def _render(exc: errors.AuthError) -> flask.Response:
+    if isinstance(exc, errors.OAuthError):
+        body: Any = exc.body()
+    else:
+        state = flask.current_app.extensions["mockglobus"]
+        body = exc.body(str(state.ids.uuid1()))  # type: ignore[attr-defined]
+    response = flask.jsonify(body)
+    response.status_code = exc.status
+    if exc.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="auth.globus.org"'
+    return response
+
+
+def _page(title: str, body: str, status: int = 200) -> flask.Response:
+    doc = (
+        "<!doctype html><html><head><meta charset='utf-8'>"
+        f"<title>{html.escape(title)} | Globus (mockglobus)</title></head>"
+        f"<body><h1>{html.escape(title)}</h1>{body}</body></html>"
+    )
+    return flask.Response(doc, status=status, mimetype="text/html")
+
+
+# ------------------------------------------------------------------- helpers
+def _basic() -> tuple[str, str] | None:
+    header = flask.request.headers.get("Authorization", "")
+    if not header.lower().startswith("basic "):
+        return None
+    auth = flask.request.authorization
+    if auth is None or auth.username is None:
+        raise errors.InvalidClient("Malformed Basic authorization header")
+    return auth.username, auth.password or ""
+
+
+def _bearer() -> str | None:
+    header = flask.request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return value.strip()
+
+
+def _form() -> dict[str, str]:
+    return {k: v for k, v in flask.request.form.items()}
+
+
+def _login_client() -> Any:
+    """The client calling introspect/revoke/validate: Basic, or a native ``client_id``."""
+    basic = _basic()
+    model = _model()
+    if basic is not None:
+        return model.authenticate_client(*basic)
+    return model.public_client(flask.request.form.get("client_id"))
+
+
+def _caller() -> Caller:
+    try:
+        basic = _basic()
+    except errors.InvalidClient:
+        raise errors.Unauthorized() from None
+    return _model().caller(_bearer(), basic)
+
+
+def _json_body(envelope: str) -> dict[str, Any]:
+    body = flask.request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get(envelope), dict):
+        raise errors.BadRequest(f"Request body must be a JSON object with a '{envelope}' object")
+    return body[envelope]
+
+
+def _flag(name: str) -> bool:
+    value = flask.request.args.get(name, "false").lower()
+    if value not in ("true", "false", "1", "0", "yes", "no"):
+        raise errors.BadRequest(f"'{name}' must be true or false")
+    return value in ("true", "1", "yes")
+
+
+# -------------------------------------------------------------- OIDC & keys
+@blueprint.get("/.well-known/openid-configuration")
+def openid_configuration():
+    return flask.jsonify(_model().openid_configuration(_base()))
+
+
+@blueprint.get("/jwk.json")
+def jwk():
+    return flask.jsonify(_model().jwks())
+
+
+# ------------------------------------------------------------------- OAuth2
+@blueprint.get("/v2/oauth2/authorize")
+def authorize():
+    model = _model()
+    params = flask.request.args.to_dict()
+    login_as = params.pop("login_as", None) or model.browser_user
+    try:
+        req = model.start_authorization(params, _base())
+    except errors.OAuthError as exc:
+        return _page("Authorization error",
+                     f"<p id='error' data-error='{exc.error}'>{html.escape(exc.description)}</p>",
+                     exc.status if exc.status != 401 else 400)
+    if req.error is None and login_as is None:
+        links = "".join(
+            f"<li><a href='{html.escape(flask.request.base_url + '?' + urlencode({**params, 'login_as': u.username}))}'>"
+            f"{html.escape(u.username)}</a> ({html.escape(u.name or '')})</li>"
+            for u in model.users
+        )
+        grant = f"<p>Grant name: {html.escape(req.named_grant)}</p>" if req.named_grant else ""
+        return _page(
+            "Log in to Globus",
+            f"<p>{html.escape(req.client.name)} asks for: <code>{html.escape(req.scope)}</code></p>"
+            f"{grant}<p>Log in as (add <code>login_as=USERNAME</code> to skip this page):</p>"
+            f"<ul>{links}</ul>",
+        )
+    try:
+        location = model.complete_authorization(req, login_as or "")
+    except errors.AccessDenied as exc:
+        location = req.redirect(error=exc.error, error_description=exc.description)
+    return flask.redirect(location, code=302)
+
+
+@blueprint.get("/v2/web/auth-code")
+def auth_code_page():
+    code = flask.request.args.get("code")
+    if code is None:
+        err = flask.request.args.get("error", "missing code")
+        return _page("Authorization failed", f"<p id='error'>{html.escape(err)}</p>", 400)
+    return _page("Native App Authorization Code",
+                 "<p>Copy this code back into your application:</p>"
+                 f"<pre id='auth-code'>{html.escape(code)}</pre>")
+
+
+@blueprint.post("/v2/oauth2/token")
+def token():
+    result = _model().token_grant(_form(), _basic(), _base())
+    response = flask.jsonify(result)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+    return response
+
+
+@blueprint.post("/v2/oauth2/token/introspect")
+def introspect():
+    client = _login_client()
+    return flask.jsonify(_model().introspect(flask.request.form.get("token"), client,
+                                             flask.request.form.get("include")))
+
+
+@blueprint.post("/v2/oauth2/token/revoke")
+def revoke():
+    client = _login_client()
+    return flask.jsonify(_model().revoke_for(flask.request.form.get("token"), client))
+
+
+@blueprint.post("/v2/oauth2/token/validate")
+def validate():
+    client = _login_client()
+    return flask.jsonify(_model().validate(flask.request.form.get("token"), client))
+
+
+@blueprint.get("/v2/oauth2/userinfo")
+@blueprint.post("/v2/oauth2/userinfo")
+def userinfo():
+    return flask.jsonify(_model().userinfo(_bearer()))
+
+
+# ------------------------------------------------------------------ REST API
+@blueprint.get("/v2/api/identities")
+def identities():
+    args = flask.request.args
+    provision = _flag("provision")
+    found = _model().get_identities(_caller(), ids=args.get("ids"),
+                                    usernames=args.get("usernames"), provision=provision)
+    return flask.jsonify({"identities": found})
+
+
+@blueprint.get("/v2/api/identities/<identity_id>")
+def identity(identity_id: str):
+    return flask.jsonify({"identity": _model().get_identity(_caller(), identity_id)})
+
+
+@blueprint.get("/v2/api/identities/<identity_id>/consents")
+def consents(identity_id: str):
+    return flask.jsonify(
+        {"consents": _model().get_consents(_caller(), identity_id, _flag("all"))}
+    )
+
+
+@blueprint.get("/v2/api/identity_providers")
+def identity_providers():
+    args = flask.request.args
+    found = _model().get_identity_providers(_caller(), domains=args.get("domains"),
+                                            ids=args.get("ids"))
+    return flask.jsonify({"identity_providers": found})
+
+
+@blueprint.get("/v2/api/clients")
+def clients():
+    caller = _caller()
+    fqdn = flask.request.args.get("fqdn")
+    if fqdn is not None:
+        return flask.jsonify({"client": _model().client_by_fqdn(caller, fqdn)})
+    return flask.jsonify({"clients": _model().list_clients(caller)})
+
+
+@blueprint.post("/v2/api/clients")
+def create_client():
+    body = _json_body("client")
+    if "template_id" in body:  # a native app instance: no authentication needed
+        return flask.jsonify(
+            _model().create_native_app_instance(str(body["template_id"]), body.get("name", ""))
+        )
+    return flask.jsonify({"client": _model().create_client(_caller(), body)})
+
+
+@blueprint.route("/v2/api/clients/<client_id>", methods=["GET", "PUT", "DELETE"])
+def client(client_id: str):
+    caller, model = _caller(), _model()
+    if flask.request.method == "GET":
+        return flask.jsonify({"client": model.get_client(caller, client_id)})
+    if flask.request.method == "PUT":
+        return flask.jsonify({"client": model.update_client(caller, client_id,
+                                                            _json_body("client"))})
+    return flask.jsonify({"client": model.delete_client(caller, client_id)})
+
+
+@blueprint.route("/v2/api/clients/<client_id>/credentials", methods=["GET", "POST"])
+def credentials(client_id: str):
+    caller, model = _caller(), _model()
+    if flask.request.method == "GET":
+        return flask.jsonify({"credentials": model.list_credentials(caller, client_id)})
+    body = _json_body("credential")
+    return flask.jsonify(
+        {"credential": model.create_credential(caller, client_id, body.get("name", ""))}
+    )
+
+
+@blueprint.delete("/v2/api/clients/<client_id>/credentials/<credential_id>")
+def credential(client_id: str, credential_id: str):
+    return flask.jsonify(
+        {"credential": _model().delete_credential(_caller(), client_id, credential_id)}
+    )
+
+
+@blueprint.post("/v2/api/clients/<client_id>/scopes")
+def create_scope(client_id: str):
+    scope = _model().create_scope(_caller(), client_id, _json_body("scope"))
+    return flask.jsonify({"scope": scope})
+
+
+@blueprint.get("/v2/api/scopes")
+def scopes():
+    args = flask.request.args
+    found = _model().get_scopes(_caller(), ids=args.get("ids"),
+                                scope_strings=args.get("scope_strings"))
+    return flask.jsonify({"scopes": found})
+
+
+@blueprint.route("/v2/api/scopes/<scope_id>", methods=["GET", "PUT", "DELETE"])
+def scope(scope_id: str):
+    caller, model = _caller(), _model()
+    if flask.request.method == "GET":
+        return flask.jsonify({"scope": model.get_scope(caller, scope_id)})
+    if flask.request.method == "PUT":
+        return flask.jsonify({"scope": model.update_scope(caller, scope_id, _json_body("scope"))})
+    return flask.jsonify({"scope": model.delete_scope(caller, scope_id)})
+
+
+@blueprint.route("/v2/api/projects", methods=["GET", "POST"])
+def projects():
+    caller, model = _caller(), _model()
+    if flask.request.method == "GET":
+        return flask.jsonify({"projects": model.list_projects(caller)})
+    return flask.jsonify({"project": model.create_project(caller, _json_body("project"))})
+
+
+@blueprint.route("/v2/api/projects/<project_id>", methods=["GET", "PUT", "DELETE"])
+def project(project_id: str):
+    caller, model = _caller(), _model()
+    if flask.request.method == "GET":
+        return flask.jsonify({"project": model.get_project(caller, project_id)})
+    if flask.request.method == "PUT":
+        return flask.jsonify(
+            {"project": model.update_project(caller, project_id, _json_body("project"))}
+        )
+    return flask.jsonify({"project": model.delete_project(caller, project_id)})
+
+
+@blueprint.route("/v2/api/policies", methods=["GET", "POST"])
+def policies():
+    caller, model = _caller(), _model()
+    if flask.request.method == "GET":
+        return flask.jsonify({"policies": model.list_policies(caller)})
+    return flask.jsonify({"policy": model.create_policy(caller, _json_body("policy"))})
+
+
+@blueprint.route("/v2/api/policies/<policy_id>", methods=["GET", "PUT", "DELETE"])
+def policy(policy_id: str):
+    caller, model = _caller(), _model()
+    if flask.request.method == "GET":
+        return flask.jsonify({"policy": model.get_policy(caller, policy_id)})
+    if flask.request.method == "PUT":
+        return flask.jsonify(
+            {"policy": model.update_policy(caller, policy_id, _json_body("policy"))}
+        )
+    return flask.jsonify({"policy": model.delete_policy(caller, policy_id)})

@@ -1,0 +1,146 @@
+"""Populate an :class:`AuthModel`: Faker-made accounts (seeded) plus a scenario.
+
+A scenario is a YAML or JSON document (a file path, a name of a file in
+``fixtures/globus/``, ``"default"`` for the one shipped with the package, or a dict)::
+
+    identity_providers:            # optional; users' domains get one made up otherwise
+      - {name: University of Example, domains: [example.edu], short_name: example}
+    users:
+      - username: alice@globusid.org
+        name: Alice Example         # name, email, organization, id: Faker/derived if absent
+        linked: [alice@example.edu] # linked identities, created if unknown
+    projects:
+      - {display_name: SDK Tutorial Project, contact_email: a@b.org, admins: [alice@globusid.org]}
+    clients:
+      - {name: SDK Tutorial App, id: <uuid>, type: public_installed_client,
+         project: SDK Tutorial Project, redirect_uris: [...]}
+      - {name: Portal, id: <uuid>, type: confidential_client, secret: "..."}
+    scopes:                        # scopes a client serves (its resource server)
+      - {client: <uuid>, suffix: all, name: My API, dependent_scopes: [<scope string>]}
+    consents:
+      - {user: alice@globusid.org, client: <uuid>, scope: "<scope string>"}
+    browser_user: alice@globusid.org   # authorize URLs then redirect without a login page
+    default_user: alice@globusid.org   # who get_auth_code()/token_for() use by default
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+if TYPE_CHECKING:
+    from mockglobus.auth.model import AuthModel
+
+PACKAGE_SCENARIOS = Path(__file__).with_name("scenarios")
+REPO_SCENARIOS = Path(__file__).resolve().parents[2] / "fixtures" / "globus"
+
+
+def load_scenario(scenario: str | Path | dict | None) -> dict[str, Any]:
+    if scenario is None:
+        return {}
+    if isinstance(scenario, dict):
+        return scenario
+    path = Path(scenario)
+    if not path.suffix and not path.exists():
+        for folder in (PACKAGE_SCENARIOS, REPO_SCENARIOS):
+            for suffix in (".yaml", ".yml", ".json"):
+                candidate = folder / f"{scenario}{suffix}"
+                if candidate.exists():
+                    path = candidate
+                    break
+            if path.exists():
+                break
+    if not path.exists():
+        raise FileNotFoundError(
+            f"no scenario {scenario!r}: give a path, a dict, or the name of a file in "
+            f"{PACKAGE_SCENARIOS} or {REPO_SCENARIOS}"
+        )
+    text = path.read_text()
+    data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    if not isinstance(data, dict):
+        raise ValueError(f"scenario {path} must hold a mapping at the top level")
+    return data
+
+
+def _fill(model: AuthModel, username: str, entry: dict[str, Any]) -> dict[str, Any]:
+    """Name, email and organization from the entry, or made up by the seeded Faker."""
+    faker = model.state.ids.faker
+    local = username.split("@", 1)[0]
+    name = entry.get("name")
+    if name is None:
+        name = f"{local.replace('.', ' ').replace('_', ' ').title()} {faker.last_name()}"
+    return {
+        "name": name,
+        "email": entry.get("email", username if "globusid" not in username else
+                           f"{local}@{faker.free_email_domain()}"),
+        "organization": entry.get("organization"),
+        "id": entry.get("id"),
+    }
+
+
+def seed(model: AuthModel, scenario: str | Path | dict | None, faker_users: int) -> None:
+    data = load_scenario(scenario)
+    for idp in data.get("identity_providers") or []:
+        model.add_identity_provider(idp["name"], list(idp["domains"]),
+                                    short_name=idp.get("short_name"), id=idp.get("id"))
+    for entry in data.get("users") or []:
+        username = entry["username"]
+        primary = model.add_user(username, **_fill(model, username, entry))
+        for linked in entry.get("linked") or []:
+            if isinstance(linked, str):
+                linked = {"username": linked}
+            try:
+                model.link(linked["username"], primary.id)
+            except KeyError:
+                model.add_user(linked["username"], link_to=primary.id,
+                               **_fill(model, linked["username"], linked))
+    _faker_users(model, faker_users)
+    projects: dict[str, str] = {}
+    for entry in data.get("projects") or []:
+        admins = [model.identity(a).id for a in entry.get("admins") or []]
+        project = model.add_project(entry["display_name"], entry.get("contact_email")
+                                    or "support@example.org", admins, id=entry.get("id"))
+        projects[project.display_name] = project.id
+    for entry in data.get("clients") or []:
+        project = entry.get("project")
+        model.add_client(
+            entry["name"], entry.get("type", "confidential_client"), id=entry.get("id"),
+            secret=entry.get("secret"), project=projects.get(project, project),
+            redirect_uris=entry.get("redirect_uris") or [],
+            resource_server=entry.get("resource_server"), fqdns=entry.get("fqdns") or [],
+        )
+    for entry in data.get("scopes") or []:
+        client = model.clients[entry["client"]]
+        deps = [
+            {"scope": model._scope_id(s.lstrip("*")), "optional": s.startswith("*"),
+             "requires_refresh_token": False}
+            for s in entry.get("dependent_scopes") or []
+        ]
+        model._register_scope(
+            f"https://auth.globus.org/scopes/{client.id}/{entry.get('suffix', 'all')}",
+            client.rs_name, entry.get("name", client.name), client=client.id,
+            description=entry.get("description", ""), dependent_scopes=deps,
+        )
+    for entry in data.get("consents") or []:
+        model.grant_consent(entry["user"], entry["scope"], entry.get("client"))
+    model.browser_user = data.get("browser_user")
+    model.default_user = data.get("default_user") or (
+        model.users[0].username if model.users else None
+    )
+
+
+def _faker_users(model: AuthModel, count: int) -> None:
+    faker = model.state.ids.faker
+    for _ in range(count):
+        first, last = faker.first_name(), faker.last_name()
+        domain = faker.domain_name()
+        idp = model.idp_for_domain(domain)
+        assert idp is not None
+        username = f"{first.lower()}.{last.lower()}@{domain}"
+        if username.lower() in model._by_username:
+            continue
+        model.add_user(username, name=f"{first} {last}", email=username,
+                       organization=idp.name, id=str(model.state.ids.uuid4()))

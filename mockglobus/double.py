@@ -1,0 +1,159 @@
+"""The Globus double a test holds, and ``mock_globus`` to patch the production URLs."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+import responses
+
+from mockcore.clock import Clock
+from mockcore.double import Double
+from mockcore.inprocess import InProcessTransport
+from mockcore.live import LiveServer
+from mockglobus.app import create_app
+from mockglobus.auth.scopes import TRANSFER_RS
+from mockglobus.state import GlobusState
+
+AUTH_URL = "https://auth.globus.org"
+TRANSFER_URL = "https://transfer.api.globus.org"
+PRODUCTION_URLS = (AUTH_URL, TRANSFER_URL)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class GlobusDouble(Double):
+    """Globus Auth and Transfer in one double.
+
+    ``auth`` is the :class:`~mockglobus.auth.model.AuthModel` (accounts, clients,
+    tokens), ``transfer`` the Transfer model (None in a checkout without it). Options
+    beyond ``clock``/``seed`` go to the AuthModel: ``scenario`` (default ``"default"``),
+    ``permissive`` (default True), ``faker_users``, ``id_token_alg``,
+    ``rotate_refresh_tokens``, ``access_token_lifetime``.
+    """
+
+    state: GlobusState
+
+    def __init__(self, *, seed: int = 0, clock: Clock | None = None, **auth_options: Any) -> None:
+        super().__init__(GlobusState(clock, seed, **auth_options), create_app)
+        self.server: LiveServer | None = None
+
+    @property
+    def auth(self):  # noqa: ANN201 - AuthModel
+        return self.state.auth
+
+    @property
+    def transfer(self):  # noqa: ANN201 - TransferModel | None
+        return self.state.transfer
+
+    @property
+    def errors(self) -> list[BaseException]:
+        """Unexpected exceptions the app raised while answering (a 500 each)."""
+        return self.app.extensions["mockglobus_errors"]
+
+    def reset(self) -> None:
+        super().reset()
+        self.errors.clear()
+
+    def intercept(  # type: ignore[override]
+        self, base_urls: Iterable[str] = PRODUCTION_URLS, *,
+        rsps: responses.RequestsMock | None = None, environ_hook: Any = None,
+    ) -> InProcessTransport:
+        """Answer ``requests`` to the production Auth and Transfer hosts in-process."""
+        return super().intercept(base_urls, rsps=rsps, environ_hook=environ_hook)
+
+    def serve(self, host: str = "127.0.0.1", port: int = 0, threads: int = 8) -> LiveServer:
+        self.server = super().serve(host, port, threads)
+        return self.server
+
+    # ------------------------------------------------------------ test helpers
+    def token_for(
+        self, username: str | None = None, resource_server: str = TRANSFER_RS,
+        scopes: str | Iterable[str] | None = None,
+    ) -> str:
+        """An access token for ``username`` (default: the scenario's default user)."""
+        return self.auth.mint_token(username or self.auth._default_username(),
+                                    resource_server, scopes)
+
+    def get_auth_code(self, authorize_url: str, username: str | None = None) -> str:
+        """Log in at ``authorize_url`` as ``username`` without a browser; the code."""
+        return self.auth.get_auth_code(authorize_url, username)
+
+    def env(self, url: str | None = None, client_id: str | None = None,
+            client_secret: str | None = None) -> dict[str, str]:
+        """Environment variables pointing globus-sdk and globus-cli at a live server
+        (``url`` defaults to the one :meth:`serve` started), in client-identity mode."""
+        if url is None:
+            if self.server is None:
+                raise RuntimeError("no live server: call serve() or pass url")
+            url = self.server.url
+        base = url.rstrip("/") + "/"
+        if client_id is None:
+            client_id = self.cli_client_id
+        if client_secret is None:
+            client_secret = self.auth.secret_of(client_id)
+        return {
+            "GLOBUS_SDK_SERVICE_URL_AUTH": base,
+            "GLOBUS_SDK_SERVICE_URL_TRANSFER": base,
+            "GLOBUS_CLI_CLIENT_ID": client_id,
+            "GLOBUS_CLI_CLIENT_SECRET": client_secret,
+        }
+
+    @property
+    def cli_client_id(self) -> str:
+        """The client identity handed to globus-cli: the first ``client_identity``
+        client of the scenario (one is made if there is none)."""
+        with self.state.lock:
+            for client in self.auth.clients.values():
+                if client.client_type == "client_identity":
+                    return client.id
+            return self.auth.add_client("mockglobus CLI", "client_identity").id
+
+
+class mock_globus:  # noqa: N801 - reads like moto's mock_aws
+    """Serve a fresh :class:`GlobusDouble` on the production URLs, in-process.
+
+    As a context manager it yields the double; as a decorator it runs the function
+    inside one (passing it as ``globus`` if the function takes that parameter)::
+
+        with mock_globus() as globus:
+            tokens = globus_sdk.ConfidentialAppAuthClient(...).oauth2_client_credentials_tokens(...)
+
+    Pass ``rsps=`` to share a test's own ``responses`` mock; other keyword arguments
+    go to :class:`GlobusDouble`.
+    """
+
+    def __init__(self, *, rsps: responses.RequestsMock | None = None, **options: Any) -> None:
+        self.options = options
+        self.rsps = rsps
+        self.double: GlobusDouble | None = None
+        self._transport: InProcessTransport | None = None
+
+    def __enter__(self) -> GlobusDouble:
+        self.double = GlobusDouble(**self.options)
+        self._transport = self.double.intercept(rsps=self.rsps).start()
+        return self.double
+
+    def __exit__(self, *exc: object) -> None:
+        if self._transport is not None:
+            self._transport.stop()
+        self._transport = None
+
+    def __call__(self, func: F) -> F:
+        wants = "globus" in inspect.signature(func).parameters
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with mock_globus(rsps=self.rsps, **self.options) as double:
+                if wants:
+                    kwargs["globus"] = double
+                return func(*args, **kwargs)
+
+        if wants:  # hide the injected parameter from pytest's fixture lookup
+            sig = inspect.signature(func)
+            wrapper.__signature__ = sig.replace(  # type: ignore[attr-defined]
+                parameters=[p for p in sig.parameters.values() if p.name != "globus"]
+            )
+        return wrapper  # type: ignore[return-value]
