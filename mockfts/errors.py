@@ -19,9 +19,9 @@ class FtsError(Exception):
     template: str = ""
     shape: str = "json"
 
-    def __init__(self, detail: str | None = None, **fields: object) -> None:
+    def __init__(self, message: str | None = None, **fields: object) -> None:
         self.fields = fields
-        self.message = detail if detail is not None else self.template.format(**fields)
+        self.message = message if message is not None else self.template.format(**fields)
         super().__init__(self.message)
 
 
