@@ -13,6 +13,8 @@ Rendering lives in :mod:`mockfts.api.render`; nothing else formats an error.
 
 from __future__ import annotations
 
+import copy
+
 
 class FtsError(Exception):
     status: int = 500
@@ -23,6 +25,13 @@ class FtsError(Exception):
         self.fields = fields
         self.message = message if message is not None else self.template.format(**fields)
         super().__init__(self.message)
+
+    def plain(self) -> FtsError:
+        """The same error in the ``json`` shape (job sub-resources answer per-job
+        errors as ``{"status", "message"}``)."""
+        twin = copy.copy(self)
+        twin.shape = "json"
+        return twin
 
 
 # --- generic kinds (message given where raised) --------------------------------------

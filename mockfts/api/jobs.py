@@ -172,9 +172,16 @@ def cancel_vo(vo_name: str):
 # --- sub-resources ------------------------------------------------------------------
 
 
+def _visible(job_id: str) -> Job:
+    try:
+        return _state().visible_job(g.identity, job_id)
+    except (errors.JobNotFound, errors.JobForbidden) as error:
+        raise error.plain() from None
+
+
 @blueprint.get("/jobs/<job_id>/files")
 def job_files(job_id: str):
-    job = _state().visible_job(g.identity, job_id)
+    job = _visible(job_id)
     profile = _state().profile
     return render.json_response(
         [render.file_document(f, profile, with_retries=True) for f in job.files]
@@ -183,20 +190,20 @@ def job_files(job_id: str):
 
 @blueprint.get("/jobs/<job_id>/files/<int:file_id>/retries")
 def file_retries(job_id: str, file_id: int):
-    job = _state().visible_job(g.identity, job_id)
+    job = _visible(job_id)
     entries = [r for f in job.files if f.file_id == file_id for r in f.retries]
     return render.json_response([render.retry_document(r) for r in entries])
 
 
 @blueprint.get("/jobs/<job_id>/dm")
 def job_dm(job_id: str):
-    _state().visible_job(g.identity, job_id)
+    _visible(job_id)
     return render.json_response([])  # deletion entries: none since deletion jobs are refused
 
 
 @blueprint.get("/jobs/<job_id>/<field>")
 def job_field(job_id: str, field: str):
-    job = _state().visible_job(g.identity, job_id)
+    job = _visible(job_id)
     doc = render.job_document(job, _state().profile)
     if field not in doc:
         raise errors.NoSuchField()
@@ -205,7 +212,7 @@ def job_field(job_id: str, field: str):
 
 @blueprint.delete("/jobs/<job_id>/files/<file_ids>")
 def cancel_files(job_id: str, file_ids: str):
-    job = _state().visible_job(g.identity, job_id)
+    job = _visible(job_id)
     ids = file_ids.split(",")
     outcome = _state().cancel_files(job, ids)
     return render.json_response(outcome if len(ids) > 1 else outcome[0])
