@@ -109,16 +109,16 @@ class FaultInjector:
         """The fault that fires for this request, counting it; None if none does."""
         if not self._faults:  # fast path: nothing armed
             return None
+        chosen = None
         with self._lock:
             for fault in self._faults:
                 if fault.exhausted or not fault.matches(method, path):
                     continue
-                fault.seen += 1
-                if fault.seen <= fault.after:
-                    continue
-                fault.fired += 1
-                return fault
-        return None
+                fault.seen += 1  # every matching call counts towards ``after``
+                if chosen is None and fault.seen > fault.after:
+                    fault.fired += 1
+                    chosen = fault
+        return chosen
 
     def clear(self) -> None:
         with self._lock:
