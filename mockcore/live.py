@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 
+from waitress import wasyncore
 from waitress.channel import ClientDisconnected
 from waitress.server import create_server
 
@@ -84,6 +85,9 @@ class LiveServer:
         if server is None:
             return
         server.close()
+        # Open keep-alive connections would keep waitress's loop (and the join) waiting.
+        if isinstance(getattr(server, "_map", None), dict):
+            wasyncore.close_all(server._map)
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=5)
         self._thread = None

@@ -187,6 +187,7 @@ class AuthModel:
             self.sessions: dict[str, Session] = {}
             self.codes: dict[str, AuthorizationCode] = {}
             self.tokens: dict[str, Token] = {}
+            self.groups: dict[str, set[str]] = {}  # group id -> account ids of members
             self._consent_seq = 100_000
             #: Username the non-interactive "browser" is logged in as: when set, the
             #: authorize URL redirects at once instead of showing the login page.
@@ -478,6 +479,29 @@ class AuthModel:
                     removed += 1
                     doomed.extend(c.id for c in self._children(cid))
             return removed
+
+    def has_consent(self, identity_id: str, scope: str, client_id: str | None = None) -> bool:
+        """Has the account of ``identity_id`` consented to ``scope`` (at any depth, for
+        ``client_id`` or, when None, for any client)?"""
+        with self.state.lock:
+            ident = self.identities.get(identity_id)
+            if ident is None:
+                return False
+            return any(
+                c.identity_id == ident.account and c.scope_string == scope
+                and (client_id is None or c.client_id == client_id)
+                for c in self.consents.values()
+            )
+
+    def group_ids_of(self, identity_id: str) -> frozenset[str]:
+        """Ids of the groups (from the scenario's ``groups``) the account belongs to."""
+        with self.state.lock:
+            ident = self.identities.get(identity_id)
+            if ident is None:
+                return frozenset()
+            return frozenset(
+                gid for gid, members in self.groups.items() if ident.account in members
+            )
 
     # ---------------------------------------------------- client authentication
     def authenticate_client(self, client_id: str | None, secret: str | None) -> Client:

@@ -17,6 +17,8 @@ A scenario is a YAML or JSON document (a file path, a name of a file in
       - {name: Portal, id: <uuid>, type: confidential_client, secret: "..."}
     scopes:                        # scopes a client serves (its resource server)
       - {client: <uuid>, suffix: all, name: My API, dependent_scopes: [<scope string>]}
+    groups:                        # only memberships (for Transfer's group ACLs/roles)
+      - {name: Lab members, id: <uuid>, members: [alice@globusid.org]}
     consents:
       - {user: alice@globusid.org, client: <uuid>, scope: "<scope string>"}
     browser_user: alice@globusid.org   # authorize URLs then redirect without a login page
@@ -30,6 +32,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
+
+from mockglobus.auth.model import stable_id
 
 if TYPE_CHECKING:
     from mockglobus.auth.model import AuthModel
@@ -124,6 +128,9 @@ def seed(model: AuthModel, scenario: str | Path | dict | None, faker_users: int)
             client.rs_name, entry.get("name", client.name), client=client.id,
             description=entry.get("description", ""), dependent_scopes=deps,
         )
+    for entry in data.get("groups") or []:
+        gid = entry.get("id") or stable_id("group", entry["name"])
+        model.groups[gid] = {model.identity(m).account for m in entry.get("members") or []}
     for entry in data.get("consents") or []:
         model.grant_consent(entry["user"], entry["scope"], entry.get("client"))
     model.browser_user = data.get("browser_user")

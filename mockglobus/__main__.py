@@ -1,0 +1,7 @@
+"""``python -m mockglobus [serve ...]``."""
+
+import sys
+
+from mockglobus.cli import main
+
+sys.exit(main())
