@@ -273,8 +273,14 @@ def verify_chain(
     chain: CertLike | Iterable[CertLike],
     trusted: Iterable[x509.Certificate],
     now: datetime,
+    *,
+    check_validity: bool = True,
 ) -> VerifiedChain:
-    """Check a presented chain (leaf first) against the trusted CAs at ``now``."""
+    """Check a presented chain (leaf first) against the trusted CAs at ``now``.
+
+    ``check_validity=False`` skips the validity periods, for a chain whose times a TLS
+    handshake has already checked against the real clock.
+    """
     certs = load_certificates(chain)
     if not certs:
         raise MalformedChain("no certificate presented")
@@ -327,7 +333,7 @@ def verify_chain(
             )
 
     # 4: validity at the virtual time.
-    for cert in (*path, anchor):
+    for cert in (*path, anchor) if check_validity else ():
         if now < cert.not_valid_before_utc:
             raise CertificateNotYetValid(
                 f"{slash_dn(cert.subject)!r} is not valid before "
@@ -380,14 +386,16 @@ def identity_from_chain(
     now: datetime,
     *,
     gridmap_vo: str | None = None,
+    check_validity: bool = True,
 ) -> X509Identity:
     """Verify ``chain`` (leaf first) and derive the identity, as Apache + gridsite + FTS.
 
     ``gridmap_vo`` is the VO the server's gridmap table gives this DN, used only when
-    the chain carries no VOMS attributes.
+    the chain carries no VOMS attributes. ``now`` also decides whether VOMS attributes
+    are current; ``check_validity=False`` skips only the certificates' own periods.
     """
     now = _utc(now)
-    verified = verify_chain(chain, trusted, now)
+    verified = verify_chain(chain, trusted, now, check_validity=check_validity)
     eec_dn = slash_dn(verified.eec.subject)
     dns = [eec_dn, *(slash_dn(p.subject) for p in verified.proxies)]
     fqans, vos, roles, dlg, vo, ignored = _fqan_identity(

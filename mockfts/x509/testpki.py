@@ -19,6 +19,10 @@ shell commands work on the same CA)::
     host/hostcert.pem, host/hostkey.pem
     users/<slug>/usercert.pem, userkey.pem, user.pem (cert+key), x509up_<serial>
 
+TLS needs 2048-bit keys along the whole chain (OpenSSL security level 2 refuses
+smaller ones on both sides), so a ``key_bits=1024`` PKI is for tests without TLS;
+the host certificate is always at least 2048 bits.
+
 Not implemented: more than one trusted CA per directory (use
 :func:`~mockfts.x509.pki.write_ca_dir` directly), revocation.
 """
@@ -139,7 +143,8 @@ class TestPKI:
         ``host_cert_path``/``host_key_path`` are set on the returned credential.
         """
         if self._host is None or self._host.dn != dn:
-            cred = self.ca.host(dn, key_bits=self.key_bits)
+            # OpenSSL's default security level refuses server keys under 2048 bits.
+            cred = self.ca.host(dn, key_bits=max(self.key_bits, 2048))
             home = self.directory / "host"
             home.mkdir(parents=True, exist_ok=True)
             (home / "hostcert.pem").write_text(cred.cert_pem)
