@@ -1,0 +1,77 @@
+"""Fixtures for the Transfer tests.
+
+Model tests use ``model`` (a TransferModel on a plain ServiceState: no HTTP, no Auth)
+and the callers ``alice``/``bob``. Client tests use ``served``: the whole Globus
+double with a ``globus_sdk.TransferClient`` for alice, once in-process on the
+production URL and once against the live server.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import globus_sdk
+import pytest
+
+from mockcore.state import ServiceState
+from mockglobus import GlobusDouble
+from mockglobus.transfer import Caller, TransferModel
+
+ALICE = "alice@globusid.org"
+BOB = "bob@example.edu"
+ALICE_ID = "1e8a4a56-7e2c-4f43-9c0b-a11ce0000001"
+BOB_ID = "1e8a4a56-7e2c-4f43-9c0b-b0b000000002"
+
+
+@pytest.fixture
+def state() -> ServiceState:
+    return ServiceState()
+
+
+@pytest.fixture
+def model(state: ServiceState) -> TransferModel:
+    return TransferModel(state)
+
+
+@pytest.fixture
+def alice() -> Caller:
+    return Caller(ALICE_ID, ALICE)
+
+
+@pytest.fixture
+def bob() -> Caller:
+    return Caller(BOB_ID, BOB)
+
+
+@dataclass
+class Served:
+    double: GlobusDouble
+    base_url: str | None  # None in-process (the production URL)
+
+    @property
+    def model(self) -> TransferModel:
+        return self.double.transfer
+
+    def client(self, username: str = ALICE, **kw: object) -> globus_sdk.TransferClient:
+        token = self.double.token_for(username)
+        return globus_sdk.TransferClient(
+            authorizer=globus_sdk.AccessTokenAuthorizer(token), base_url=self.base_url, **kw
+        )
+
+
+@pytest.fixture(params=["inprocess", "live"])
+def served(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Served:
+    for name in ("GLOBUS_SDK_SERVICE_URL_AUTH", "GLOBUS_SDK_SERVICE_URL_TRANSFER",
+                 "GLOBUS_SDK_ENVIRONMENT"):
+        monkeypatch.delenv(name, raising=False)
+    if request.param == "inprocess":
+        return Served(request.getfixturevalue("globus_mock"), None)
+    double = request.getfixturevalue("globus_server")
+    return Served(double, double.server.url + "/")
+
+
+@pytest.fixture
+def tc(served: Served) -> globus_sdk.TransferClient:
+    client = served.client()
+    client.retry_config.max_retries = 0
+    return client
