@@ -53,6 +53,7 @@ class LiveServer:
         self._server = create_server(
             _dropping(self.app), host=self.host, port=self.port, threads=self.threads,
             ident="transfer-doubles", channel_timeout=30, asyncore_use_poll=True,
+            asyncore_loop_timeout=0.1,  # how soon stop() is noticed
         )
         self.port = self._server.effective_port
 

@@ -44,6 +44,11 @@ class FtsDouble(Double):
             create_app,
         )
         self.identity: Identity | None = None  # in-process X.509 identity, if any
+        self.endpoint: str | None = None  # where the current transport serves it
+
+    def reset(self) -> None:
+        super().reset()
+        self.identity = None
 
     # --- credentials ---------------------------------------------------------------
 
