@@ -48,7 +48,7 @@ from datetime import datetime, timezone
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from mockfts.x509.names import slash_dn
@@ -463,8 +463,3 @@ def identity_from_leaf(
         certificates=[cert],
         ignored_voms=ignored,
     )
-
-
-def fingerprint(cert: x509.Certificate) -> str:
-    """SHA-256 fingerprint, hex (handy in logs and journal entries)."""
-    return cert.fingerprint(hashes.SHA256()).hex()

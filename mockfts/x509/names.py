@@ -148,11 +148,6 @@ def _attributes(name: x509.Name) -> list[list[tuple[str, int, bytes]]]:
     return rdns
 
 
-def short_name(oid: ObjectIdentifier) -> str:
-    """OpenSSL's short name for an attribute type, or its dotted OID."""
-    return _SHORT_NAMES.get(oid.dotted_string, oid.dotted_string)
-
-
 def slash_dn(name: x509.Name) -> str:
     """``X509_NAME_oneline()``: ``/DC=org/DC=example/CN=Test User``.
 

@@ -57,7 +57,6 @@ import socket
 import ssl
 import threading
 from collections import deque
-from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -130,7 +129,9 @@ def _pem(cert: x509.Certificate) -> str:
 
 
 def _mod_ssl_time(when: datetime) -> str:
-    return when.astimezone(timezone.utc).strftime("%b %d %H:%M:%S %Y GMT")
+    """OpenSSL's ``ASN1_TIME_print``: ``Nov  4 07:44:47 2026 GMT`` (day space-padded)."""
+    when = when.astimezone(timezone.utc)
+    return f"{when:%b} {when.day:2d} {when:%H:%M:%S %Y} GMT"
 
 
 def client_environ(identity: X509Identity | None) -> dict[str, Any]:
@@ -397,11 +398,3 @@ class TLSLiveServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-def trusted_from_files(paths: Iterable[str | Path]) -> list[x509.Certificate]:
-    """Load CA certificates from PEM files (a bundle or single certificates)."""
-    out: list[x509.Certificate] = []
-    for path in paths:
-        out.extend(x509.load_pem_x509_certificates(Path(path).read_bytes()))
-    return out

@@ -180,6 +180,8 @@ def test_the_client_environ_reproduces_the_fts_identity_without_tls(pki, user, s
     assert dns == ident.dn == [user.dn, proxy.dn]
     assert creds == fqans
     assert env["SSL_CLIENT_S_DN"] == proxy.dn and env[IDENTITY_KEY] is ident
+    m2 = pytest.importorskip("M2Crypto.X509").load_cert_string(proxy.cert_pem.encode())
+    assert env["SSL_CLIENT_V_END"] == str(m2.get_not_after())  # OpenSSL's ASN1_TIME_print
     assert client_environ(None) == {"SSL_CLIENT_VERIFY": "NONE"}
 
 
