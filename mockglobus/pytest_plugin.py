@@ -3,8 +3,9 @@
 * ``globus_mock``: a fresh in-process :class:`~mockglobus.GlobusDouble` answering the
   production URLs (``https://auth.globus.org``, ``https://transfer.api.globus.org``),
   so unmodified ``globus_sdk`` code talks to it with no configuration;
-* ``globus_server``: the same double on a real localhost socket, started once per
-  session and reset before each test; ``globus_server.server.url`` is its base URL and
+* ``globus_server``: a double on a real localhost socket; the socket is opened once per
+  session and each test gets a fresh double behind it (fresh clock, journal, faults,
+  accounts); ``globus_server.server.url`` is its base URL and
   ``globus_server.env()`` the environment (``GLOBUS_SDK_SERVICE_URL_*``,
   ``GLOBUS_CLI_CLIENT_ID``/``_SECRET``) that points globus-sdk and globus-cli at it.
 
@@ -20,6 +21,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from mockcore.live import LiveServer
 from mockglobus.double import GlobusDouble, mock_globus
 
 
@@ -46,22 +48,39 @@ def globus_mock() -> Iterator[GlobusDouble]:
         _reraise(double)
 
 
+class _Current:
+    """The WSGI app of the session's server: whichever double the running test holds."""
+
+    def __init__(self) -> None:
+        self.double: GlobusDouble | None = None
+
+    def __call__(self, environ: dict, start_response):  # noqa: ANN204
+        assert self.double is not None, "no globus_server double for this request"
+        return self.double.wsgi(environ, start_response)
+
+
 @pytest.fixture(scope="session")
-def _globus_live(pytestconfig: pytest.Config) -> Iterator[GlobusDouble]:
+def _globus_live(pytestconfig: pytest.Config) -> Iterator[tuple[_Current, LiveServer]]:
     host = pytestconfig.getoption("mockglobus_host") or pytestconfig.getini("mockglobus_host")
     port = pytestconfig.getoption("mockglobus_port")
     if port is None:
         port = int(pytestconfig.getini("mockglobus_port") or 0)
-    double = GlobusDouble()
-    server = double.serve(host, port).start()
+    current = _Current()
+    server = LiveServer(current, host=host, port=port).start()
     try:
-        yield double
+        yield current, server
     finally:
         server.stop()
 
 
 @pytest.fixture
-def globus_server(_globus_live: GlobusDouble) -> Iterator[GlobusDouble]:
-    _globus_live.reset()
-    yield _globus_live
-    _reraise(_globus_live)
+def globus_server(_globus_live: tuple[_Current, LiveServer]) -> Iterator[GlobusDouble]:
+    current, server = _globus_live
+    double = GlobusDouble()
+    double.server = server
+    current.double = double
+    try:
+        yield double
+        _reraise(double)
+    finally:
+        current.double = None

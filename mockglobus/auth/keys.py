@@ -60,6 +60,6 @@ class SigningKey:
         return base64.urlsafe_b64encode(digest[: len(digest) // 2]).rstrip(b"=").decode()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def process_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)

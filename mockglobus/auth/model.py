@@ -48,7 +48,6 @@ from mockglobus.auth.entities import (
 from mockglobus.auth.keys import DEFAULT_ALG, SigningKey, process_key
 from mockglobus.auth.scopes import (
     AUTH_RS,
-    OIDC_SCOPES,
     TRANSFER_RS,
     TRANSFER_SCOPE,
     ScopeRequest,
