@@ -35,6 +35,7 @@ contract: install
 
 bench: install
 	$(BIN)/pip install -q -e '.[bench]'
+	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get install -y -qq wrk >/dev/null 2>&1 || echo "wrk unavailable: using the Python load generator"; }
 	$(BIN)/python -m bench
 
 serve: install

@@ -6,6 +6,7 @@ official FTS3 client sends ``//jobs``; Apache merges them, Werkzeug routing does
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import time
@@ -25,6 +26,11 @@ _REASONS = {
     500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
     504: "Gateway Timeout",
 }
+
+
+@functools.lru_cache(maxsize=256)
+def _header_name(environ_key: str) -> str:
+    return environ_key[5:].replace("_", "-").title()
 
 
 class DroppedConnection(Exception):
@@ -111,9 +117,7 @@ class DoubleMiddleware:
     def _record(self, environ: dict, path: str, body: bytes, status: int, headers: dict,
                 payload: bytes, arrived: float, fault: str | None) -> None:
         request_headers = {
-            key[5:].replace("_", "-").title(): value
-            for key, value in environ.items()
-            if key.startswith("HTTP_")
+            _header_name(key): value for key, value in environ.items() if key[:5] == "HTTP_"
         }
         if environ.get("CONTENT_TYPE"):
             request_headers["Content-Type"] = environ["CONTENT_TYPE"]

@@ -1,4 +1,4 @@
-"""The FTS3 double's Flask application."""
+"""The FTS3 double's Flask application: route tables bound to one state."""
 
 from __future__ import annotations
 
@@ -14,6 +14,9 @@ from mockfts.model.store import FtsState
 
 log = logging.getLogger("mockfts")
 
+# Each module: a handler class taking the state, and its ROUTES table.
+API_MODULES = [(info, info.InfoApi), (jobs, jobs.JobsApi), (control, control.ControlApi)]
+
 
 def create_app(state: FtsState) -> Flask:
     app = Flask("mockfts")
@@ -21,12 +24,13 @@ def create_app(state: FtsState) -> Flask:
 
     @app.before_request
     def identify():
-        g.fts_state = state
         g.identity = authenticate(request, state)
 
-    app.register_blueprint(info.blueprint)
-    app.register_blueprint(jobs.blueprint)
-    app.register_blueprint(control.blueprint)
+    for module, handlers_class in API_MODULES:
+        handlers = handlers_class(state)
+        for rule, methods, name in module.ROUTES:
+            app.add_url_rule(rule, endpoint=f"{module.__name__}.{name}:{'/'.join(methods)}",
+                             view_func=getattr(handlers, name), methods=methods)
 
     @app.errorhandler(errors.FtsError)
     def fts_error(error: errors.FtsError):
@@ -45,7 +49,7 @@ def create_app(state: FtsState) -> Flask:
         return render.error_response(generic)
 
     @app.errorhandler(Exception)
-    def crash(error: Exception):  # a bug of ours: answer as the real server would, and say so
+    def crash(error: Exception):  # a bug of ours: answer as the real server would, and log it
         log.exception("mockfts internal error")
         return render.error_response(errors.FtsError(
             "The server encountered an internal error and was unable to complete your "

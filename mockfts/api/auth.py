@@ -20,7 +20,7 @@ IDENTITY_KEY = "mockfts.identity"
 
 def authenticate(request: Request, state: FtsState) -> Identity:
     identity = None
-    header = request.headers.get("Authorization", "")
+    header = request.environ.get("HTTP_AUTHORIZATION", "")
     if header[:7].lower() == "bearer ":
         with state.lock:
             identity = state.tokens.identity(header[7:].strip())

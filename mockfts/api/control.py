@@ -8,33 +8,38 @@ double as FTS3.
 
 from __future__ import annotations
 
-from flask import Blueprint, g, request
+from flask import request
 
 from mockfts.api import render
+from mockfts.model.store import FtsState
 
-blueprint = Blueprint("control", __name__, url_prefix="/_mock")
 
-
-@blueprint.post("/token")
-def mint_token():
+def _param(name: str, default: str) -> str:
     body = request.get_json(silent=True) or {}
-    user = body.get("user") or request.args.get("user") or "alice"
-    vo = body.get("vo") or request.args.get("vo") or "dteam"
-    lifetime = float(body.get("lifetime") or request.args.get("lifetime") or 3600)
-    with g.fts_state.lock:
-        token = g.fts_state.tokens.mint(user, vo, lifetime=lifetime)
-    return render.json_response({"access_token": token, "user": user, "vo": vo})
+    return str(body.get(name) or request.args.get(name) or default)
 
 
-@blueprint.post("/advance")
-def advance():
-    body = request.get_json(silent=True) or {}
-    seconds = float(body.get("seconds") or request.args.get("seconds") or 0)
-    g.fts_state.advance(seconds)
-    return render.json_response({"now": render.timestamp(g.fts_state.clock.time())})
+class ControlApi:
+    def __init__(self, state: FtsState) -> None:
+        self.state = state
+
+    def mint_token(self):
+        user, vo = _param("user", "alice"), _param("vo", "dteam")
+        with self.state.lock:
+            token = self.state.tokens.mint(user, vo, lifetime=float(_param("lifetime", "3600")))
+        return render.json_response({"access_token": token, "user": user, "vo": vo})
+
+    def advance(self):
+        self.state.advance(float(_param("seconds", "0")))
+        return render.json_response({"now": render.timestamp(self.state.clock.time())})
+
+    def reset(self):
+        self.state.reset()
+        return render.json_response({"reset": True})
 
 
-@blueprint.post("/reset")
-def reset():
-    g.fts_state.reset()
-    return render.json_response({"reset": True})
+ROUTES = [
+    ("/_mock/token", ["POST"], "mint_token"),
+    ("/_mock/advance", ["POST"], "advance"),
+    ("/_mock/reset", ["POST"], "reset"),
+]

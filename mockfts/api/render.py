@@ -7,6 +7,7 @@ in UTC with no zone and no fraction (the client and Rucio parse exactly that).
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import datetime, timezone
 from typing import Any
@@ -50,27 +51,49 @@ def json_response(payload: Any, status: int = 200) -> Response:
 # --- documents ------------------------------------------------------------------------
 
 
-def job_document(job: Job, profile: VersionProfile, fields: list[str] | None = None) -> dict:
-    doc: dict[str, Any] = {}
-    for name in profile.job_fields:
-        key = profile.job_key(name)
+_INTERNAL_NAMES = {"source_space_token": "source_spacetoken",
+                   "space_token": "destination_spacetoken"}
+
+
+@functools.lru_cache(maxsize=64)
+def _plan(names: tuple[str, ...], rename: tuple[tuple[str, str], ...],
+          fields: tuple[str, ...] | None) -> tuple[tuple[str, str, bool], ...]:
+    """(wire key, attribute, is a time) for each field shown: computed once per shape."""
+    wire = dict(rename)
+    plan = []
+    for name in names:
+        key = wire.get(name, name)
         if fields is not None and key not in fields:
             continue
-        internal = {"source_space_token": "source_spacetoken",
-                    "space_token": "destination_spacetoken"}.get(name, name)
-        value = getattr(job, internal)
-        doc[key] = timestamp(value) if name in _TIME_FIELDS else value
+        plan.append((key, _INTERNAL_NAMES.get(name, name), name in _TIME_FIELDS))
+    return tuple(plan)
+
+
+def _document(record: object, plan: tuple[tuple[str, str, bool], ...]) -> dict:
+    doc = {}
+    for key, attribute, is_time in plan:
+        value = getattr(record, attribute)
+        doc[key] = timestamp(value) if is_time and value is not None else value
     return doc
+
+
+def job_document(job: Job, profile: VersionProfile, fields: list[str] | None = None) -> dict:
+    plan = _plan(profile.job_fields, tuple(profile.spacetoken_keys.items()),
+                 tuple(fields) if fields is not None else None)
+    if fields is not None:
+        return _document(job, plan)
+    key = (profile.name, job.revision)  # jobs are read far more often than they change
+    cached = job.__dict__.get("_rendered")
+    if cached is None or cached[0] != key:
+        cached = (key, _document(job, plan))
+        job.__dict__["_rendered"] = cached
+    return dict(cached[1])
 
 
 def file_document(file: File, profile: VersionProfile, fields: list[str] | None = None,
                   *, with_retries: bool = False) -> dict:
-    doc: dict[str, Any] = {}
-    for name in profile.file_fields:
-        if fields is not None and name not in fields:
-            continue
-        value = getattr(file, name)
-        doc[name] = timestamp(value) if name in _TIME_FIELDS else value
+    doc = _document(file, _plan(profile.file_fields, (),
+                                tuple(fields) if fields is not None else None))
     if with_retries:
         doc["retries"] = []  # the relationship is explicitly not loaded by the server
     return doc

@@ -108,6 +108,12 @@ class Job:
     strict_copy: bool = False
     auth_method: str = "certificate"
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Every change bumps ``revision``, so a rendered document can be reused until then.
+        object.__setattr__(self, name, value)
+        if name != "revision":
+            object.__setattr__(self, "revision", self.__dict__.get("revision", 0) + 1)
+
     @property
     def is_staging(self) -> bool:
         return self.bring_online > 0 or self.copy_pin_lifetime > 0

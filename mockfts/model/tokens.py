@@ -63,6 +63,10 @@ class TokenAuthority:
         self.providers: dict[str, Provider] = {
             self.issuer: Provider(self.issuer, self._key.public_key())
         }
+        # token -> (claims, identity) for tokens whose signature and issuer checked out;
+        # time claims are still checked on every use. Decoding a JWT costs far more
+        # than answering a request, and clients send the same token every time.
+        self._verified: dict[str, tuple[dict, Identity]] = {}
 
     def _fingerprint(self) -> str:
         der = self._key.public_key().public_bytes(
@@ -79,6 +83,7 @@ class TokenAuthority:
         key = serialization.load_pem_public_key(public_key_pem)
         issuer = normalize_issuer(issuer)
         self.providers[issuer] = Provider(issuer, key, vo)
+        self._verified.clear()
 
     def mint(
         self,
@@ -114,6 +119,35 @@ class TokenAuthority:
 
     def validate(self, token: str) -> dict | None:
         """The token's claims if the server would accept it, else None (treated as absent)."""
+        checked = self._checked(token)
+        return None if checked is None or not self._current(checked[0]) else checked[0]
+
+    def identity(self, token: str) -> Identity | None:
+        checked = self._checked(token)
+        if checked is None or not self._current(checked[0]):
+            return None
+        return checked[1]
+
+    def _current(self, claims: dict) -> bool:
+        now = self.clock.time()
+        if "exp" not in claims or now >= claims["exp"]:
+            return False
+        return not (claims.get("nbf", 0) > now or claims.get("iat", 0) > now + 60)
+
+    def _checked(self, token: str) -> tuple[dict, Identity] | None:
+        cached = self._verified.get(token)
+        if cached is not None:
+            return cached
+        claims = self._verify(token)
+        if claims is None:
+            return None
+        if len(self._verified) >= 4096:
+            self._verified.clear()
+        self._verified[token] = (claims, self._identity_of(claims, token))
+        return self._verified[token]
+
+    def _verify(self, token: str) -> dict | None:
+        """Signature, issuer and audience; None when any fails."""
         try:
             unverified = jwt.decode(token, options={"verify_signature": False})
         except jwt.PyJWTError:
@@ -127,16 +161,11 @@ class TokenAuthority:
         try:
             claims = jwt.decode(
                 token, provider.public_key, algorithms=["RS256"],
-                # Time claims are checked below against the double's clock.
+                # Time claims are checked against the double's clock, on every use.
                 options={"verify_exp": False, "verify_nbf": False, "verify_iat": False,
                          "verify_aud": False},
             )
         except jwt.PyJWTError:
-            return None
-        now = self.clock.time()
-        if "exp" not in claims or now >= claims["exp"]:
-            return None
-        if claims.get("nbf", 0) > now or claims.get("iat", 0) > now + 60:
             return None
         audience = claims.get("aud")
         audiences = [audience] if isinstance(audience, str) else list(audience or [])
@@ -144,10 +173,7 @@ class TokenAuthority:
             return None
         return claims
 
-    def identity(self, token: str) -> Identity | None:
-        claims = self.validate(token)
-        if claims is None:
-            return None
+    def _identity_of(self, claims: dict, token: str) -> Identity:
         issuer = normalize_issuer(claims["iss"])
         subject = str(claims["sub"])
         scope = claims.get("scope") or ""

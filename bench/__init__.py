@@ -1,0 +1,1 @@
+"""Benchmarks of the doubles (``make bench``): ratios against baselines measured in the same run."""

@@ -1,0 +1,230 @@
+"""``make bench``: what the doubles cost, as ratios to baselines measured in the same run.
+
+1. In-process: one ``GET /jobs/{id}`` through the FTS3 double (raw ``requests`` and
+   the official ``fts3`` client) vs the same call answered by a bare ``responses``
+   static stub. Target <= 1.3x (moto: about 3x).
+2. Fixture: enter + reset + exit of the in-process double. Target <= 0.5 ms
+   (moto's ``mock_aws``: about 2.7 ms, measured here too when moto is installed).
+3. Live: requests/s of the standalone double vs a bare Flask JSON route on the same
+   WSGI server (target >= 0.8x) and vs moto's server (target >= 2x), loaded by ``wrk``
+   (or a Python load generator when wrk is missing).
+4. Listing: ``GET /jobs?vo_name=`` with 100 vs 20,000 jobs in the store (mostly
+   finished). Target: about 1x (indexes, not scans).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+import responses
+
+ENDPOINT = "https://fts3.mock:8446"
+SRC, DST = "mock://a.example/f?size=10", "mock://b.example/f?size_post=10&time=5"
+BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def per_call_us(fn: Callable[[], object], calls: int = 1500, rounds: int = 5) -> float:
+    """Median over rounds of the mean cost of one call, in microseconds."""
+    for _ in range(100):
+        fn()
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        samples.append((time.perf_counter() - start) / calls * 1e6)
+    return statistics.median(samples)
+
+
+def in_process() -> list[tuple[str, float, float, str]]:
+    import fts3.rest.client.easy as easy
+
+    from mockfts import FtsDouble
+
+    double = FtsDouble()
+    token = double.token_for("alice", "dteam")
+    headers = {"Authorization": f"Bearer {token}"}
+    with double.intercept([ENDPOINT]):
+        ctx = easy.Context(ENDPOINT, fts_access_token=token)
+        job_id = easy.submit(ctx, easy.new_job([easy.new_transfer(SRC, DST)]))
+        document = requests.get(f"{ENDPOINT}/jobs/{job_id}", headers=headers, timeout=5).json()
+        root_doc = requests.get(f"{ENDPOINT}/", timeout=5).json()
+        fake_raw = per_call_us(lambda: requests.get(f"{ENDPOINT}/jobs/{job_id}",
+                                                    headers=headers, timeout=5).json())
+        fake_client = per_call_us(lambda: easy.get_job_status(ctx, job_id))
+
+    with responses.RequestsMock() as stub:
+        stub.get(f"{ENDPOINT}/jobs/{job_id}", json=document)
+        stub.get(f"{ENDPOINT}//jobs/{job_id}", json=document)
+        stub.get(f"{ENDPOINT}//", json=root_doc)
+        stub_ctx = easy.Context(ENDPOINT, fts_access_token=token)
+        stub_raw = per_call_us(lambda: requests.get(f"{ENDPOINT}/jobs/{job_id}",
+                                                    headers=headers, timeout=5).json())
+        stub_client = per_call_us(lambda: easy.get_job_status(stub_ctx, job_id))
+    return [
+        ("in-process GET /jobs/{id}, raw requests (us)", fake_raw, stub_raw, "<= 1.3"),
+        ("in-process GET /jobs/{id}, fts3 client (us)", fake_client, stub_client, "<= 1.3"),
+    ]
+
+
+def fixture_cost() -> list[tuple[str, float, float | None, str]]:
+    from mockfts import FtsDouble
+
+    double = FtsDouble()
+
+    def cycle() -> None:
+        transport = double.intercept([ENDPOINT]).start()
+        double.reset()
+        transport.stop()
+
+    ours = per_call_us(cycle, calls=500) / 1000
+    moto_ms = None
+    try:
+        from moto import mock_aws
+
+        def moto_cycle() -> None:
+            with mock_aws():
+                pass
+
+        moto_ms = per_call_us(moto_cycle, calls=30, rounds=3) / 1000
+    except ImportError:
+        pass
+    return [("fixture enter+reset+exit (ms)", ours, moto_ms, "<= 0.5 ms absolute")]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def load(url: str, headers: dict[str, str], seconds: float = 5.0) -> float:
+    """Requests per second that ``url`` sustains with 8 keep-alive connections."""
+    if shutil.which("wrk"):
+        argv = ["wrk", "-t2", "-c8", f"-d{int(seconds)}s"]
+        for key, value in headers.items():
+            argv += ["-H", f"{key}: {value}"]
+        out = subprocess.run(argv + [url], capture_output=True, text=True, check=True).stdout
+        line = next(l for l in out.splitlines() if l.startswith("Requests/sec"))
+        return float(line.split()[1])
+    deadline = time.monotonic() + seconds
+
+    def worker() -> int:
+        session, count = requests.Session(), 0
+        while time.monotonic() < deadline:
+            session.get(url, headers=headers, timeout=5)
+            count += 1
+        return count
+
+    with ThreadPoolExecutor(8) as pool:
+        total = sum(pool.map(lambda _: worker(), range(8)))
+    return total / seconds
+
+
+def live() -> list[tuple[str, float, float | None, str]]:
+    procs = []
+    try:
+        fts_port = free_port()
+        procs.append(subprocess.Popen([str(BIN / "mockfts"), "serve", "--port", str(fts_port)],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        base = f"http://127.0.0.1:{fts_port}"
+        wait_for(base + "/")
+        token = requests.post(base + "/_mock/token", timeout=5).json()["access_token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        body = {"files": [{"sources": [SRC], "destinations": [DST]}]}
+        job_id = requests.post(base + "/jobs", json=body, headers=auth, timeout=5).json()["job_id"]
+        document = requests.get(f"{base}/jobs/{job_id}", headers=auth, timeout=5).json()
+
+        bare_port = free_port()
+        procs.append(subprocess.Popen(
+            [sys.executable, "-m", "bench.bare_flask", str(bare_port), json.dumps(document)],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        wait_for(f"http://127.0.0.1:{bare_port}/jobs/x")
+
+        ours_runs, bare_runs = [], []
+        for _ in range(3):  # interleaved, so background load hits both alike
+            ours_runs.append(load(f"{base}/jobs/{job_id}", auth, seconds=3))
+            bare_runs.append(load(f"http://127.0.0.1:{bare_port}/jobs/{job_id}", {}, seconds=3))
+        ours, bare = statistics.median(ours_runs), statistics.median(bare_runs)
+        rows = [("live GET /jobs/{id} req/s vs bare Flask on waitress", ours, bare, ">= 0.8")]
+        if shutil.which(str(BIN / "moto_server")):
+            moto_port = free_port()
+            procs.append(subprocess.Popen([str(BIN / "moto_server"), "-p", str(moto_port)],
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            wait_for(f"http://127.0.0.1:{moto_port}/moto-api/")
+            moto = load(f"http://127.0.0.1:{moto_port}/", {"Host": "s3.amazonaws.com"}, seconds=3)
+            rows.append(("live req/s vs moto_server (S3 ListBuckets)", ours, moto, ">= 2"))
+        return rows
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=10)
+
+
+def listing() -> list[tuple[str, float, float, str]]:
+    from mockfts import FtsDouble
+
+    def cost(finished_jobs: int) -> float:
+        double = FtsDouble()
+        alice = double.state.tokens.identity(double.token_for("alice", "dteam"))
+        body = {"files": [{"sources": [SRC], "destinations": [DST]}]}
+        for _ in range(finished_jobs):
+            double.state.submit(body, alice)
+        double.advance(3600)
+        slow = {"files": [{"sources": [SRC], "destinations": [DST.replace("time=5", "time=99999")]}]}
+        for _ in range(10):
+            double.state.submit(slow, alice)
+        token = double.token_for("alice", "dteam")
+        with double.intercept([ENDPOINT]):
+            url = f"{ENDPOINT}/jobs?vo_name=dteam"
+            headers = {"Authorization": f"Bearer {token}"}
+            assert len(requests.get(url, headers=headers, timeout=5).json()) == 10
+            return per_call_us(lambda: requests.get(url, headers=headers, timeout=5), calls=300)
+
+    return [("GET /jobs?vo_name= with 20,000 vs 100 jobs (us)", cost(20_000), cost(100), "~ 1")]
+
+
+def main() -> int:
+    rows = []
+    for section in (in_process, fixture_cost, live, listing):
+        rows.extend(section())
+    width = max(len(r[0]) for r in rows)
+    print(f"{'measure':<{width}}  {'ours':>10}  {'baseline':>10}  {'ratio':>7}  target")
+    for name, ours, base, target in rows:
+        ratio = f"{ours / base:.2f}" if base else "-"
+        base_text = f"{base:10.1f}" if base is not None else f"{'-':>10}"
+        if "ms" in name:
+            base_text = f"{base:10.3f}" if base is not None else f"{'-':>10}"
+            print(f"{name:<{width}}  {ours:10.3f}  {base_text}  {ratio:>7}  {target}")
+        else:
+            print(f"{name:<{width}}  {ours:10.1f}  {base_text}  {ratio:>7}  {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONWARNINGS", "ignore")
+    sys.exit(main())
