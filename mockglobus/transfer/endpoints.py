@@ -69,7 +69,7 @@ class Server:
     id: int
     hostname: str
     port: int = 443
-    scheme: str | None = None
+    scheme: str | None = "gsiftp"
     subject: str | None = None
     is_connected: bool = True
     is_paused: bool = False

@@ -443,7 +443,11 @@ class TransferModel:
                     "The collection must be associated with a subscription to set "
                     "subscription_admin_verified"
                 )
-            self._require_role(coll, caller, "administrator")
+            if "administrator" not in self._roles(coll, caller):
+                raise E.PermissionDenied(
+                    "User does not have an admin role on the collection's subscription to "
+                    "set subscription_admin_verified"
+                )
             coll.attrs["subscription_admin_verified"] = value
             return result("Updated", "Endpoint updated successfully")
 
@@ -1669,7 +1673,7 @@ class TransferModel:
             self._settle()
             tasks, message, sides = self._admin_batch(caller, body, "admin_cancel", True)
             now = self._now()
-            for task, side in zip(tasks, sides):
+            for task, side in zip(tasks, sides, strict=True):
                 if not task.done:
                     who = "BOTH" if len(side) == 2 else side[0]
                     self.engine.cancel(task, now, by_admin=who, message=message)
