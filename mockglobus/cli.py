@@ -38,7 +38,23 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--client-id", help="client id globus-cli will use (a UUID)")
     serve.add_argument("--client-secret", help="its secret")
     serve.add_argument("--threads", type=int, default=8)
+    sub.add_parser("routes", help="print the routes the double serves, as a Markdown table")
     return parser
+
+
+def routes() -> int:
+    """The route coverage table, generated from the app's own router."""
+    from mockglobus.double import GlobusDouble
+
+    app = GlobusDouble(scenario=None, faker_users=0).app
+    print("| Service | Methods | Path |\n|---|---|---|")
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if rule.endpoint == "static":
+            continue
+        service = rule.endpoint.split(".", 1)[0].replace("globus_", "")
+        methods = ", ".join(sorted(m for m in rule.methods or () if m not in ("HEAD", "OPTIONS")))
+        print(f"| {service} | {methods} | `{rule.rule}` |")
+    return 0
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -106,11 +122,13 @@ def serve(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
         argv.insert(0, "serve")
     args = parser.parse_args(argv)
     if args.command == "serve":
         return serve(args)
+    if args.command == "routes":
+        return routes()
     parser.print_help()
     return 2
 

@@ -15,7 +15,16 @@ Behaviour chosen where the real service is not documented (see the package READM
 * in ``permissive`` mode (the default) an unknown client id that is a UUID registers
   itself on first use: with its Basic-auth secret as a confidential client, without one
   as a native app; unknown but well-formed scope strings are accepted. ``permissive=False``
-  refuses both with ``invalid_client`` / ``invalid_scope``.
+  refuses both with ``invalid_client`` / ``invalid_scope``;
+* client-credentials tokens have no session: introspect's ``session_info`` is
+  ``{"session_id": null, "authentications": {}}`` for them;
+* the user logging in consents to every requested scope (no consent page), and consents
+  are checked live, so consent given after a token was issued counts for that token.
+
+Not implemented: ``prompt=login``, ``session_required_single_domain``/``_policies``/
+``_mfa`` (accepted, ignored; ``session_required_identities`` is enforced), policy
+enforcement (policies are stored and served only), OIDC ``nonce``, refresh-token
+inactivity expiry, and Groups (group membership comes from the scenario only).
 """
 
 from __future__ import annotations

@@ -75,3 +75,13 @@ def test_unexpected_server_error_is_a_500_and_is_recorded(globus_mock, monkeypat
 def test_token_for_defaults_to_the_scenario_default_user(globus_mock):
     info = globus_mock.auth.check_access_token(globus_mock.token_for(), "transfer.api.globus.org")
     assert info.username == ALICE
+
+
+def test_route_table_is_generated_from_the_router(capsys):
+    from mockglobus.cli import main
+
+    assert main(["routes"]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0] == "| Service | Methods | Path |"
+    assert "| auth | POST | `/v2/oauth2/token` |" in table
+    assert "| auth | DELETE, GET, PUT | `/v2/api/clients/<client_id>` |" in table
