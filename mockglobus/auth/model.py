@@ -1065,9 +1065,11 @@ class AuthModel:
             if not value:
                 raise errors.InvalidRequest("Missing required parameter: token")
             token = self._active_token(value)
-            if token is None or caller.id not in (token.client_id,) and (
-                caller.rs_name != token.resource_server
-            ):
+            # Only the audience may look: the client it was issued to, or its resource server.
+            in_audience = token is not None and caller.id == token.client_id or (
+                token is not None and caller.rs_name == token.resource_server
+            )
+            if token is None or not in_audience:
                 return {"active": False}
             ident = self.identities[token.identity_id]
             doc: dict[str, Any] = {
