@@ -533,4 +533,11 @@ def em_delete_pause_rule(rule_id: str):
     return _reply(_model().delete_pause_rule(_caller(), rule_id))
 
 
-__all__ = ["ROUTE_TABLE", "blueprint"]
+def coverage_markdown() -> str:
+    """The route coverage table for the docs, generated from :data:`ROUTE_TABLE`."""
+    rows = ["| Method | Path | globus_sdk TransferClient method |", "|---|---|---|"]
+    rows += [f"| {m} | `{rule}` | {sdk or '-'} |" for m, rule, sdk in ROUTE_TABLE]
+    return "\n".join(rows) + "\n"
+
+
+__all__ = ["ROUTE_TABLE", "blueprint", "coverage_markdown"]
