@@ -8,25 +8,12 @@ Werkzeug's development server.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
 
 from waitress import wasyncore
 from waitress.channel import ClientDisconnected
 from waitress.server import create_server
 
-from mockcore.wsgi import DroppedConnection, WSGIApp
-
-
-def _dropping(app: WSGIApp) -> WSGIApp:
-    """Turn a fault's DroppedConnection into waitress closing the socket unanswered."""
-
-    def wrapped(environ: dict, start_response: Callable) -> Iterable[bytes]:
-        try:
-            return app(environ, start_response)
-        except DroppedConnection as exc:
-            raise ClientDisconnected(str(exc)) from exc
-
-    return wrapped
+from mockcore.wsgi import WSGIApp, dropping
 
 
 class LiveServer:
@@ -51,7 +38,7 @@ class LiveServer:
 
     def _bind(self) -> None:
         self._server = create_server(
-            _dropping(self.app), host=self.host, port=self.port, threads=self.threads,
+            dropping(self.app, ClientDisconnected), host=self.host, port=self.port, threads=self.threads,
             ident="transfer-doubles", channel_timeout=30, asyncore_use_poll=True,
             asyncore_loop_timeout=0.1,  # how soon stop() is noticed
         )

@@ -41,6 +41,19 @@ class DroppedConnection(Exception):
     """
 
 
+def dropping(app: WSGIApp, closes_with: type[BaseException]) -> WSGIApp:
+    """Wrap ``app`` so a fault's DroppedConnection becomes what makes the server close the
+    socket unanswered (each server has its own exception for that)."""
+
+    def wrapped(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        try:
+            return app(environ, start_response)
+        except DroppedConnection as exc:
+            raise closes_with(str(exc)) from exc
+
+    return wrapped
+
+
 def status_line(code: int) -> str:
     from http import HTTPStatus
 

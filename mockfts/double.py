@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import functools
 import inspect
+import tempfile
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import requests
 import responses
 
 from mockcore.clock import Clock
 from mockcore.double import Double
 from mockcore.inprocess import InProcessTransport
 from mockcore.live import LiveServer
+from mockcore.wsgi import dropping
 from mockfts.api.app import create_app
 from mockfts.api.auth import IDENTITY_KEY
 from mockfts.model import states
@@ -45,6 +48,8 @@ class FtsDouble(Double):
         )
         self.identity: Identity | None = None  # in-process X.509 identity, if any
         self.endpoint: str | None = None  # where the current transport serves it
+        self._pki = None
+        self._pki_dir: tempfile.TemporaryDirectory | None = None
 
     def reset(self) -> None:
         super().reset()
@@ -71,9 +76,47 @@ class FtsDouble(Double):
         """The server's own host certificate: ``is_root`` and every level ``all``."""
         return certificate_identity(self.state.host_dn, is_root=True)
 
+    def proxy(self, dn: str = "/DC=org/DC=example/CN=Test User", *, vo: str | None = "dteam",
+              fqans: list[str] | None = None, **options: Any):  # noqa: ANN201
+        """A proxy file from :attr:`pki` for ``dn``: pass ``proxy.path`` as the client's
+        certificate (``X509_USER_PROXY``), ``self.pki.capath`` as its ``capath``."""
+        return self.pki.user(dn).proxy(vo=vo, fqans=fqans, **options)
+
+    @property
+    def pki(self):  # noqa: ANN201 - mockfts.x509.TestPKI
+        """The test grid PKI this double trusts (created on first use in a temp dir)."""
+        if self._pki is None:
+            from mockfts.x509 import TestPKI
+
+            self._pki_dir = tempfile.TemporaryDirectory(prefix="mockfts-pki-")
+            self._pki = TestPKI(self._pki_dir.name)
+        return self._pki
+
     def _inject_identity(self, request: Any, environ: dict) -> None:
-        if self.identity is not None and "HTTP_AUTHORIZATION" not in environ:
-            environ[IDENTITY_KEY] = self.identity
+        """In-process, present what a TLS handshake would: the client's certificate chain.
+
+        The chain ``requests`` was given as ``cert=`` is verified against the double's
+        PKI, as Apache would during the handshake; a refused chain raises ``SSLError``
+        in the client, as a failed handshake does. ``self.identity`` (a test naming an
+        identity directly) takes precedence.
+        """
+        if self.identity is not None:
+            if "HTTP_AUTHORIZATION" not in environ:
+                environ[IDENTITY_KEY] = self.identity
+            return
+        cert = getattr(request, "req_kwargs", {}).get("cert")
+        path = cert[0] if isinstance(cert, (tuple, list)) else cert
+        if not path:
+            return
+        from mockfts.x509 import CertificateRefused, client_environ, identity_from_chain
+
+        try:
+            with open(path, "rb") as handle:
+                chain = handle.read()
+            presented = identity_from_chain(chain, self.pki.trusted, self.clock.now())
+        except (OSError, CertificateRefused) as exc:
+            raise requests.exceptions.SSLError(f"TLS handshake refused: {exc}") from None
+        environ.update(client_environ(presented))
 
     # --- time ------------------------------------------------------------------------
 
@@ -98,6 +141,17 @@ class FtsDouble(Double):
 
     def serve(self, host: str = "127.0.0.1", port: int = 0, threads: int = 8) -> LiveServer:
         return super().serve(host, port, threads)
+
+    def serve_tls(self, host: str = "127.0.0.1", port: int = 0):  # noqa: ANN201
+        """HTTPS with client certificates from :attr:`pki` (``mockfts.x509.TLSLiveServer``).
+
+        The server's host certificate DN becomes the root DN, as on a real FTS host.
+        """
+        from mockfts.x509 import TLSLiveServer
+
+        self.state.host_dn = self.pki.host().dn
+        return TLSLiveServer(dropping(self.wsgi, ConnectionAbortedError), host, port,
+                             pki=self.pki, clock=self.clock)
 
 
 class mock_fts:  # noqa: N801 - used like a function: ``with mock_fts() as fts``

@@ -176,6 +176,29 @@ class DelegationExpiring(AuthenticationTimeout):
     template = "The delegated credentials has less than one hour left ({dlg_id})"
 
 
+# --- delegation ---------------------------------------------------------------------
+
+
+class DelegationIdMismatchOnRoute(Forbidden):
+    template = "The requested ID and the credentials ID do not match"
+
+
+class CertificateRequired(Forbidden):
+    template = "Certificate required"
+
+
+class DelegationNotFound(NotFound):
+    template = "Delegated credentials not found"
+
+
+class DelegatedProxyExpired(Forbidden):
+    template = "Delegated proxy already expired"
+
+
+class FailedDependency(FtsError):
+    status = 424
+
+
 # --- authorization ------------------------------------------------------------------
 
 

@@ -8,14 +8,15 @@ from flask import Flask, g, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from mockfts import errors
-from mockfts.api import control, info, jobs, render
+from mockfts.api import control, delegation, info, jobs, render
 from mockfts.api.auth import authenticate
 from mockfts.model.store import FtsState
 
 log = logging.getLogger("mockfts")
 
 # Each module: a handler class taking the state, and its ROUTES table.
-API_MODULES = [(info, info.InfoApi), (jobs, jobs.JobsApi), (control, control.ControlApi)]
+API_MODULES = [(info, info.InfoApi), (jobs, jobs.JobsApi), (delegation, delegation.DelegationApi),
+               (control, control.ControlApi)]
 
 
 def create_app(state: FtsState) -> Flask:

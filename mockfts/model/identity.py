@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 BASE_ID = uuid.UUID("01874efb-4735-4595-bc9c-591aef8240c9")
 
@@ -104,6 +105,7 @@ class Identity:
     oauth2_scope: str | None = None
     wlcg_profile: bool = False
     token: str | None = None  # the bearer token, for token submissions
+    certificate: Any = None  # the presented X.509 chain (mockfts.x509.X509Identity), if any
 
     @property
     def anonymous(self) -> bool:
@@ -150,6 +152,7 @@ def certificate_identity(
     gridmap_vo: str | None = None,
     grants: dict[str, str] | None = None,
     is_root: bool = False,
+    certificate: Any = None,
 ) -> Identity:
     """An X.509 user as gridsite presents them (user DN, proxy DNs, VOMS FQANs)."""
     fqans = list(fqans or [])
@@ -173,4 +176,5 @@ def certificate_identity(
         level=levels_for(roles, grants) if not is_root else {op: ALL for op in OPERATIONS},
         delegation_id=delegation_id,
         is_root=is_root,
+        certificate=certificate,
     )

@@ -18,6 +18,7 @@ from mockcore.state import ServiceState
 from mockfts import errors
 from mockfts.model import states as S
 from mockfts.model.daemon import Daemon, DaemonSettings
+from mockfts.model.delegations import Delegation, DelegationRegistry
 from mockfts.model.identity import TRANSFER, Identity
 from mockfts.model.records import File, Job
 from mockfts.model.submission import SubmissionContext, SubmissionLimits, build_job
@@ -25,15 +26,6 @@ from mockfts.model.tokens import TokenAuthority
 from mockfts.profiles import VersionProfile, profile as _profile
 
 HOST_DN = "/DC=org/DC=mockfts/CN=fts3.mock"
-
-
-@dataclass
-class Delegation:
-    delegation_id: str
-    dn: str
-    termination_time: float
-    voms_attrs: list[str]
-    proxy_pem: str | None = None
 
 
 @dataclass
@@ -68,6 +60,7 @@ class FtsState(ServiceState):
         self.host_dn = host_dn
         self.limits = limits or SubmissionLimits()
         self.tokens = TokenAuthority(self.clock, self.ids)
+        self.delegations = DelegationRegistry(self.clock)
         self.daemon = Daemon(self, daemon)
         self._clear_tables()
 
@@ -80,13 +73,13 @@ class FtsState(ServiceState):
         self._submitted: list[Job] = []
         self._finished_times: list[float] = []  # job_finished, ascending
         self._finished_jobs: list[Job] = []
-        self.delegations: dict[str, Delegation] = {}
         self.banned_dns: dict[str, dict] = {}
 
     def reset(self) -> None:
         with self.lock:
             super().reset()
             self.daemon.reset()
+            self.delegations.clear()
             self._clear_tables()
 
     # --- index upkeep --------------------------------------------------------------
@@ -106,21 +99,7 @@ class FtsState(ServiceState):
                  proxy_pem: str | None = None) -> Delegation:
         """Record a delegated proxy for ``identity`` (what a successful PUT stores)."""
         with self.lock:
-            record = Delegation(identity.delegation_id or "", identity.user_dn,
-                                self.clock.time() + lifetime, list(identity.voms_cred),
-                                proxy_pem)
-            self.delegations[record.delegation_id] = record
-            return record
-
-    def _require_delegation(self, identity: Identity) -> None:
-        record = self.delegations.get(identity.delegation_id or "")
-        if record is None:
-            raise errors.NoDelegation(user_dn=identity.user_dn)
-        left = record.termination_time - self.clock.time()
-        if left <= 0:
-            raise errors.DelegationExpired(seconds=int(-left), dlg_id=record.delegation_id)
-        if left < 3600:
-            raise errors.DelegationExpiring(dlg_id=record.delegation_id)
+            return self.delegations.record(identity, lifetime, proxy_pem)
 
     @staticmethod
     def check_job_access(identity: Identity, job: Job) -> None:
@@ -133,7 +112,7 @@ class FtsState(ServiceState):
         with self.lock:
             self.settle()
             if identity.method == "certificate" and not identity.is_root:
-                self._require_delegation(identity)
+                self.delegations.check_for_submission(identity)
             ctx = SubmissionContext(
                 now=self.clock.time(),
                 profile=self.profile,
