@@ -5,16 +5,30 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+import tempfile
 import threading
+from pathlib import Path
 
 from mockcore.clock import ScaledClock
 from mockfts.double import FtsDouble
 from mockfts.profiles import PROFILES
 
 
+def _tls_setup(double: FtsDouble, args: argparse.Namespace) -> list[str]:
+    """Point the double at a PKI directory and mint a proxy for the default grid user."""
+    from mockfts.x509 import TestPKI
+
+    directory = Path(args.pki or Path(tempfile.gettempdir()) / "mockfts-pki")
+    double._pki = TestPKI(directory)
+    proxy = double.pki.user(args.grid_user).proxy(vo=args.grid_vo)
+    return [f"export X509_USER_PROXY={proxy.path}", f"export X509_CERT_DIR={double.pki.capath}"]
+
+
 def _serve(args: argparse.Namespace) -> int:
     double = FtsDouble(profile=args.profile, clock=ScaledClock(speed=args.speed), seed=args.seed)
-    server = double.serve(args.host, args.port, threads=args.threads)
+    exports = _tls_setup(double, args) if args.tls else []
+    server = double.serve_tls(args.host, args.port) if args.tls else double.serve(
+        args.host, args.port, threads=args.threads)
     stop = threading.Event()
 
     def shutdown(signum, frame):  # noqa: ARG001 - signal handler signature
@@ -28,7 +42,12 @@ def _serve(args: argparse.Namespace) -> int:
         user, _, vo = spec.partition(":")
         token = double.token_for(user, vo or "dteam", lifetime=args.token_lifetime)
         print(f"token for {user} ({vo or 'dteam'}): {token}", flush=True)
-    print(f"try: fts-rest-whoami -s {server.url} --fts-access-token <token>", flush=True)
+    for line in exports:
+        print(line, flush=True)
+    if args.tls:
+        print(f"try: fts-rest-whoami -s {server.url}", flush=True)
+    else:
+        print(f"try: fts-rest-whoami -s {server.url} --fts-access-token <token>", flush=True)
     stop.wait()
     server.stop()
     print("mockfts stopped", flush=True)
@@ -51,6 +70,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--user", action="append", default=None, metavar="NAME[:VO]",
                        help="print a bearer token for this user (repeatable; default alice:dteam)")
     serve.add_argument("--token-lifetime", type=float, default=12 * 3600)
+    serve.add_argument("--tls", action="store_true",
+                       help="HTTPS with client certificates from a test CA (prints the "
+                            "X509_USER_PROXY and X509_CERT_DIR to export)")
+    serve.add_argument("--pki", metavar="DIR",
+                       help="PKI directory for --tls (created if missing; default: "
+                            "<tmp>/mockfts-pki); see also 'mockfts make-ca/make-proxy'")
+    serve.add_argument("--grid-user", default="/DC=org/DC=example/OU=Users/CN=Grid User",
+                       help="DN of the user whose proxy --tls prints")
+    serve.add_argument("--grid-vo", default="dteam")
     serve.set_defaults(handler=_serve)
     try:
         from mockfts.x509 import cli as x509_cli
