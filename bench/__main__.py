@@ -128,7 +128,7 @@ def load(url: str, headers: dict[str, str], seconds: float = 5.0) -> float:
         for key, value in headers.items():
             argv += ["-H", f"{key}: {value}"]
         out = subprocess.run(argv + [url], capture_output=True, text=True, check=True).stdout
-        line = next(l for l in out.splitlines() if l.startswith("Requests/sec"))
+        line = next(row for row in out.splitlines() if row.startswith("Requests/sec"))
         return float(line.split()[1])
     deadline = time.monotonic() + seconds
 

@@ -111,7 +111,7 @@ def near_misses(draw) -> tuple[dict, str]:
                                    "sources_empty", "metadata_number", "timeout_text"]))
     if defect == "files_int":
         number = draw(st.integers(0, 1000))
-        return {**body, "files": number}, f"Malformed request: 'int' object is not iterable"
+        return {**body, "files": number}, "Malformed request: 'int' object is not iterable"
     if defect == "no_sources":
         entry.pop("sources")
         return {**body, "files": [entry]}, "Missing parameter: 'sources'"

@@ -135,7 +135,7 @@ def whoami_document(identity: Identity) -> dict:
 
 def version_document(profile: VersionProfile) -> dict:
     def triple(values):
-        return None if values is None else dict(zip(("major", "minor", "patch"), values))
+        return None if values is None else dict(zip(("major", "minor", "patch"), values, strict=True))
 
     return {
         "delegation": {"major": 1, "minor": 0, "patch": 0},

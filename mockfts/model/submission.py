@@ -255,13 +255,13 @@ def _entry_tokens(entry: dict, sources: list, destinations: list, identity: Iden
         raise errors.BadRequest(
             "Length of destination_tokens should be equal to the length of destinations."
         )
-    for url, token in zip(sources, src_tokens):
+    for url, token in zip(sources, src_tokens, strict=True):
         if not isinstance(token, str):
             raise errors.BadRequest(f"Source token is not a string: type(src_token)={type(token)}")
         if not token:
             raise errors.BadRequest(f"Token for source '{url}' is missing.")
         _check_transfer_token(token, ctx)
-    for url, token in zip(destinations, dst_tokens):
+    for url, token in zip(destinations, dst_tokens, strict=True):
         if not isinstance(token, str):
             raise errors.BadRequest(
                 f"Destination token is not a string: type(dst_token)={type(token)}"
