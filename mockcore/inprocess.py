@@ -22,7 +22,7 @@ from urllib.parse import unquote_to_bytes, urlsplit
 import requests
 import responses
 
-from mockcore.wsgi import DroppedConnection, WSGIApp
+from mockcore.wsgi import DroppedConnection, WSGIApp, run_app
 
 EnvironHook = Callable[[Any, dict], None]
 
@@ -105,27 +105,13 @@ class InProcessTransport:
 
     def __call__(self, request: Any) -> tuple[int, list[tuple[str, str]], bytes]:
         environ = _environ(request, self.environ_hook)
-        captured: dict[str, Any] = {}
-
-        def start_response(status: str, headers: list, exc_info: Any = None) -> Callable:
-            captured["status"] = status
-            captured["headers"] = headers
-            return lambda data: None
-
         try:
-            result = self.app(environ, start_response)
+            status, headers, payload = run_app(self.app, environ)
         except DroppedConnection as exc:
             return requests.exceptions.ConnectionError(  # type: ignore[return-value]
                 f"Connection aborted: the double dropped it ({exc})", request=request
             )
-        try:
-            payload = b"".join(result)
-        finally:
-            close = getattr(result, "close", None)
-            if close:
-                close()
-        status = int(captured["status"].split(" ", 1)[0])
-        return status, list(captured["headers"]), payload
+        return int(status.split(" ", 1)[0]), headers, payload
 
     def start(self) -> InProcessTransport:
         if self.rsps is not None:

@@ -16,16 +16,18 @@ from waitress.server import create_server
 from mockcore.wsgi import WSGIApp, dropping
 
 
-class LiveServer:
-    """A threaded HTTP server for ``app`` on ``host:port`` (0 = an ephemeral port)."""
+class BackgroundServer:
+    """What every socket server of the doubles shares: bind, run in a thread, stop.
 
-    def __init__(
-        self, app: WSGIApp, host: str = "127.0.0.1", port: int = 0, threads: int = 8
-    ) -> None:
-        self.app = app
+    Subclasses say how to bind (:meth:`_bind`, setting ``_server`` and ``port``), how
+    to run (:meth:`_serve`) and how to close (:meth:`_close`).
+    """
+
+    scheme = "http"
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.host = host
         self.port = port
-        self.threads = threads
         self._server = None
         self._thread: threading.Thread | None = None
 
@@ -34,33 +36,27 @@ class LiveServer:
         if self._server is None:
             raise RuntimeError("server not started")
         host = self.host if ":" not in self.host else f"[{self.host}]"
-        return f"http://{host}:{self.port}"
+        return f"{self.scheme}://{host}:{self.port}"
 
     def _bind(self) -> None:
-        self._server = create_server(
-            dropping(self.app, ClientDisconnected), host=self.host, port=self.port, threads=self.threads,
-            ident="transfer-doubles", channel_timeout=30, asyncore_use_poll=True,
-            asyncore_loop_timeout=0.1,  # how soon stop() is noticed
-        )
-        self.port = self._server.effective_port
+        raise NotImplementedError
 
-    def start(self) -> LiveServer:
+    def _serve(self) -> None:
+        raise NotImplementedError
+
+    def _close(self, server, thread: threading.Thread | None) -> None:  # noqa: ANN001
+        raise NotImplementedError
+
+    def start(self):  # noqa: ANN201 - returns self, typed by subclasses
         """Serve from a background thread."""
         if self._server is not None:
             return self
         self._bind()
         self._thread = threading.Thread(
-            target=self._serve, name=f"double-{self.port}", daemon=True
+            target=self._serve, name=f"double-{self.scheme}-{self.port}", daemon=True
         )
         self._thread.start()
         return self
-
-    def _serve(self) -> None:
-        assert self._server is not None
-        try:
-            self._server.run()
-        except (OSError, ValueError):  # closed under our feet by stop()
-            pass
 
     def serve_forever(self) -> None:
         """Serve in the calling thread until :meth:`stop` (e.g. from a signal handler)."""
@@ -70,18 +66,46 @@ class LiveServer:
 
     def stop(self) -> None:
         server, self._server = self._server, None
-        if server is None:
-            return
-        server.close()
-        # Open keep-alive connections would keep waitress's loop (and the join) waiting.
-        if isinstance(getattr(server, "_map", None), dict):
-            wasyncore.close_all(server._map)
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout=5)
-        self._thread = None
+        thread, self._thread = self._thread, None
+        if server is not None:
+            self._close(server, thread)
 
-    def __enter__(self) -> LiveServer:
+    def __enter__(self):  # noqa: ANN204
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class LiveServer(BackgroundServer):
+    """A threaded HTTP server for ``app`` on ``host:port`` (0 = an ephemeral port)."""
+
+    def __init__(
+        self, app: WSGIApp, host: str = "127.0.0.1", port: int = 0, threads: int = 8
+    ) -> None:
+        super().__init__(host, port)
+        self.app = app
+        self.threads = threads
+
+    def _bind(self) -> None:
+        self._server = create_server(
+            dropping(self.app, ClientDisconnected), host=self.host, port=self.port,
+            threads=self.threads, ident="transfer-doubles", channel_timeout=30,
+            asyncore_use_poll=True, asyncore_loop_timeout=0.1,  # how soon stop() is noticed
+        )
+        self.port = self._server.effective_port
+
+    def _serve(self) -> None:
+        assert self._server is not None
+        try:
+            self._server.run()
+        except (OSError, ValueError):  # closed under our feet by stop()
+            pass
+
+    def _close(self, server, thread: threading.Thread | None) -> None:  # noqa: ANN001
+        server.close()
+        # Open keep-alive connections would keep waitress's loop (and the join) waiting.
+        if isinstance(getattr(server, "_map", None), dict):
+            wasyncore.close_all(server._map)
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=5)

@@ -54,6 +54,24 @@ def dropping(app: WSGIApp, closes_with: type[BaseException]) -> WSGIApp:
     return wrapped
 
 
+def run_app(app: WSGIApp, environ: dict) -> tuple[str, list[tuple[str, str]], bytes]:
+    """Call a WSGI app to the end: its status line, headers and whole body."""
+    captured: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list, exc_info: Any = None) -> Callable:
+        captured["status"], captured["headers"] = status, headers
+        return lambda data: None
+
+    result = app(environ, start_response)
+    try:
+        payload = b"".join(result)
+    finally:
+        close = getattr(result, "close", None)
+        if close:
+            close()
+    return captured["status"], list(captured["headers"]), payload
+
+
 def status_line(code: int) -> str:
     from http import HTTPStatus
 
@@ -105,26 +123,10 @@ class DoubleMiddleware:
                              fault.describe())
                 return [payload]
 
-        captured: dict[str, Any] = {}
-
-        def capture(status: str, headers: list, exc_info: Any = None) -> Callable:
-            captured["status"] = status
-            captured["headers"] = headers
-            return start_response(status, headers, exc_info) if exc_info else start_response(
-                status, headers
-            )
-
-        result = self.app(environ, capture)
-        try:
-            payload = b"".join(result)
-        finally:
-            close = getattr(result, "close", None)
-            if close:
-                close()
-        self._record(
-            environ, path, body, int(captured["status"].split(" ", 1)[0]),
-            dict(captured["headers"]), payload, arrived, None,
-        )
+        status, headers, payload = run_app(self.app, environ)
+        start_response(status, headers)
+        self._record(environ, path, body, int(status.split(" ", 1)[0]), dict(headers), payload,
+                     arrived, None)
         return [payload]
 
     def _record(self, environ: dict, path: str, body: bytes, status: int, headers: dict,

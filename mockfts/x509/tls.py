@@ -66,6 +66,7 @@ from cryptography.hazmat.primitives import serialization
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
 from mockcore.clock import Clock, ScaledClock
+from mockcore.live import BackgroundServer
 from mockfts.x509.identity import (
     CertificateRefused,
     X509Identity,
@@ -296,7 +297,7 @@ class _TLSWSGIServer(ThreadedWSGIServer):
             return identity_from_leaf(leaf, now)
 
 
-class TLSLiveServer:
+class TLSLiveServer(BackgroundServer):
     """A threaded HTTPS server for ``app`` with client certificates (like LiveServer).
 
     ``pki`` is a :class:`~mockfts.x509.testpki.TestPKI` (its host certificate and CA
@@ -304,6 +305,8 @@ class TLSLiveServer:
     port; the host must be in the server certificate's SAN (the test PKI's has
     ``localhost`` and ``127.0.0.1``).
     """
+
+    scheme = "https"
 
     def __init__(
         self,
@@ -326,23 +329,13 @@ class TLSLiveServer:
             server_cert = host_cred.cert
         if server_cert is None:
             raise ValueError("TLSLiveServer needs the server certificate with a context")
+        super().__init__(host, port)
         self.app = app
-        self.host = host
-        self.port = port
         self.context = context
         self.server_cert = server_cert
         self.clock = clock or (getattr(pki, "clock", None) if pki is not None else None)
         self.clock = self.clock or ScaledClock(speed=1.0)
-        self._server: _TLSWSGIServer | None = None
-        self._thread: threading.Thread | None = None
         self._serving = False
-
-    @property
-    def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("server not started")
-        host = self.host if ":" not in self.host else f"[{self.host}]"
-        return f"https://{host}:{self.port}"
 
     @property
     def handshake_failures(self) -> list[str]:
@@ -355,33 +348,12 @@ class TLSLiveServer:
         )
         self.port = self._server.server_address[1]
 
-    def start(self) -> TLSLiveServer:
-        """Serve from a background thread."""
-        if self._server is not None:
-            return self
-        self._bind()
-        self._thread = threading.Thread(
-            target=self._serve, name=f"tls-double-{self.port}", daemon=True
-        )
-        self._thread.start()
-        return self
-
     def _serve(self) -> None:
         assert self._server is not None
         self._serving = True
         self._server.serve_forever(poll_interval=0.1)  # closes the socket when it ends
 
-    def serve_forever(self) -> None:
-        """Serve in the calling thread until :meth:`stop` (e.g. from a signal handler)."""
-        if self._server is None:
-            self._bind()
-        self._serve()
-
-    def stop(self) -> None:
-        server, self._server = self._server, None
-        thread, self._thread = self._thread, None
-        if server is None:
-            return
+    def _close(self, server, thread: threading.Thread | None) -> None:  # noqa: ANN001
         if not self._serving:
             server.server_close()
         elif thread is None or thread is threading.current_thread():
@@ -392,9 +364,3 @@ class TLSLiveServer:
             server.shutdown()
             thread.join(timeout=5)
         self._serving = False
-
-    def __enter__(self) -> TLSLiveServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
