@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import functools
-import inspect
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import requests
@@ -15,6 +13,7 @@ from mockcore.clock import Clock
 from mockcore.double import Double
 from mockcore.inprocess import InProcessTransport
 from mockcore.live import LiveServer
+from mockcore.mocking import MockContext
 from mockcore.wsgi import dropping
 from mockfts.api.app import create_app
 from mockfts.api.auth import IDENTITY_KEY
@@ -154,45 +153,26 @@ class FtsDouble(Double):
                              pki=self.pki, clock=self.clock)
 
 
-class mock_fts:  # noqa: N801 - used like a function: ``with mock_fts() as fts``
-    """Context manager and decorator: intercept ``endpoint`` with a fresh FTS3 double.
+class mock_fts(MockContext):  # noqa: N801 - used like moto's mock_aws
+    """Serve a fresh :class:`FtsDouble` at ``endpoint`` in-process.
 
     ``with mock_fts() as fts: ...`` or ``@mock_fts(endpoint=...)`` on a test function
     (the double is passed as the keyword argument ``fts`` when the function takes one).
-    Pass ``rsps=`` to share a ``responses.RequestsMock`` the test already uses.
+    Pass ``rsps=`` to share a ``responses.RequestsMock`` the test already uses; other
+    keyword arguments go to :class:`FtsDouble`.
     """
+
+    argument = "fts"
 
     def __init__(self, endpoint: str = DEFAULT_ENDPOINT, *,
                  rsps: responses.RequestsMock | None = None, **double_options: Any) -> None:
+        super().__init__(rsps=rsps, **double_options)
         self.endpoint = endpoint
-        self.rsps = rsps
-        self.options = double_options
-        self.double: FtsDouble | None = None
-        self._transport: InProcessTransport | None = None
 
-    def __enter__(self) -> FtsDouble:
-        self.double = FtsDouble(**self.options)
-        self._transport = self.double.intercept([self.endpoint], rsps=self.rsps).start()
-        return self.double
+    def make_double(self) -> FtsDouble:
+        double = FtsDouble(**self.options)
+        double.endpoint = self.endpoint
+        return double
 
-    def __exit__(self, *exc: object) -> None:
-        if self._transport is not None:
-            self._transport.stop()
-        self._transport = None
-
-    def __call__(self, func: Callable) -> Callable:
-        wants_double = "fts" in inspect.signature(func).parameters
-
-        @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with mock_fts(self.endpoint, rsps=self.rsps, **self.options) as double:
-                if wants_double:
-                    kwargs["fts"] = double
-                return func(*args, **kwargs)
-
-        if wants_double:  # hide the injected parameter from pytest's fixture resolution
-            signature = inspect.signature(func)
-            wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
-                parameters=[p for p in signature.parameters.values() if p.name != "fts"]
-            )
-        return wrapper
+    def intercept(self, double: Double) -> InProcessTransport:
+        return double.intercept([self.endpoint], rsps=self.rsps)
