@@ -54,6 +54,13 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _routes(args: argparse.Namespace) -> int:
+    from mockfts.catalogue import coverage_markdown
+
+    print(coverage_markdown(FtsDouble(profile=args.profile).app))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mockfts", description="A fake FTS3 REST server.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -80,6 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="DN of the user whose proxy --tls prints")
     serve.add_argument("--grid-vo", default="dteam")
     serve.set_defaults(handler=_serve)
+    routes = commands.add_parser("routes", help="print the REST routes and the double's "
+                                                "coverage of them, as a Markdown table")
+    routes.add_argument("--profile", choices=sorted(PROFILES), default="legacy",
+                        help="the legacy profile also serves /snapshot")
+    routes.set_defaults(handler=_routes)
     try:
         from mockfts.x509 import cli as x509_cli
     except ImportError:  # the X.509 tools are optional extras of the CLI
