@@ -98,6 +98,16 @@ class NoTransfers(BadRequest):
     template = "No transfers operations specified"
 
 
+class NoOperations(BadRequest):
+    """Legacy generation: neither transfers nor deletions."""
+
+    template = "No transfers or namespace operations specified"
+
+
+class TransfersAndDeletions(BadRequest):
+    template = "Simultaneous transfer and namespace operations not supported"
+
+
 class NoValidPairs(BadRequest):
     template = "No valid pairs available"
 

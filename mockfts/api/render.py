@@ -17,12 +17,13 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from mockfts import errors
 from mockfts.model.identity import BASE_ID, Identity, vo_id
-from mockfts.model.records import File, Job, RetryEntry
+from mockfts.model.records import DM_FIELDS, DmEntry, File, Job, RetryEntry
 from mockfts.profiles import VersionProfile
 
 _TIME_FIELDS = frozenset({
     "submit_time", "job_finished", "start_time", "finish_time", "staging_start",
     "staging_finished", "archive_start_time", "archive_finish_time", "datetime",
+    "retry_timestamp", "wait_timestamp",
 })
 _REASONS = {**HTTP_STATUS_CODES, 419: "Authentication Timeout"}
 OK_MARKER = "200 Ok"
@@ -97,6 +98,10 @@ def file_document(file: File, profile: VersionProfile, fields: list[str] | None 
     if with_retries:
         doc["retries"] = []  # the relationship is explicitly not loaded by the server
     return doc
+
+
+def dm_document(entry: DmEntry) -> dict:
+    return _document(entry, _plan(DM_FIELDS, (), None))
 
 
 def retry_document(entry: RetryEntry) -> dict:

@@ -24,7 +24,7 @@ from mockcore.scheduler import ScheduledEvent
 from mockfts.model import jobstate
 from mockfts.model import states as S
 from mockfts.model.mockurl import MockUrl, strerror
-from mockfts.model.records import File, Job, RetryEntry
+from mockfts.model.records import DmEntry, File, Job, RetryEntry
 from mockfts.model.transfer import MiB, TransferSettings, plan_attempt
 
 if TYPE_CHECKING:
@@ -65,6 +65,9 @@ class Daemon:
     def start(self, job: Job) -> None:
         for file in job.files:
             self._enqueue(job, file, self.state.clock.time())
+        for entry in job.dm:
+            self.state.scheduler.after(self.settings.schedule_delay,
+                                       lambda t, e=entry: self._delete_start(job, e, t))
         if job.max_time_in_queue is not None:
             self.state.scheduler.at(job.max_time_in_queue, lambda t: self._queue_timeout(job, t))
 
@@ -250,6 +253,38 @@ class Daemon:
         file.finish_time = now
         file.reason = failure
         self._move(job, file, S.FAILED if failure else S.FINISHED, now)
+
+    # --- deletion jobs (legacy generation) -----------------------------------------
+
+    def _delete_start(self, job: Job, entry: DmEntry, now: float) -> None:
+        if entry.file_state != S.DELETE:
+            return
+        entry.file_state, entry.start_time = S.STARTED, now
+        entry.dmhost = self.settings.transfer_hosts[entry.file_id % len(self.settings.transfer_hosts)]
+        self.state.scheduler.at(now + 1.0, lambda t: self._delete_done(job, entry, t))
+
+    def _delete_done(self, job: Job, entry: DmEntry, now: float) -> None:
+        if entry.file_state != S.STARTED:
+            return
+        url = MockUrl(entry.source_surl)
+        code = url.int("errno") if url.is_mock else 0
+        entry.finish_time, entry.tx_duration = now, round(now - (entry.start_time or now), 3)
+        if code:
+            entry.file_state, entry.reason = S.FAILED, f"SOURCE [{code}] {strerror(code)}"
+        else:
+            entry.file_state = S.FINISHED
+        if all(e.file_state in S.FILE_TERMINAL_STATES for e in job.dm):
+            before = job.job_state
+            outcomes = {e.file_state for e in job.dm}
+            if outcomes == {S.FINISHED}:
+                job.job_state, job.reason = S.FINISHED, None
+            else:
+                job.job_state = S.FINISHEDDIRTY if S.FINISHED in outcomes else S.FAILED
+                job.reason = S.REASON_FILES_FAILED
+            job.job_finished = now
+            for e in job.dm:
+                e.job_finished = now
+            self.state.job_changed(job, before)
 
     # --- queue expiry ------------------------------------------------------------
 

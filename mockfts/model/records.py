@@ -71,6 +71,44 @@ class File:
 
 
 @dataclass(eq=False)
+class DmEntry:
+    """A namespace operation of a deletion job (table ``t_dm``; legacy generation only)."""
+
+    file_id: int
+    job_id: str
+    source_surl: str
+    source_se: str
+    vo_name: str
+    hashed_id: int
+    file_metadata: Any = None
+    file_state: str = "DELETE"
+    dmhost: str | None = None
+    dest_surl: str | None = None
+    dest_se: str | None = None
+    reason: str | None = None
+    checksum: str | None = None
+    finish_time: float | None = None
+    start_time: float | None = None
+    job_finished: float | None = None
+    tx_duration: float | None = None
+    retry: int = 0
+    user_filesize: int = 0
+    activity: str = "default"
+    dm_token: str | None = None
+    retry_timestamp: float | None = None
+    wait_timestamp: float | None = None
+    wait_timeout: int | None = None
+
+
+DM_FIELDS = (
+    "file_id", "job_id", "file_state", "dmhost", "source_surl", "dest_surl", "source_se",
+    "dest_se", "reason", "checksum", "finish_time", "start_time", "job_finished", "tx_duration",
+    "retry", "user_filesize", "file_metadata", "activity", "dm_token", "retry_timestamp",
+    "wait_timestamp", "wait_timeout", "hashed_id", "vo_name",
+)
+
+
+@dataclass(eq=False)
 class Job:
     job_id: str
     job_state: str
@@ -102,6 +140,7 @@ class Job:
     target_qos: str | None = None
     os_project_id: str | None = None
     files: list[File] = field(default_factory=list)
+    dm: list[DmEntry] = field(default_factory=list)
     # not serialised
     sid: str | None = None
     timeout: int | None = None  # transfer timeout parameter (seconds)
@@ -116,4 +155,4 @@ class Job:
 
     @property
     def is_staging(self) -> bool:
-        return self.bring_online > 0 or self.copy_pin_lifetime > 0
+        return (self.bring_online or -1) > 0 or (self.copy_pin_lifetime or -1) > 0

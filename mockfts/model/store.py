@@ -210,6 +210,10 @@ class FtsState(ServiceState):
             for file in job.files:
                 if file.file_state in S.FILE_ACTIVE_STATES:
                     self._cancel_file(file, now)
+            for entry in job.dm:
+                if entry.file_state in (S.DELETE, S.STARTED):
+                    entry.file_state, entry.finish_time = S.CANCELED, now
+                    entry.reason = S.REASON_USER_CANCEL
             job.job_state = S.CANCELED
             job.cancel_job = True
             job.job_finished = now

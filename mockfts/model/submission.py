@@ -27,7 +27,7 @@ import jwt
 from mockfts import errors
 from mockfts.model import states
 from mockfts.model.identity import BASE_ID, Identity
-from mockfts.model.records import File, Job
+from mockfts.model.records import DmEntry, File, Job
 from mockfts.profiles import VersionProfile
 
 # JobBuilder_utils.DEFAULT_PARAMS: applied to absent keys and to explicit nulls.
@@ -322,8 +322,14 @@ def _build(body: dict, identity: Identity, ctx: SubmissionContext) -> Job:
         job_metadata = dict(job_metadata or {})
         job_metadata["auth_method"] = "oauth2" if identity.method == "oauth2" else "certificate"
 
-    if body.get("delete") is not None and not profile.accepts_deletion:
-        raise errors.DeletionRefused()
+    if body.get("delete") is not None:
+        if not profile.accepts_deletion:
+            raise errors.DeletionRefused()
+        if body.get("files") is not None:
+            raise errors.TransfersAndDeletions()
+        return _deletion_job(body["delete"], params, job_metadata, identity, ctx)
+    if profile.accepts_deletion and body.get("files") is None:
+        raise errors.NoOperations()
 
     entries = body.get("files")
     token_user = identity.method == "oauth2"
@@ -494,6 +500,50 @@ def _build(body: dict, identity: Identity, ctx: SubmissionContext) -> Job:
         ))
     _activate_first(job, initial)
     _set_job_storages(job)
+    return job
+
+
+def _deletion_job(items: Any, params: dict, job_metadata: Any, identity: Identity,
+                  ctx: SubmissionContext) -> Job:
+    """A legacy deletion job: one namespace operation per distinct SURL, state DELETE."""
+    job_id = str(ctx.new_uuid1())
+    hashed_id = ctx.random_hash()
+    seen: set[str] = set()
+    entries: list[DmEntry] = []
+    for item in items:
+        if isinstance(item, dict):
+            entry = item
+        elif isinstance(item, str):
+            entry = {"surl": item}
+        else:
+            raise ValueError(f"Invalid type for the deletion item ({type(item)})")
+        surl = validate_url(entry["surl"])
+        if surl in seen:
+            continue
+        seen.add(surl)
+        entries.append(DmEntry(
+            file_id=ctx.next_file_id(), job_id=job_id, source_surl=surl,
+            source_se=storage_of(surl), vo_name=identity.vo or "", hashed_id=hashed_id,
+            file_metadata=entry.get("metadata"),
+        ))
+    if not entries:
+        raise errors.NoValidPairs()
+    in_queue = _seconds_in_queue(params["max_time_in_queue"])
+    job = Job(
+        job_id=job_id, job_state=states.DELETE, job_type=None,  # type: ignore[arg-type]
+        source_se=_common([e.source_se for e in entries]), dest_se=None,
+        user_dn=identity.user_dn, cred_id=identity.delegation_id, vo_name=identity.vo or "",
+        submit_host=ctx.submit_host, submit_time=ctx.now, priority=3,
+        retry=int(params["retry"]), retry_delay=int(params["retry_delay"]),
+        max_time_in_queue=int(ctx.now) + in_queue if in_queue > 0 else None,
+        overwrite_flag=False if not ctx.profile.overwrite_letters else None,
+        dst_file_report=False, verify_checksum=None,  # type: ignore[arg-type]
+        copy_pin_lifetime=-1, bring_online=None,  # type: ignore[arg-type]
+        archive_timeout=-1, destination_spacetoken=params["destination_spacetoken"] or "",
+        source_spacetoken=params["source_spacetoken"] or "", internal_job_params=None,
+        job_metadata=job_metadata, auth_method=identity.method,
+    )
+    job.dm = entries
     return job
 
 

@@ -97,3 +97,34 @@ def test_legacy_profile_renders_the_seeds_job_document():
     assert job["overwrite_flag"] is True and job["job_metadata"] is None
     assert "destination_spacetoken" not in job and "archive_timeout" not in job
     assert set(job) - {"http_status"} == set(legacy.state.profile.job_fields)
+
+
+def test_legacy_profile_runs_deletion_jobs():
+    legacy = FtsDouble(profile="legacy")
+    with legacy.intercept(["https://old.example:8446"]):
+        ctx = easy.Context("https://old.example:8446", fts_access_token=legacy.token_for("a", "dteam"))
+        job_id = easy.submit(ctx, easy.new_delete_job(
+            ["mock://se.example/a", "mock://se.example/b?errno=2", "mock://se.example/a"]))
+        assert easy.get_job_status(ctx, job_id)["job_state"] == "DELETE"
+        legacy.run_job(job_id)
+        status = easy.get_job_status(ctx, job_id, list_files=True)
+    assert status["job_state"] == "FINISHEDDIRTY" and status["files"] == []
+    assert [(d["source_surl"], d["file_state"], d["reason"]) for d in status["dm"]] == [
+        ("mock://se.example/a", "FINISHED", None),
+        ("mock://se.example/b?errno=2", "FAILED", "SOURCE [2] No such file or directory"),
+    ]
+    assert set(status["dm"][0]) >= {"file_id", "dmhost", "dm_token", "hashed_id", "vo_name"}
+
+
+def test_legacy_profile_refuses_transfers_and_deletions_together():
+    legacy = FtsDouble(profile="legacy")
+    with legacy.intercept(["https://old.example:8446"]):
+        token = legacy.token_for("a", "dteam")
+        both = {"files": [{"sources": [transfer()[0]], "destinations": [transfer()[1]]}],
+                "delete": ["mock://se.example/a"]}
+        reply = requests.post("https://old.example:8446/jobs", json=both, timeout=5,
+                              headers={"Authorization": f"Bearer {token}"})
+        neither = requests.post("https://old.example:8446/jobs", json={}, timeout=5,
+                                headers={"Authorization": f"Bearer {token}"})
+    assert reply.json()["message"] == "Simultaneous transfer and namespace operations not supported"
+    assert neither.json()["message"] == "No transfers or namespace operations specified"
