@@ -250,3 +250,65 @@ def test_priority_can_be_changed_while_the_job_is_active(fts, ctx):
     fts.run_job(job_id)
     again = json.loads(ctx.post_json(f"/jobs/{job_id}", {"params": {"priority": 1}}))
     assert again["http_status"] == "304 Not Modified" and again["priority"] == 5
+
+
+def test_archiving_waits_for_the_tape_copy(fts, ctx):
+    # archive_timeout 0 archives with no deadline (the daemon tests "> -1"), and token
+    # users may not ask for a positive one (3.13.4)
+    job_id = submit(ctx, transfer(dst_query="size_post=10&time=2&archiving_time=60"),
+                    archive_timeout=0)
+    fts.run_until_state(job_id, "ARCHIVING")
+    file = fts.state.job(job_id).files[0]
+    assert file.file_state == "ARCHIVING" and file.archive_start_time is not None
+    job = fts.run_job(job_id)
+    assert job.job_state == "FINISHED"
+    assert file.archive_finish_time - file.archive_start_time == 60
+
+
+def test_archiving_error_fails_the_file(fts, ctx):
+    job_id = submit(ctx, transfer(dst_query="size_post=10&time=2&archiving_time=10&"
+                                            "archiving_errno=5"), archive_timeout=0)
+    job = fts.run_job(job_id)
+    assert (job.job_state, job.files[0].reason) == ("FAILED", "DESTINATION [5] Input/output error")
+
+
+def test_archiving_past_archive_timeout_fails(fts_mock):
+    fts_mock.identity = fts_mock.certificate_user("/DC=org/CN=Tape User", ["/dteam/Role=NULL"])
+    ctx = easy.Context(fts_mock.endpoint)
+    job_id = submit(ctx, transfer(dst_query="size_post=10&time=2&archiving_time=7200"),
+                    archive_timeout=3600)
+    job = fts_mock.run_job(job_id)
+    assert job.files[0].reason == "DESTINATION [110] Archiving timeout has been exceeded"
+
+
+def test_staging_error_fails_the_file(fts, ctx):
+    job_id = submit(ctx, transfer("size=10&staging_time=5&staging_errno=2"), copy_pin_lifetime=60)
+    job = fts.run_job(job_id)
+    assert job.job_state == "FAILED"
+    assert job.files[0].reason == "SOURCE [2] No such file or directory"
+
+
+def test_stage_only_job_finishes_after_staging(fts, ctx):
+    url = "mock://tape.example/archive/f?size=10&staging_time=20"
+    job_id = easy.submit(ctx, easy.new_staging_job([url], copy_pin_lifetime=3600))
+    job = fts.run_job(job_id)
+    assert job.job_state == "FINISHED" and job.files[0].file_state == "FINISHED"
+    assert job.files[0].start_time is None  # no transfer happened
+
+
+def test_session_reuse_job_needs_one_storage_pair(fts, ctx):
+    from fts3.rest.client.exceptions import ClientError
+
+    same = [transfer(name="a"), transfer(name="b")]
+    job_id = submit(ctx, *same, reuse=True)
+    assert easy.get_job_status(ctx, job_id)["job_type"] == "Y"
+    other = ("mock://elsewhere.example/f?size=1", "mock://dst.example/g?size_post=1")
+    with pytest.raises(ClientError, match="Reuse jobs must only contain transfers for the same"):
+        submit(ctx, transfer(), other, reuse=True)
+
+
+def test_delete_without_an_id_is_not_allowed(fts, ctx):
+    from fts3.rest.client.exceptions import MethodNotAllowed
+
+    with pytest.raises(MethodNotAllowed):
+        ctx.delete("/jobs")

@@ -5,6 +5,7 @@ client, and the certificate-only routes. In-process (the transport verifies the 
 from __future__ import annotations
 
 import json
+import re
 
 import fts3.rest.client.easy as easy
 import pytest
@@ -126,3 +127,17 @@ def test_root_is_the_host_certificate(grid_fts, grid, proxy):
     assert me["is_root"] is True and me["user_dn"] == host.dn
     assert json.loads(ctx.delete("/jobs/all")) == {
         "affected_files": 0, "affected_dm": 0, "affected_jobs": 0}
+
+
+def test_voms_extension_of_a_delegated_proxy(grid_fts, proxy):
+    ctx = context(grid_fts, proxy)
+    easy.delegate(ctx)
+    dlg = proxy.delegation_id
+    answer = ctx.post_json(f"/delegation/{dlg}/voms", ["dteam:/dteam/Role=lcgadmin"])
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", answer)
+    info = json.loads(ctx.get(f"/delegation/{dlg}"))
+    assert info["voms_attrs"] == ["/dteam/Role=lcgadmin/Capability=NULL"]
+    from fts3.rest.client.exceptions import ClientError
+
+    with pytest.raises(ClientError, match="Expecting a list of strings"):
+        ctx.post_json(f"/delegation/{dlg}/voms", {"not": "a list"})
