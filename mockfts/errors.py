@@ -298,3 +298,189 @@ class RouteNotFound(NotFound):
 
 class WrongMethod(MethodNotAllowed):
     template = "The method is not allowed for the requested URL."
+
+# --- operations: banning, optimizer, configuration, archive (mockfts.model.ops) ------
+
+
+class MalformedInput(BadRequest):
+    template = "Malformed input"
+
+
+class MissingStorage(BadRequest):
+    template = "Missing storage parameter"
+
+
+class BadBanStatus(BadRequest):
+    template = "status can only be cancel or wait"
+
+
+class AllowSubmitWithCancel(BadRequest):
+    template = "allow_submit and status = CANCEL can not be combined"
+
+
+class StorageNotFound(BadRequest):
+    template = "Storage not found"
+
+
+class MissingBanDn(BadRequest):
+    template = "Missing dn parameter"
+
+
+class MissingUnbanDn(BadRequest):
+    template = "Missing user_dn parameter"
+
+
+class SelfBan(Conflict):
+    template = "The user tried to ban (her|his)self"
+
+
+class MissingPair(BadRequest):
+    template = "Missing source and/or destination"
+
+
+class NotAnInteger(BadRequest):
+    template = "{name} must be an integer ({detail})"
+
+
+class NotAFloat(BadRequest):
+    template = "{name} must be a float ({detail})"
+
+
+class NotPositive(BadRequest):
+    template = "{name} must be positive ({value})"
+
+
+class InvalidDrain(BadRequest):
+    template = "Invalid drain request"
+
+
+class HostNotFound(BadRequest):
+    template = "Host not found"
+
+
+class UnknownConfigField(BadRequest):
+    template = "Field {key} unknown"
+
+
+class WrongConfigType(BadRequest):
+    template = "Field {key} is expected to be {type}"
+
+
+class MissingVoName(BadRequest):
+    template = "Missing VO name"
+
+
+class MissingSymbolicName(BadRequest):
+    template = "Missing symbolicname"
+
+
+class ActiveNotInteger(BadRequest):
+    template = "Active must be an integer ({detail})"
+
+
+class MaxBelowMin(BadRequest):
+    template = "max_active is lower than min_active"
+
+
+class LinkNotFound(NotFound):
+    template = "Link {name} does not exist"
+
+
+class BadShareValue(BadRequest):
+    template = "Bad share value"
+
+
+class MissingShareFields(BadRequest):
+    template = "Missing source, destination, vo and/or share"
+
+
+class InvalidShareStorage(BadRequest):
+    template = "Invalid source"
+
+
+class MissingShareKey(BadRequest):
+    template = "Missing source, destination and/or vo"
+
+
+class MalformedConfiguration(BadRequest):
+    template = "Malformed configuration"
+
+
+class MissingSeParameter(BadRequest):
+    template = "Missing storage (se)"
+
+
+class MissingAuthzFields(BadRequest):
+    template = "Missing dn and/or operation"
+
+
+class AdminLevelLocked(BadRequest):
+    template = "'admin' level can only be changed via database access"
+
+
+class MissingAuthzDn(BadRequest):
+    template = "Missing DN parameter"
+
+
+class MissingActivityVo(BadRequest):
+    template = "Missing VO"
+
+
+class MissingActivityShare(BadRequest):
+    template = "Missing share"
+
+
+class ActivityShareFormat(BadRequest):
+    template = (
+        "share is expected to be a single JSON object with activity names and respective weights"
+    )
+
+
+class ShareWeightNotNumber(BadRequest):
+    template = "Share weight must be a number"
+
+
+class NoActivityShares(NotFound):
+    template = "No activity shares for {vo}"
+
+
+class MissingCloudStorageName(BadRequest):
+    template = "Missing storage name"
+
+
+class CloudUserMissing(BadRequest):
+    template = "One of user_dn or vo_name must be specified"
+
+
+class CloudUserAmbiguous(BadRequest):
+    template = "Only one of user_dn or vo_name must be specified"
+
+
+class CloudStorageNotFound(NotFound):
+    template = "The storage does not exist"
+
+
+class ForceStartContentType(BadRequest):
+    template = "Only accepts 'Content-Type: application/json'"
+
+
+class ForceStartNotIds(BadRequest):
+    template = "Only accepts a list of integer fileIDs"
+
+
+class ArchivedJobNotFound(NotFound):
+    template = 'No job with the id "{job_id}" has been found in the archive'
+
+
+class FilesTimeWindowUnsupported(BadRequest):
+    """The real server answers 500 here (it filters files on a job column)."""
+
+    template = (
+        "time_window is not supported by GET /files (the real server fails with a 500 "
+        "on it); list jobs with GET /jobs?time_window=... instead"
+    )
+
+
+class NotAcceptable(FtsError):
+    status = 406
+    template = "Available: text/html, application/json"

@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from mockfts import errors
 from mockfts.api import control, delegation, info, jobs, render
+from mockfts.api import admin, config
 from mockfts.api.auth import authenticate
 from mockfts.model.store import FtsState
 
@@ -17,6 +18,7 @@ log = logging.getLogger("mockfts")
 # Each module: a handler class taking the state, and its ROUTES table.
 API_MODULES = [(info, info.InfoApi), (jobs, jobs.JobsApi), (delegation, delegation.DelegationApi),
                (control, control.ControlApi)]
+API_MODULES += [(admin, admin.AdminApi), (config, config.ConfigApi)]
 
 
 def create_app(state: FtsState) -> Flask:

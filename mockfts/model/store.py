@@ -20,6 +20,7 @@ from mockfts.model import states as S
 from mockfts.model.daemon import Daemon, DaemonSettings
 from mockfts.model.delegations import Delegation, DelegationRegistry
 from mockfts.model.identity import TRANSFER, Identity
+from mockfts.model.ops import Operations
 from mockfts.model.records import File, Job
 from mockfts.model.submission import SubmissionContext, SubmissionLimits, build_job
 from mockfts.model.tokens import TokenAuthority
@@ -74,6 +75,7 @@ class FtsState(ServiceState):
         self._finished_times: list[float] = []  # job_finished, ascending
         self._finished_jobs: list[Job] = []
         self.banned_dns: dict[str, dict] = {}
+        self.ops = Operations(self)  # bans, optimizer, configuration, archive
 
     def reset(self) -> None:
         with self.lock:
@@ -124,6 +126,7 @@ class FtsState(ServiceState):
                 limits=self.limits,
             )
             job = build_job(body, identity, ctx)
+            self.ops.check_submission(job)  # banned storages: 403, or ON_HOLD files
             if job.job_id in self.jobs:
                 raise errors.DuplicateSid()
             self.jobs[job.job_id] = job

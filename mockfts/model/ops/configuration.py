@@ -1,0 +1,562 @@
+"""Server configuration tables (``/config/*``, reference 3.16), with their audit trail.
+
+Facts read in fts-rest-flask 3.13.4 (``controllers/config/*.py``, ``model/config.py``):
+
+* ``t_server_config`` rows per VO (``*`` = every VO): ``retry``, ``max_time_queue``,
+  ``global_timeout``, ``sec_per_mb`` (integers), ``vo_name``, ``no_streaming``,
+  ``show_user_dn`` (on/off flags, JSON booleans). Without a ``*`` row the server shows
+  ``"*": {}`` (an empty ORM object). Values are type-checked per column: a string is
+  cast (``"true"/"yes"/"on"`` for flags), any other wrong type is refused.
+* Links are keyed by ``symbolicname``; ``min_active``/``max_active`` default to 2.
+* Shares: ``source``/``destination`` reduced to ``scheme://host``; the share must be a
+  positive integer (the server's own "cannot be negative" message is swallowed by its
+  ``except`` and ``Bad share value`` comes out instead; 0 reads as missing).
+* Storage config: ``se_info`` columns plus per-VO operation limits; a limit <= 0
+  deletes it. A blank storage name, or a non-object entry, is ``Malformed
+  configuration``. ``tpc_support`` must be FULL, PULL, PUSH or NONE (reference 3.16).
+* Grants (``t_authz_dn``): each gives level ``all`` for one operation to a DN, on top of
+  the role levels; ``admin`` cannot be granted or revoked through the API.
+* Audit rows ``{datetime, dn, config, action}`` are written where the real controllers
+  write them: ban/unban, drain, global set, link set/delete, share set/delete, se
+  set (config and limits), authorize/revoke, activity share set/delete. The real server
+  does not audit ``DELETE /config/global``, ``DELETE /config/se`` nor cloud storage
+  changes, and neither does the double.
+
+The daemon reads ``retry`` of the global configuration (per-VO default retries,
+reference 6.6). Drain, shares, storage limits and activity shares are stored and shown
+but do not change the double's scheduling.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, replace
+from numbers import Number
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+from mockfts import errors
+from mockfts.model.identity import ADMIN, ALL, CONFIG, Identity
+
+if TYPE_CHECKING:
+    from mockfts.model.store import FtsState
+
+HOST_SERVICES = ("fts_server", "fts_bringonline")
+
+# t_server_config columns and the Python type the server checks them against.
+GLOBAL_COLUMNS: dict[str, type] = {
+    "retry": int, "max_time_queue": int, "global_timeout": int, "sec_per_mb": int,
+    "vo_name": str, "no_streaming": bool, "show_user_dn": bool,
+}
+LINK_INT_COLUMNS = ("min_active", "max_active", "optimizer_mode", "tcp_buffer_size", "nostreams")
+SE_INFO_COLUMNS: dict[str, type] = {
+    "inbound_max_active": int, "inbound_max_throughput": float, "outbound_max_active": int,
+    "outbound_max_throughput": float, "udt": int, "ipv6": int, "se_metadata": str,
+    "site": str, "debug_level": int, "eviction": int, "skip_eviction": int,
+    "tpc_support": str, "overwrite_disk_enabled": int,
+}
+# What GET /config/se shows of each storage (the controller's own attribute list).
+SE_INFO_SHOWN = ("inbound_max_active", "inbound_max_throughput", "outbound_max_active",
+                 "outbound_max_throughput", "udt", "ipv6", "se_metadata", "site",
+                 "debug_level", "eviction")
+TPC_MODES = frozenset({"FULL", "PULL", "PUSH", "NONE"})
+
+
+@dataclass
+class AuditRow:
+    datetime: float
+    dn: str
+    config: str
+    action: str
+
+
+@dataclass
+class Host:
+    hostname: str
+    service_name: str
+    beat: float
+    drain: bool = False
+
+
+@dataclass
+class Link:
+    source: str
+    destination: str
+    symbolicname: str
+    min_active: int | None = 2
+    max_active: int | None = 2
+    optimizer_mode: int | None = None
+    tcp_buffer_size: int | None = None
+    nostreams: int | None = None
+    no_delegation: bool = False
+
+
+@dataclass
+class CloudStorage:
+    storage_name: str
+    app_key: str | None = None
+    app_secret: str | None = None
+    service_api_url: str | None = None
+    users: dict[tuple[str, str], dict] = field(default_factory=dict)  # (user_dn, vo) -> row
+
+
+def _cast(key: str, value: Any, expected: type) -> Any:
+    """The server's per-column check: right type, or a string it can cast."""
+    if expected is bool and isinstance(value, bool):
+        return value
+    if expected is int and isinstance(value, int):  # bool is an int for Python too
+        return value
+    if expected is float and isinstance(value, Number) and not isinstance(value, bool):
+        return value
+    if expected is str and isinstance(value, str):
+        return value
+    if isinstance(value, str):
+        if expected is bool:
+            return value.lower() in ("true", "yes", "on")
+        try:
+            return expected(value)
+        except ValueError:
+            pass
+    shown = "Number" if expected is float else expected.__name__
+    raise errors.WrongConfigType(key=key, type=shown)
+
+
+def _storage(url: Any) -> str:
+    parsed = urlparse(url) if isinstance(url, str) else None
+    if parsed is None or not parsed.scheme or not parsed.hostname:
+        raise errors.InvalidShareStorage()
+    return f"{parsed.scheme}://{parsed.hostname}"
+
+
+class Configuration:
+    def __init__(self, state: FtsState) -> None:
+        self.state = state
+        self.audit_rows: list[AuditRow] = []
+        self.drained: dict[tuple[str, str], bool] = {}
+        self.globals: dict[str, dict[str, Any]] = {}
+        self.links: dict[str, Link] = {}  # by symbolic name
+        self.shares: dict[tuple[str, str, str], int] = {}
+        self.storages: dict[str, dict[str, Any]] = {}
+        self.operation_limits: dict[tuple[str, str, str], int] = {}  # (vo, storage, op)
+        self.grants: dict[str, set[str]] = {}  # DN -> operations granted "all"
+        self.activity_shares: dict[str, dict[str, Any]] = {}
+        self.cloud: dict[str, CloudStorage] = {}
+
+    # --- audit -------------------------------------------------------------------------
+
+    def audit(self, identity: Identity, action: str, config: str) -> None:
+        self.audit_rows.append(AuditRow(self.state.clock.time(), identity.user_dn, config, action))
+
+    def recent_audit(self, limit: int = 100) -> list[AuditRow]:
+        with self.state.lock:
+            return list(reversed(self.audit_rows[-limit:]))
+
+    # --- hosts and drain ---------------------------------------------------------------
+
+    def hosts(self) -> list[Host]:
+        """The daemon's hosts, each beating every minute (ordered by host, service)."""
+        with self.state.lock:
+            self.state.settle()
+            now = self.state.clock.time()
+            beat = now - now % 60
+            return [Host(name, service, beat, self.drained.get((name, service), False))
+                    for name in sorted(self.state.daemon.settings.transfer_hosts)
+                    for service in HOST_SERVICES]
+
+    def set_drain(self, identity: Identity, body: dict) -> None:
+        hostname, drain = body.get("hostname"), body.get("drain", True)
+        if not isinstance(drain, bool) or not isinstance(hostname, str):
+            raise errors.InvalidDrain()
+        with self.state.lock:
+            if hostname not in self.state.daemon.settings.transfer_hosts:
+                raise errors.HostNotFound()
+            self.audit(identity, "drain", f"Turning drain {drain} the drain mode for {hostname}")
+            for service in HOST_SERVICES:
+                self.drained[(hostname, service)] = drain
+
+    # --- global configuration ----------------------------------------------------------
+
+    def global_config(self) -> dict[str, dict[str, Any]]:
+        with self.state.lock:
+            result: dict[str, dict[str, Any]] = {"*": {}}
+            for vo, row in self.globals.items():
+                result[vo] = dict(row)
+            return result
+
+    def set_global(self, identity: Identity, body: dict) -> dict[str, dict[str, Any]]:
+        vo = body.get("vo_name", "*")
+        with self.state.lock:
+            row = dict(self.globals.get(vo) or {
+                "retry": 0, "max_time_queue": 0, "global_timeout": 0, "sec_per_mb": 0,
+                "vo_name": vo, "no_streaming": False, "show_user_dn": False,
+            })
+            for key, value in body.items():
+                if key not in GLOBAL_COLUMNS:
+                    raise errors.UnknownConfigField(key=key)
+                row[key] = _cast(key, value, GLOBAL_COLUMNS[key])
+            vo = row["vo_name"]
+            self.globals[vo] = row
+            self._retry_to_daemon(vo, row["retry"])
+            self.audit(identity, "set-globals", json.dumps(row))
+            return self.global_config()
+
+    def delete_global(self, vo: str | None) -> None:
+        if not vo or vo == "*":
+            raise errors.MissingVoName()
+        with self.state.lock:
+            self.globals.pop(vo, None)
+            self.state.daemon.settings.vo_retry.pop(vo, None)
+
+    def _retry_to_daemon(self, vo: str, retry: Any) -> None:
+        """``retry`` of the global configuration is the daemon's per-VO default (6.6)."""
+        self.state.daemon.settings.vo_retry[vo] = int(retry or 0)
+
+    # --- links -------------------------------------------------------------------------
+
+    def set_link(self, identity: Identity, body: dict) -> Link:
+        source, destination = body.get("source", "*"), body.get("destination", "*")
+        name = body.get("symbolicname")
+        if not name:
+            raise errors.MissingSymbolicName()
+        try:
+            min_active = int(body.get("min_active", 2))
+            max_active = int(body.get("max_active", 2))
+        except (TypeError, ValueError) as exc:
+            raise errors.ActiveNotInteger(detail=str(exc)) from None
+        if not source or not destination:
+            raise errors.MissingPair()
+        if min_active > max_active:
+            raise errors.MaxBelowMin()
+        with self.state.lock:
+            link = self.links.get(name) or Link(source, destination, name, min_active, max_active)
+            for key, value in body.items():
+                if key in LINK_INT_COLUMNS:
+                    try:
+                        value = None if value is None else int(value)
+                    except (TypeError, ValueError) as exc:
+                        raise errors.ActiveNotInteger(detail=str(exc)) from None
+                elif key == "no_delegation":
+                    value = _cast(key, value, bool)
+                elif key not in ("source", "destination", "symbolicname"):
+                    continue  # not a column of t_link_config
+                setattr(link, key, value)
+            self.links.pop(name, None)
+            self.links[link.symbolicname] = link
+            self.audit(identity, "link", json.dumps(body))
+            return link
+
+    def link(self, name: str) -> Link:
+        with self.state.lock:
+            try:
+                return self.links[name]
+            except KeyError:
+                raise errors.LinkNotFound(name=name) from None
+
+    def all_links(self) -> list[Link]:
+        with self.state.lock:
+            return list(self.links.values())
+
+    def delete_link(self, identity: Identity, name: str) -> None:
+        with self.state.lock:
+            self.links.pop(name, None)
+            self.audit(identity, "link-delete", f"Link {name} has been deleted")
+
+    def link_limit(self, source: str, destination: str) -> int | None:
+        """``max_active`` of the most specific configured link for a pair (``*`` wildcards)."""
+        by_pair = {(link.source, link.destination): link for link in self.links.values()}
+        for pair in ((source, destination), (source, "*"), ("*", destination), ("*", "*")):
+            if pair in by_pair:
+                return by_pair[pair].max_active
+        return None
+
+    # --- shares ------------------------------------------------------------------------
+
+    def set_share(self, identity: Identity, body: dict) -> int:
+        try:
+            share = int(body.get("share"))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise errors.BadShareValue() from None
+        if share < 0:
+            raise errors.BadShareValue()
+        source, destination, vo = body.get("source"), body.get("destination"), body.get("vo")
+        if not source or not destination or not vo or not share:
+            raise errors.MissingShareFields()
+        source, destination = _storage(source), _storage(destination)
+        with self.state.lock:
+            self.shares[(source, destination, vo)] = share
+            self.audit(identity, "share-set",
+                       f"Share {source}, {destination}, {vo} has been set to {share}")
+            return share
+
+    def all_shares(self) -> list[dict]:
+        with self.state.lock:
+            return [{"source": s, "destination": d, "vo": vo, "share": share}
+                    for (s, d, vo), share in self.shares.items()]
+
+    def delete_share(self, identity: Identity, source: str | None, destination: str | None,
+                     vo: str | None) -> None:
+        if not source or not destination or not vo:
+            raise errors.MissingShareKey()
+        with self.state.lock:
+            if self.shares.pop((source, destination, vo), None) is not None:
+                self.audit(identity, "share-delete",
+                           f"Share {source}, {destination}, {vo} has been deleted")
+
+    # --- storages ----------------------------------------------------------------------
+
+    def set_storages(self, identity: Identity, body: dict) -> list:
+        """Validate every entry first, then apply them all (the real commit is atomic)."""
+        plan = []
+        for storage, cfg in body.items():
+            if not storage or storage.isspace() or not isinstance(cfg, dict):
+                raise errors.MalformedConfiguration()
+            info = cfg.get("se_info")
+            operations = cfg.get("operations")
+            if info and not isinstance(info, dict):
+                raise errors.MalformedConfiguration()
+            checked = {}
+            for key, value in (info or {}).items():
+                if key not in SE_INFO_COLUMNS:
+                    raise errors.MalformedConfiguration()
+                if value is not None:
+                    try:
+                        value = _cast(key, value, SE_INFO_COLUMNS[key])
+                    except errors.WrongConfigType:
+                        raise errors.MalformedConfiguration() from None
+                if key == "tpc_support" and value is not None and value not in TPC_MODES:
+                    raise errors.MalformedConfiguration()
+                checked[key] = value
+            limits = []
+            if info and operations:
+                if not isinstance(operations, dict):
+                    raise errors.MalformedConfiguration()
+                for vo, per_op in operations.items():
+                    if not isinstance(per_op, dict):
+                        raise errors.MalformedConfiguration()
+                    for op, limit in per_op.items():
+                        try:
+                            limits.append((vo, op, int(limit)))
+                        except (TypeError, ValueError):
+                            raise errors.MalformedConfiguration() from None
+            plan.append((storage, cfg, checked if info else None, operations if info else None,
+                         limits))
+        info_shown: Any = None
+        operations_shown: Any = None
+        with self.state.lock:
+            for storage, cfg, info, operations, limits in plan:
+                if info is None:
+                    continue
+                row = self.storages.setdefault(storage, dict.fromkeys(SE_INFO_COLUMNS))
+                row.update(info)
+                self.audit(identity, "set-se-config", f"Set config {storage}: {json.dumps(cfg)}")
+                info_shown = {"storage": storage, **row}
+                operations_shown = operations
+                if operations:
+                    for vo, op, limit in limits:
+                        if limit > 0:
+                            self.operation_limits[(vo, storage, op)] = limit
+                        else:
+                            self.operation_limits.pop((vo, storage, op), None)
+                    self.audit(identity, "set-se-limits",
+                               f"Set limits for {storage}: {json.dumps(operations)}")
+        return [info_shown, operations_shown]
+
+    def storage_config(self, storage: str | None = None) -> dict[str, dict]:
+        with self.state.lock:
+            result: dict[str, dict] = {}
+            for name, row in self.storages.items():
+                if storage and name != storage:
+                    continue
+                result[name] = {"se_info": {key: row[key] for key in SE_INFO_SHOWN}}
+            for (vo, name, op), limit in self.operation_limits.items():
+                if storage and name != storage:
+                    continue
+                per_vo = result.setdefault(name, {}).setdefault("operations", {})
+                per_vo.setdefault(vo, {})[op] = limit
+            return result
+
+    def delete_storage(self, storage: str | None) -> None:
+        if not storage:
+            raise errors.MissingSeParameter()
+        with self.state.lock:
+            self.storages.pop(storage, None)
+            for key in [k for k in self.operation_limits if k[1] == storage]:
+                del self.operation_limits[key]
+
+    def throughput_limits(self, source: str, destination: str) -> dict[str, float]:
+        """Configured throughput limits of a pair's storages (the snapshot's ``limits``)."""
+        limits = {}
+        outbound = (self.storages.get(source) or {}).get("outbound_max_throughput")
+        inbound = (self.storages.get(destination) or {}).get("inbound_max_throughput")
+        if outbound:
+            limits["source"] = outbound
+        if inbound:
+            limits["destination"] = inbound
+        return limits
+
+    # --- authorizations ----------------------------------------------------------------
+
+    def grant(self, identity: Identity, dn: Any, operation: Any) -> dict:
+        if not dn or not operation:
+            raise errors.MissingAuthzFields()
+        if operation == ADMIN:
+            raise errors.AdminLevelLocked()
+        with self.state.lock:
+            granted = self.grants.setdefault(dn, set())
+            if operation not in granted:
+                granted.add(operation)
+                self.audit(identity, "authorize", f'{operation} granted to "{dn}"')
+            return {"dn": dn, "operation": operation}
+
+    def list_grants(self, dn: str | None = None, operation: str | None = None) -> list[dict]:
+        with self.state.lock:
+            return [{"dn": who, "operation": op}
+                    for who, ops in self.grants.items() if not dn or who == dn
+                    for op in sorted(ops) if not operation or op == operation]
+
+    def revoke(self, identity: Identity, dn: str | None, operation: str | None) -> None:
+        if not dn:
+            raise errors.MissingAuthzDn()
+        if operation == ADMIN:
+            raise errors.AdminLevelLocked()
+        with self.state.lock:
+            granted = self.grants.get(dn, set())
+            if operation:
+                granted.discard(operation)
+                self.audit(identity, "revoke", f'{operation} revoked for "{dn}"')
+            else:
+                granted.clear()
+                self.audit(identity, "revoke", f'All revoked for "{dn}"')
+            if not granted:
+                self.grants.pop(dn, None)
+
+    def effective(self, identity: Identity) -> Identity:
+        """``identity`` with its DB grants applied (level ``all`` for each granted
+        operation, and ``admin: all`` implying ``config: all``), as the server computes
+        ``level`` on every request."""
+        granted = self.grants.get(identity.user_dn)
+        if not granted or identity.is_root or not isinstance(identity.level, dict):
+            return identity
+        level = dict(identity.level)
+        level.update({op: ALL for op in granted})
+        if level.get(ADMIN) == ALL:
+            level[CONFIG] = ALL
+        return replace(identity, level=level)
+
+    # --- activity shares ---------------------------------------------------------------
+
+    def set_activity_share(self, identity: Identity, body: dict) -> dict:
+        if not body.get("vo"):
+            raise errors.MissingActivityVo()
+        if not body.get("share"):
+            raise errors.MissingActivityShare()
+        body = dict(body)
+        body.setdefault("active", True)
+        share = body["share"]
+        if isinstance(share, dict):
+            share = [{key: value} for key, value in share.items()]
+        if not isinstance(share, list):
+            raise errors.ActivityShareFormat()
+        for entry in share:
+            if not isinstance(entry, dict):
+                raise errors.ActivityShareFormat()
+            for value in entry.values():
+                if type(value) not in (float, int):
+                    raise errors.ShareWeightNotNumber()
+        body["share"] = share
+        active = _cast("active", body["active"], bool)
+        with self.state.lock:
+            self.activity_shares[body["vo"]] = {"vo": body["vo"], "active": active,
+                                                "activity_share": share}
+            self.audit(identity, "activity-share", json.dumps(body))
+            return dict(self.activity_shares[body["vo"]])
+
+    def all_activity_shares(self) -> dict[str, dict]:
+        with self.state.lock:
+            return {vo: self._share_view(row) for vo, row in self.activity_shares.items()}
+
+    def activity_share(self, vo: str) -> dict:
+        with self.state.lock:
+            row = self.activity_shares.get(vo)
+            if row is None:
+                raise errors.NoActivityShares(vo=vo)
+            return self._share_view(row)
+
+    def delete_activity_share(self, identity: Identity, vo: str) -> None:
+        with self.state.lock:
+            if self.activity_shares.pop(vo, None) is None:
+                raise errors.NoActivityShares(vo=vo)
+            self.audit(identity, "activity-share", f'Activity share removed for "{vo}"')
+
+    @staticmethod
+    def _share_view(row: dict) -> dict:
+        merged: dict[str, Any] = {}
+        for entry in row["activity_share"]:
+            merged.update(entry)
+        return {"share": merged, "active": row["active"]}
+
+    # --- cloud storages ----------------------------------------------------------------
+
+    def set_cloud_storage(self, body: dict) -> str:
+        if "storage_name" not in body:
+            raise errors.MissingCloudStorageName()
+        name = body["storage_name"]
+        with self.state.lock:
+            previous = self.cloud.get(name)
+            self.cloud[name] = CloudStorage(
+                name, body.get("app_key"), body.get("app_secret"), body.get("service_api_url"),
+                users=previous.users if previous else {},
+            )
+            return name
+
+    def cloud_storages(self) -> list[dict]:
+        with self.state.lock:
+            return [self._cloud_view(s) | {"users": list(s.users.values())}
+                    for s in self.cloud.values()]
+
+    def _cloud(self, name: str) -> CloudStorage:
+        try:
+            return self.cloud[name]
+        except KeyError:
+            raise errors.CloudStorageNotFound() from None
+
+    @staticmethod
+    def _cloud_view(storage: CloudStorage) -> dict:
+        view = asdict(storage)
+        view.pop("users")
+        return view
+
+    def cloud_users(self, name: str) -> list[dict]:
+        with self.state.lock:
+            return list(self._cloud(name).users.values())
+
+    def delete_cloud_storage(self, name: str) -> None:
+        with self.state.lock:
+            self._cloud(name)
+            del self.cloud[name]
+
+    def add_cloud_user(self, name: str, body: dict) -> dict:
+        with self.state.lock:
+            storage = self._cloud(name)
+            user_dn, vo = body.get("user_dn"), body.get("vo_name")
+            if not user_dn and not vo:
+                raise errors.CloudUserMissing()
+            if user_dn and vo:
+                raise errors.CloudUserAmbiguous()
+            row = {
+                "user_dn": body.get("user_dn", ""),
+                "storage_name": name,
+                "access_token": body.get("access_key", body.get("access_token")),
+                "access_token_secret": body.get("secret_key", body.get("access_token_secret")),
+                "request_token": body.get("request_token"),
+                "request_token_secret": body.get("request_token_secret"),
+                "vo_name": body.get("vo_name", ""),
+            }
+            storage.users[(row["user_dn"], row["vo_name"])] = row
+            return {"storage_name": name, "user_dn": row["user_dn"], "vo_name": row["vo_name"]}
+
+    def remove_cloud_user(self, name: str, who: str) -> None:
+        with self.state.lock:
+            storage = self._cloud(name)
+            for key in [k for k in storage.users if who in k]:
+                del storage.users[key]
