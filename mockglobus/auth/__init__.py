@@ -1,5 +1,6 @@
-"""Globus Auth: accounts, OAuth2/OIDC, tokens. ``model`` holds the rules, ``routes``
-serves them, ``errors`` declares every error once."""
+"""Globus Auth: accounts, OAuth2/OIDC, tokens. ``model`` composes the rules (one
+module per part: accounts, clients, consents, grants, tokens, ...), ``routes`` serves
+them, ``errors`` declares every error once."""
 
 from mockglobus.auth.entities import TokenInfo
 from mockglobus.auth.errors import AuthenticationFailed, ConsentRequired

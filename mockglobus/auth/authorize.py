@@ -1,0 +1,180 @@
+"""The authorize step of the authorization-code flow: checking the request, logging in."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from mockglobus.auth import errors
+from mockglobus.auth.entities import AuthorizationCode, Client, Session
+from mockglobus.auth.ids import ISSUER, as_uuid
+from mockglobus.auth.part import AuthPart
+from mockglobus.auth.scopes import ScopeRequest
+from mockglobus.locking import locked
+
+AUTH_CODE_LIFETIME = 600
+_LOOPBACK = re.compile(r"http://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?(/.*)?")
+
+
+@dataclass
+class AuthorizeRequest:
+    """A validated ``/v2/oauth2/authorize`` request; ``error`` is a problem the real
+    service reports by redirecting back to the client."""
+
+    client: Client
+    redirect_uri: str
+    scope: str
+    requests: list[ScopeRequest]
+    state: str | None
+    challenge: str | None
+    challenge_method: str | None
+    offline: bool
+    named_grant: str | None
+    session_required_identities: list[str] = field(default_factory=list)
+    error: errors.OAuthError | None = None
+
+    def redirect(self, **params: str) -> str:
+        if self.state is not None:
+            params["state"] = self.state
+        sep = "&" if "?" in self.redirect_uri else "?"
+        return f"{self.redirect_uri}{sep}{urlencode(params)}"
+
+
+class Authorization(AuthPart):
+    """From an authorize URL to an authorization code (the browser part of the flow)."""
+
+    def _redirect_allowed(self, client: Client, uri: str, auth_base: str) -> bool:
+        if uri in client.redirect_uris:
+            return True
+        if client.public_client:
+            auth_code_pages = {
+                auth_base.rstrip("/") + "/v2/web/auth-code",
+                ISSUER + "/v2/web/auth-code",
+            }
+            if uri.split("?", 1)[0] in auth_code_pages or _LOOPBACK.fullmatch(uri):
+                return True
+        if self.permissive and not client.redirect_uris:
+            return urlsplit(uri).scheme in ("http", "https") and bool(urlsplit(uri).netloc)
+        return False
+
+    @locked
+    def start_authorization(self, params: dict[str, str], auth_base: str) -> AuthorizeRequest:
+        """Check an authorize request. Problems with the client or the redirect URI are
+        raised (the real service shows an error page and never redirects); any other
+        problem is set on ``request.error``, to be sent back to the redirect URI."""
+        client_id = params.get("client_id")
+        if not client_id:
+            raise errors.InvalidRequest("Missing required parameter: client_id")
+        client = self.clients.get(client_id)
+        if client is None:
+            if not (self.permissive and as_uuid(client_id) == client_id.lower()):
+                raise errors.InvalidClient(f"Unknown client_id: {client_id}")
+            client = self.add_client(f"Native App {client_id[:8]}",
+                                     "public_installed_client", id=client_id.lower())
+        if "authorization_code" not in client.grant_types:
+            raise errors.UnauthorizedClient(
+                "This client may not use the authorization_code grant"
+            )
+        redirect_uri = params.get("redirect_uri")
+        if not redirect_uri:
+            raise errors.InvalidRequest("Missing required parameter: redirect_uri")
+        if not self._redirect_allowed(client, redirect_uri, auth_base):
+            raise errors.InvalidRequest(
+                f"redirect_uri is not registered for this client: {redirect_uri}"
+            )
+        req = AuthorizeRequest(
+            client=client, redirect_uri=redirect_uri, scope=params.get("scope", ""),
+            requests=[], state=params.get("state"),
+            challenge=params.get("code_challenge") or None,
+            challenge_method=params.get("code_challenge_method") or None,
+            offline=params.get("access_type") == "offline",
+            named_grant=params.get("prefill_named_grant") or None,
+            session_required_identities=[
+                s for s in params.get("session_required_identities", "").split(",") if s
+            ],
+        )
+        try:
+            if params.get("response_type") != "code":
+                raise errors.UnsupportedResponseType("response_type must be 'code'")
+            if params.get("access_type", "online") not in ("online", "offline"):
+                raise errors.InvalidRequest("access_type must be 'online' or 'offline'")
+            req.requests = self.parse_requested(req.scope)
+            if req.challenge is None:
+                if req.challenge_method is not None:
+                    raise errors.InvalidRequest("code_challenge_method without code_challenge")
+                if client.public_client:
+                    raise errors.InvalidRequest(
+                        "Native apps must use PKCE: code_challenge is required"
+                    )
+            else:
+                req.challenge_method = req.challenge_method or "plain"
+                if req.challenge_method not in ("S256", "plain"):
+                    raise errors.InvalidRequest(
+                        "code_challenge_method must be 'S256' or 'plain'"
+                    )
+                if not re.fullmatch(r"[A-Za-z0-9._~-]{43,128}", req.challenge):
+                    raise errors.InvalidRequest("code_challenge is malformed")
+        except errors.OAuthError as exc:
+            req.error = exc
+        return req
+
+    @locked
+    def complete_authorization(self, req: AuthorizeRequest, username: str) -> str:
+        """The user ``username`` logs in and consents; returns where the browser goes
+        next (the redirect URI with ``code`` and ``state``)."""
+        if req.error is not None:
+            return req.redirect(error=req.error.error, error_description=req.error.description)
+        try:
+            ident = self.identity(username)
+        except KeyError:
+            raise errors.AccessDenied(f"No such user: {username}") from None
+        if ident.identity_type != "login":
+            raise errors.AccessDenied("Client identities cannot log in interactively")
+        if req.session_required_identities and not any(
+            i.id in req.session_required_identities or i.username in req.session_required_identities
+            for i in self.identity_set(ident.id)
+        ):
+            raise errors.AccessDenied(
+                "The session requires an identity this user does not have"
+            )
+        now = self._now()
+        if ident.status == "unused":
+            ident.status = "used"
+        session = Session(id=str(self._ids.uuid4()))
+        session.authentications[ident.id] = {
+            "acr": None, "amr": None, "auth_time": int(now), "custom_claims": {},
+            "idp": ident.identity_provider,
+        }
+        self.sessions[session.id] = session
+        consent_ids = {
+            r.scope: self._consent(ident.account, req.client.id, r).id for r in req.requests
+        }
+        code = AuthorizationCode(
+            code=self._ids.token(22), client_id=req.client.id, redirect_uri=req.redirect_uri,
+            scope=req.scope, state=req.state, challenge=req.challenge,
+            challenge_method=req.challenge_method, offline=req.offline,
+            identity_id=ident.account, session_id=session.id,
+            expires_at=now + AUTH_CODE_LIFETIME, consent_ids=consent_ids,
+            named_grant=req.named_grant,
+        )
+        self.codes[code.code] = code
+        return req.redirect(code=code.code)
+
+    def get_auth_code(self, authorize_url: str, username: str | None = None) -> str:
+        """Follow an authorize URL as ``username`` (default: the first user) would in a
+        browser, and return the authorization code the redirect carries."""
+        parts = urlsplit(authorize_url)
+        params = dict(parse_qsl(parts.query, keep_blank_values=True))
+        req = self.start_authorization(params, f"{parts.scheme}://{parts.netloc}/")
+        if req.error is not None:
+            raise req.error
+        location = self.complete_authorization(req, username or self._default_username())
+        return dict(parse_qsl(urlsplit(location).query))["code"]
+
+    def _default_username(self) -> str:
+        if self.default_user:
+            return self.default_user
+        if not self.users:
+            raise LookupError("this double has no users")
+        return self.users[0].username
