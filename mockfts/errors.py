@@ -299,6 +299,7 @@ class RouteNotFound(NotFound):
 class WrongMethod(MethodNotAllowed):
     template = "The method is not allowed for the requested URL."
 
+
 # --- operations: banning, optimizer, configuration, archive (mockfts.model.ops) ------
 
 
@@ -479,8 +480,3 @@ class FilesTimeWindowUnsupported(BadRequest):
         "time_window is not supported by GET /files (the real server fails with a 500 "
         "on it); list jobs with GET /jobs?time_window=... instead"
     )
-
-
-class NotAcceptable(FtsError):
-    status = 406
-    template = "Available: text/html, application/json"

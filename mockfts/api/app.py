@@ -8,8 +8,7 @@ from flask import Flask, g, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from mockfts import errors
-from mockfts.api import control, delegation, info, jobs, render
-from mockfts.api import admin, config
+from mockfts.api import admin, config, control, delegation, info, jobs, render
 from mockfts.api.auth import authenticate
 from mockfts.model.store import FtsState
 
