@@ -1,0 +1,82 @@
+"""Endpoint-manager actions on other users' tasks: admin cancel, pause and resume."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockglobus.locking import settled
+from mockglobus.transfer import errors as E
+from mockglobus.transfer.access import Caller
+from mockglobus.transfer.base import MANAGER_ROLES, TransferPart
+from mockglobus.transfer.tables import AdminAction
+from mockglobus.transfer.tasks import Task
+
+
+class AdminActions(TransferPart):
+    """Needs the activity_manager (or administrator) role on a side of every task named."""
+
+    def _admin_batch(self, caller: Caller, body: Any, kind: str,
+                     need_message: bool) -> tuple[list[Task], str, list[list[str]]]:
+        if not isinstance(body, dict):
+            raise E.BadRequest(f"Expected an {kind} document")
+        ids = body.get("task_id_list")
+        if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
+            raise E.BadRequest("task_id_list must be a non-empty list of task ids")
+        message = body.get("message", "")
+        if need_message and (not isinstance(message, str) or not message.strip()):
+            raise E.BadRequest("message is required")
+        tasks, sides = [], []
+        for tid in ids:
+            task = self.t.tasks.get(tid)
+            side = self._admin_sides(caller, task, MANAGER_ROLES) if task else []
+            if not side:
+                raise E.PermissionDenied(
+                    f"You do not have the activity_manager role for task {tid}")
+            tasks.append(task)
+            sides.append(side)
+        return tasks, message or "", sides
+
+    @settled
+    def admin_cancel(self, caller: Caller, body: Any) -> dict[str, Any]:
+        tasks, message, sides = self._admin_batch(caller, body, "admin_cancel", True)
+        now = self._now()
+        for task, side in zip(tasks, sides, strict=True):
+            if not task.done:
+                who = "BOTH" if len(side) == 2 else side[0]
+                self.engine.cancel(task, now, by_admin=who, message=message)
+        action = AdminAction(next(self._admin_ids), "admin_cancel", message,
+                             [t.task_id for t in tasks], caller.identity_id, now)
+        self.t.admin_actions[action.id] = action
+        return action.document()
+
+    @settled
+    def admin_cancel_status(self, caller: Caller, action_id: str) -> dict[str, Any]:
+        try:
+            action = self.t.admin_actions[int(action_id)]
+        except (KeyError, ValueError):
+            raise E.NotFound(f"Admin cancel '{action_id}' not found") from None
+        if action.kind != "admin_cancel" or action.created_by != caller.identity_id:
+            raise E.NotFound(f"Admin cancel '{action_id}' not found")
+        return action.document()
+
+    @settled
+    def admin_pause(self, caller: Caller, body: Any) -> dict[str, Any]:
+        tasks, message, _ = self._admin_batch(caller, body, "admin_pause", True)
+        now = self._now()
+        for task in tasks:
+            if not task.done:
+                self.engine.set_admin_pause(task, message, now)
+        action = AdminAction(next(self._admin_ids), "admin_pause", message,
+                             [t.task_id for t in tasks], caller.identity_id, now)
+        return action.document()
+
+    @settled
+    def admin_resume(self, caller: Caller, body: Any) -> dict[str, Any]:
+        tasks, message, _ = self._admin_batch(caller, body, "admin_resume", False)
+        now = self._now()
+        for task in tasks:
+            if not task.done:
+                self.engine.set_admin_pause(task, None, now)
+        action = AdminAction(next(self._admin_ids), "admin_resume", message,
+                             [t.task_id for t in tasks], caller.identity_id, now)
+        return action.document()

@@ -1,0 +1,114 @@
+"""The base of every part of the Transfer model, and what the parts share: the
+collection and task lookups, role checks, result documents, and the constants."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from mockglobus.transfer import errors as E
+from mockglobus.transfer.access import Caller
+from mockglobus.transfer.endpoints import Collection
+from mockglobus.transfer.tables import Settings, Tables
+from mockglobus.transfer.tasks import Task
+
+TRANSFER_SCOPE = "urn:globus:auth:scope:transfer.api.globus.org:all"
+RESOURCE_SERVER = "transfer.api.globus.org"
+#: Roles that may watch (monitor) and act on (manage) other users' tasks.
+MONITOR_ROLES = ("administrator", "activity_monitor", "activity_manager")
+MANAGER_ROLES = ("administrator", "activity_manager")
+
+
+def result(code: str, message: str, data_type: str = "result", **extra: Any) -> dict[str, Any]:
+    """A result document; the routes add ``request_id`` and ``resource``."""
+    return {"DATA_TYPE": data_type, "code": code, "message": message, **extra}
+
+
+def is_uuid(value: Any) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+class TransferPart:
+    """What every part may rely on: ``state`` (lock, clock, ids, scheduler), ``settings``,
+    ``t`` (the tables) and ``engine``, all set up by :class:`~.model.TransferModel`."""
+
+    state: Any
+    settings: Settings
+    t: Tables
+    engine: Any
+
+    def _now(self) -> float:
+        return self.state.clock.time()
+
+    def _uuid(self) -> str:
+        return str(self.state.ids.uuid4())
+
+    def _groups(self, caller: Caller) -> frozenset[str]:
+        if caller.group_ids:
+            return caller.group_ids
+        lookup = getattr(getattr(self.state, "auth", None), "group_ids_of", None)
+        if callable(lookup):
+            try:
+                return frozenset(lookup(caller.identity_id))
+            except Exception:  # noqa: BLE001 - auth not knowing groups means no groups
+                return frozenset()
+        return frozenset()
+
+    def _collection(self, endpoint_id: str, *, allow_deleted: bool = False) -> Collection:
+        coll = self.t.collections.get(str(endpoint_id))
+        if coll is None or (coll.deleted and not allow_deleted):
+            raise E.EndpointNotFound(str(endpoint_id))
+        return coll
+
+    def _roles(self, coll: Collection, caller: Caller) -> list[str]:
+        roles = coll.roles_of(caller.identity_id, self._groups(caller))
+        if coll.is_guest and coll.host_id:
+            host = self.t.collections.get(coll.host_id)
+            # administrators of the mapped collection administer its guest collections
+            if host is not None and "administrator" in host.roles_of(
+                    caller.identity_id, self._groups(caller)) and "administrator" not in roles:
+                roles = ["administrator"] + roles
+        return roles
+
+    def _require_role(self, coll: Collection, caller: Caller, *wanted: str) -> list[str]:
+        roles = self._roles(coll, caller)
+        if not set(roles) & set(wanted):
+            raise E.PermissionDenied(
+                f"You do not have the {' or '.join(wanted)} role on endpoint {coll.id}"
+            )
+        return roles
+
+    def _doc(self, coll: Collection, caller: Caller) -> dict[str, Any]:
+        host = self.t.collections.get(coll.host_id) if coll.host_id else None
+        gcs = self.t.collections.get(coll.gcs_endpoint_id) if coll.gcs_endpoint_id else None
+        doc = coll.document(viewer_roles=self._roles(coll, caller), host=host, gcs_endpoint=gcs)
+        doc["in_use"] = bool(self.t.active_by_endpoint.get(coll.id))
+        return doc
+
+    def _admin_of(self, caller: Caller, coll: Collection | None, roles: tuple[str, ...]) -> bool:
+        while coll is not None:
+            if set(self._roles(coll, caller)) & set(roles):
+                return True
+            coll = self.t.collections.get(coll.host_id) if coll.host_id else None
+        return False
+
+    def _own_task(self, caller: Caller, task_id: str) -> Task:
+        task = self.t.tasks.get(str(task_id))
+        if task is None or task.owner_id != caller.identity_id:
+            raise E.NotFound(f"Task {task_id} not found")
+        return task
+
+    def task_doc(self, task: Task, *, admin: bool = False) -> dict[str, Any]:
+        s = self.settings
+        src = self.t.collections.get(task.source_id)
+        dst = self.t.collections.get(task.destination_id or "")
+        return task.document(
+            now=self._now(), bytes_per_second=s.bytes_per_second, overhead=s.file_overhead_s,
+            source=src, destination=dst, admin=admin,
+            source_host=self.t.collections.get(src.host_id or "") if src else None,
+            destination_host=self.t.collections.get(dst.host_id or "") if dst else None,
+        )

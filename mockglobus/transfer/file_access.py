@@ -1,0 +1,174 @@
+"""How a caller reaches a collection's files: mounts, local users, consent, pauses, and the errors an endpoint reports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockglobus.transfer import errors as E
+from mockglobus.transfer.access import Caller, Mount
+from mockglobus.transfer.base import RESOURCE_SERVER, TRANSFER_SCOPE, TransferPart
+from mockglobus.transfer.endpoints import GCSV5_ENDPOINT, Collection
+from mockglobus.transfer.vfs import FsError, Parts, User, View, join, normalise, split_path
+
+
+class FileAccess(TransferPart):
+    """Shared by the synchronous file operations and the task engine."""
+
+    def _local_user(self, coll: Collection, caller: Caller) -> str | None:
+        name = coll.local_users.get(caller.identity_id)
+        if name is None and coll.map_all_identities:
+            name = caller.local_name()
+        return name
+
+    def _mount(self, coll: Collection, caller: Caller, *, purpose: str = "op",
+               check_consent: bool = True) -> Mount:
+        """How ``caller`` sees ``coll``; raises the error the real service gives when
+        it cannot see it at all."""
+        if coll.entity_type == GCSV5_ENDPOINT:
+            raise E.NotSupported(
+                f"'{coll.display_name}' ({coll.id}) is a Globus Connect Server v5 endpoint, "
+                "not a collection; use one of its collections for file operations"
+            )
+        if check_consent:
+            self._check_consent(coll, caller)
+        if coll.is_guest:
+            host = self._collection(coll.host_id or "")
+            assert host.volume is not None
+            roles = self._roles(coll, caller)
+            owner_like = bool({"administrator", "access_manager"} & set(roles))
+            groups = self._groups(caller)
+
+            def grant(parts: Parts) -> str:
+                if owner_like:
+                    return "rw"
+                return coll.acl_permissions(caller.identity_id, parts, groups)
+
+            user = User(coll.attrs.get("local_user") or "nobody")
+            home = tuple(split_path(coll.attrs.get("default_directory") or "/"))
+            if not owner_like and not any(
+                    r.principal_type in ("anonymous", "all_authenticated_users")
+                    or r.principal == caller.identity_id or r.principal in groups
+                    for r in coll.acl.values()):
+                raise E.EndpointPermissionDenied(E.endpoint_transcript(
+                    "Denied by endpoint", coll, "MLST /",
+                    "Permission denied", "You do not have access to this guest collection"))
+            return Mount(coll, View(host.volume, coll.host_root), user, home, grant, roles)
+        assert coll.volume is not None
+        local = self._local_user(coll, caller)
+        if local is None:
+            raise E.EndpointPermissionDenied(E.endpoint_transcript(
+                "Denied by endpoint", coll, "SITE AUTHZ",
+                "Permission denied",
+                f"No local account is mapped for identity {caller.username}"))
+        home_text = coll.home_template.format(user=local)
+        home = tuple(split_path(home_text))
+        if home and coll.volume.root is not None:
+            view = View(coll.volume)
+            probe = view._node_at(home)
+            if probe is None:
+                coll.volume.put_dir(join(home[:-1]), mtime=self._now())
+                coll.volume.put_dir(join(home), user=local, mode=0o700, mtime=self._now())
+        return Mount(coll, View(coll.volume), User(local), home, None,
+                     self._roles(coll, caller))
+
+    def _check_consent(self, coll: Collection, caller: Caller) -> None:
+        """A collection that needs a ``data_access`` consent refuses callers whose user
+        has not given it (beneath the Transfer scope of their token)."""
+        if not coll.requires_data_access_consent or coll.attrs.get("high_assurance"):
+            return
+        scope = f"https://auth.globus.org/scopes/{coll.id}/data_access"
+        if caller.has_data_access(coll.id):
+            return
+        auth = getattr(self.state, "auth", None)
+        check = getattr(auth, "check_access_token", None)
+        if caller.token and callable(check):
+            from mockglobus.auth import errors as auth_errors
+
+            try:
+                check(caller.token, RESOURCE_SERVER, scope)
+                return
+            except auth_errors.ConsentRequired as exc:
+                raise E.ConsentRequired(exc.required_scopes) from None
+            except auth_errors.TokenRejected as exc:
+                raise E.AuthenticationFailed(exc.message) from None
+        raise E.ConsentRequired([f"{TRANSFER_SCOPE}[*{scope}]"])
+
+    def _parts(self, mount: Mount, path: Any) -> Parts:
+        try:
+            return normalise(path, mount.home)
+        except FsError as exc:
+            raise E.InvalidPath(exc.detail, path=str(path)) from None
+
+    def _fs_error(self, exc: FsError, mount: Mount, op: str, path: str) -> E.TransferError:
+        coll = mount.collection
+        cmd = {"ls": "MLSD", "stat": "MLST", "mkdir": "MKD", "rename": "RNFR"}.get(op, op)
+        if exc.kind == FsError.INVALID_PATH:
+            return E.InvalidPath(exc.detail, path=path)
+        if exc.kind == FsError.NOT_FOUND:
+            text = E.endpoint_transcript(
+                "Path not found" if op == "stat" else "Directory not found"
+                if op == "ls" else "Path not found",
+                coll, f"{cmd} {path}", "No such file or directory",
+                f"550-GlobusError: v=1 c=PATH_NOT_FOUND\\r\\n550 '{path}' not found.\\r\\n")
+            if op == "stat":
+                return E.PathNotFound(text)
+            if op == "rename":
+                return E.EndpointError(text)
+            return E.NotFound(text)
+        if exc.kind == FsError.NOT_DIR:
+            text = E.endpoint_transcript(
+                "Not a directory", coll, f"{cmd} {path}", "Not a directory",
+                f"500-Path '{path}' is not a directory\\r\\n")
+            if op == "ls":
+                return E.DirListingNotDirectory(text)
+            return E.EndpointError(text)
+        if exc.kind == FsError.PERMISSION:
+            text = E.endpoint_transcript(
+                "Denied by endpoint" if op != "ls" else "Permission denied", coll,
+                f"{cmd} {path}", "Permission denied",
+                f"550-GlobusError: v=1 c=PERMISSION_DENIED\\r\\n550 '{path}': Permission "
+                "denied.\\r\\n")
+            if op == "ls":
+                return E.DirListingPermissionDenied(text)
+            if op == "mkdir":
+                return E.MkdirPermissionDenied(text)
+            return E.EndpointPermissionDenied(text)
+        if exc.kind == FsError.EXISTS:
+            text = E.endpoint_transcript(
+                "Path already exists", coll, f"{cmd} {path}", "File exists",
+                f"550-GlobusError: v=1 c=PATH_EXISTS\\r\\n550 '{path}' already exists.\\r\\n")
+            if op == "mkdir":
+                return E.MkdirExists(text)
+            return E.EndpointError(text)
+        if exc.kind == FsError.LOOP:
+            return E.EndpointError(E.endpoint_transcript(
+                "Error", coll, f"{cmd} {path}", "Too many levels of symbolic links", path))
+        return E.EndpointError(E.endpoint_transcript(
+            "Error", coll, f"{cmd} {path}", exc.kind.replace("_", " "), exc.detail or path))
+
+    def _gate(self, mount: Mount, parts: Parts, need: str, op: str, path: str) -> None:
+        if not mount.allows(parts, need):
+            raise self._fs_error(FsError(FsError.PERMISSION, path), mount, op, path)
+
+    def _paused_op(self, coll: Collection, caller: Caller, flag: str) -> None:
+        now = self._now()
+        for rule in self.t.pause_rules.values():
+            if (rule.endpoint_id in (coll.id, coll.host_id) and rule.flags.get(flag)
+                    and rule.active(now) and rule.applies_to(caller.identity_id)):
+                raise E.OperationPaused(
+                    f"Operation paused by a pause rule on endpoint {rule.endpoint_display_name}"
+                    f": {rule.message}"
+                )
+
+    def _file_op_prelude(self, caller: Caller, endpoint_id: str, flag: str, op: str) -> Mount:
+        coll = self._collection(endpoint_id)
+        if coll.is_gcp:
+            host = self.t.collections.get(coll.host_id or "") if coll.is_guest else coll
+            if host is not None and not host.attrs.get("gcp_connected", True):
+                if op == "ls":
+                    raise E.DirListingGCDisconnected()
+                raise E.EndpointError("The GCP endpoint is not currently connected to Globus")
+        mount = self._mount(coll, caller)
+        self._paused_op(coll, caller, flag)
+        self.t.recently_used[caller.identity_id][coll.id] = self._now()
+        return mount

@@ -1,0 +1,89 @@
+"""The Transfer model's records and tables: settings, injected faults, admin actions,
+and every table (with its indexes) that :meth:`TransferModel.reset` builds afresh."""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from mockglobus.transfer.endpoints import Bookmark, Collection, PauseRule
+from mockglobus.transfer.tasks import Task
+
+DAY = 86_400.0
+
+
+@dataclass
+class Settings:
+    """How fast the fake world moves (all virtual seconds / bytes)."""
+
+    bytes_per_second: float = 50_000_000.0
+    file_overhead_s: float = 0.5
+    op_overhead_s: float = 0.1
+    startup_delay_s: float = 1.0
+    retry_delay_s: float = 30.0
+    progress_interval_s: float = 60.0
+    max_active_tasks_per_user: int = 3
+    default_deadline_s: float = DAY
+
+
+@dataclass
+class TaskFault:
+    """An injected task-time failure (see :meth:`TransferModel.inject_fault`)."""
+
+    collection_id: str
+    path_glob: str
+    code: str
+    times: int | None = 1
+    side: str = "any"  # "source" | "destination" | "any"
+    fired: int = 0
+
+    @property
+    def exhausted(self) -> bool:
+        return self.times is not None and self.fired >= self.times
+
+
+@dataclass
+class AdminAction:
+    id: int
+    kind: str
+    message: str
+    task_ids: list[str]
+    created_by: str
+    create_time: float
+    done: bool = True
+
+    def document(self) -> dict[str, Any]:
+        from mockglobus.transfer.tasks import iso
+
+        return {
+            "DATA_TYPE": self.kind,
+            "id": self.id,
+            "done": self.done,
+            "message": self.message,
+            "task_id_list": list(self.task_ids),
+            "created_by": self.created_by,
+            "create_time": iso(self.create_time),
+        }
+
+
+@dataclass
+class Tables:
+    """Every table of the model; task indexes keep list costs independent of the task count."""
+
+    collections: dict[str, Collection] = field(default_factory=dict)
+    bookmarks: dict[str, Bookmark] = field(default_factory=dict)
+    bookmarks_by_owner: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    pause_rules: dict[str, PauseRule] = field(default_factory=dict)
+    tasks: dict[str, Task] = field(default_factory=dict)
+    tasks_by_owner: dict[str, list[Task]] = field(default_factory=lambda: defaultdict(list))
+    tasks_by_endpoint: dict[str, list[Task]] = field(default_factory=lambda: defaultdict(list))
+    active_by_endpoint: dict[str, dict[str, Task]] = field(
+        default_factory=lambda: defaultdict(dict))
+    submissions: dict[str, str] = field(default_factory=dict)  # submission id -> task id
+    issued_submission_ids: set[str] = field(default_factory=set)
+    queued: dict[tuple[str, str], deque[Task]] = field(default_factory=lambda: defaultdict(deque))
+    running: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
+    recently_used: dict[str, dict[str, float]] = field(default_factory=lambda: defaultdict(dict))
+    admin_actions: dict[int, AdminAction] = field(default_factory=dict)
+    faults: list[TaskFault] = field(default_factory=list)

@@ -1,0 +1,64 @@
+"""Submitting tasks (with their submission ids) and changing them: update, cancel, remove."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockglobus.locking import settled
+from mockglobus.transfer import errors as E
+from mockglobus.transfer.access import Caller
+from mockglobus.transfer.base import TransferPart, result
+
+
+class TaskOps(TransferPart):
+    """The owner's side of a task's life; the engine runs it."""
+
+    @settled
+    def get_submission_id(self, caller: Caller) -> dict[str, Any]:
+        value = str(self.state.ids.uuid1())
+        self.t.issued_submission_ids.add(value)
+        return {"DATA_TYPE": "submission_id", "value": value}
+
+    @settled
+    def submit_transfer(self, caller: Caller, body: Any) -> dict[str, Any]:
+        return self.engine.submit(caller, body, "TRANSFER")
+
+    @settled
+    def submit_delete(self, caller: Caller, body: Any) -> dict[str, Any]:
+        return self.engine.submit(caller, body, "DELETE")
+
+    @settled
+    def update_task(self, caller: Caller, task_id: str, body: Any) -> dict[str, Any]:
+        task = self._own_task(caller, task_id)
+        if not isinstance(body, dict):
+            raise E.BadRequest("Expected a task document")
+        unknown = set(body) - {"DATA_TYPE", "label", "deadline", "task_id"}
+        if unknown:
+            raise E.BadRequest(
+                "Only label and deadline may be updated; got " + ", ".join(sorted(unknown))
+            )
+        if task.done:
+            raise E.Conflict(f"Task {task.task_id} is complete and cannot be updated")
+        if "label" in body:
+            task.label = self.engine.check_label(body["label"])
+        if "deadline" in body:
+            self.engine.set_deadline(task, self.engine.parse_deadline(body["deadline"]),
+                                     explicit=True)
+        return result("Updated", "Updated task successfully")
+
+    @settled
+    def cancel_task(self, caller: Caller, task_id: str) -> dict[str, Any]:
+        task = self._own_task(caller, task_id)
+        if task.done:
+            return result("TaskComplete", "The task completed before the cancel request "
+                          "was processed; there is nothing to cancel.")
+        self.engine.cancel(task, self._now(), by_admin=None, message=None)
+        return result("Canceled", "The task has been cancelled successfully.")
+
+    @settled
+    def remove_task(self, caller: Caller, task_id: str) -> dict[str, Any]:
+        task = self._own_task(caller, task_id)
+        if not task.done:
+            raise E.Conflict(f"Task {task.task_id} is still running; cancel it first")
+        self.engine.forget(task)
+        return result("Removed", "The task has been removed successfully.")
