@@ -7,7 +7,7 @@ from typing import Any
 from mockglobus.locking import settled
 from mockglobus.transfer import errors as E
 from mockglobus.transfer.access import Caller
-from mockglobus.transfer.base import MANAGER_ROLES, TransferPart
+from mockglobus.transfer.base import MANAGER_ROLES, TransferPart, object_body
 from mockglobus.transfer.tables import AdminAction
 from mockglobus.transfer.tasks import Task
 
@@ -17,8 +17,7 @@ class AdminActions(TransferPart):
 
     def _admin_batch(self, caller: Caller, body: Any, kind: str,
                      need_message: bool) -> tuple[list[Task], str, list[list[str]]]:
-        if not isinstance(body, dict):
-            raise E.BadRequest(f"Expected an {kind} document")
+        body = object_body(body, f"Expected an {kind} document")
         ids = body.get("task_id_list")
         if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
             raise E.BadRequest("task_id_list must be a non-empty list of task ids")
@@ -36,6 +35,11 @@ class AdminActions(TransferPart):
             sides.append(side)
         return tasks, message or "", sides
 
+    def _action(self, kind: str, message: str, tasks: list[Task], caller: Caller,
+                now: float) -> AdminAction:
+        return AdminAction(next(self._admin_ids), kind, message, [t.task_id for t in tasks],
+                           caller.identity_id, now)
+
     @settled
     def admin_cancel(self, caller: Caller, body: Any) -> dict[str, Any]:
         tasks, message, sides = self._admin_batch(caller, body, "admin_cancel", True)
@@ -44,9 +48,8 @@ class AdminActions(TransferPart):
             if not task.done:
                 who = "BOTH" if len(side) == 2 else side[0]
                 self.engine.cancel(task, now, by_admin=who, message=message)
-        action = AdminAction(next(self._admin_ids), "admin_cancel", message,
-                             [t.task_id for t in tasks], caller.identity_id, now)
-        self.t.admin_actions[action.id] = action
+        action = self._action("admin_cancel", message, tasks, caller, now)
+        self.t.admin_actions[action.id] = action  # only cancels have a status route
         return action.document()
 
     @settled
@@ -61,22 +64,18 @@ class AdminActions(TransferPart):
 
     @settled
     def admin_pause(self, caller: Caller, body: Any) -> dict[str, Any]:
-        tasks, message, _ = self._admin_batch(caller, body, "admin_pause", True)
-        now = self._now()
-        for task in tasks:
-            if not task.done:
-                self.engine.set_admin_pause(task, message, now)
-        action = AdminAction(next(self._admin_ids), "admin_pause", message,
-                             [t.task_id for t in tasks], caller.identity_id, now)
-        return action.document()
+        return self._set_pause(caller, body, "admin_pause", pausing=True)
 
     @settled
     def admin_resume(self, caller: Caller, body: Any) -> dict[str, Any]:
-        tasks, message, _ = self._admin_batch(caller, body, "admin_resume", False)
+        return self._set_pause(caller, body, "admin_resume", pausing=False)
+
+    def _set_pause(self, caller: Caller, body: Any, kind: str, *,
+                   pausing: bool) -> dict[str, Any]:
+        """Pausing needs a message (the owner is shown it); resuming does not."""
+        tasks, message, _ = self._admin_batch(caller, body, kind, need_message=pausing)
         now = self._now()
         for task in tasks:
             if not task.done:
-                self.engine.set_admin_pause(task, None, now)
-        action = AdminAction(next(self._admin_ids), "admin_resume", message,
-                             [t.task_id for t in tasks], caller.identity_id, now)
-        return action.document()
+                self.engine.set_admin_pause(task, message if pausing else None, now)
+        return self._action(kind, message, tasks, caller, now).document()

@@ -11,6 +11,7 @@ from mockglobus.transfer.access import Caller
 from mockglobus.transfer.endpoints import Collection
 from mockglobus.transfer.tables import Settings, Tables
 from mockglobus.transfer.tasks import Task
+from mockglobus.transfer.vfs import FsError, check_path_text
 
 TRANSFER_SCOPE = "urn:globus:auth:scope:transfer.api.globus.org:all"
 RESOURCE_SERVER = "transfer.api.globus.org"
@@ -22,6 +23,22 @@ MANAGER_ROLES = ("administrator", "activity_manager")
 def result(code: str, message: str, data_type: str = "result", **extra: Any) -> dict[str, Any]:
     """A result document; the routes add ``request_id`` and ``resource``."""
     return {"DATA_TYPE": data_type, "code": code, "message": message, **extra}
+
+
+def object_body(body: Any, complaint: str) -> dict[str, Any]:
+    """``body`` when it is a JSON object; else the 400 ``BadRequest`` saying ``complaint``."""
+    if not isinstance(body, dict):
+        raise E.BadRequest(complaint)
+    return body
+
+
+def checked_path(text: Any) -> Any:
+    """``text`` when it is usable as a path; else the ``InvalidPath`` the service answers."""
+    try:
+        check_path_text(text)
+    except FsError as exc:
+        raise E.InvalidPath(exc.detail, path=str(text)) from None
+    return text
 
 
 def is_uuid(value: Any) -> bool:
@@ -95,6 +112,21 @@ class TransferPart:
                 return True
             coll = self.t.collections.get(coll.host_id) if coll.host_id else None
         return False
+
+    def _require_manager(self, caller: Caller, coll: Collection) -> None:
+        if not self._admin_of(caller, coll, MANAGER_ROLES):
+            raise E.PermissionDenied(
+                f"You do not have the activity_manager role on endpoint {coll.id}")
+
+    def _require_monitor(self, caller: Caller, coll: Collection) -> None:
+        if not self._admin_of(caller, coll, MONITOR_ROLES):
+            raise E.PermissionDenied(f"You do not have a monitoring role on {coll.id}")
+
+    @staticmethod
+    def _access_list(coll: Collection) -> dict[str, Any]:
+        data = [r.document() for r in coll.acl.values()]
+        return {"DATA_TYPE": "access_list", "endpoint": coll.id, "length": len(data),
+                "DATA": data}
 
     def _own_task(self, caller: Caller, task_id: str) -> Task:
         task = self.t.tasks.get(str(task_id))

@@ -7,9 +7,8 @@ from typing import Any
 from mockglobus.locking import settled
 from mockglobus.transfer import errors as E
 from mockglobus.transfer.access import Caller
-from mockglobus.transfer.base import TransferPart, result
+from mockglobus.transfer.base import TransferPart, checked_path, object_body, result
 from mockglobus.transfer.endpoints import Bookmark
-from mockglobus.transfer.vfs import FsError, check_path_text
 
 
 class Bookmarks(TransferPart):
@@ -37,8 +36,7 @@ class Bookmarks(TransferPart):
 
     @settled
     def create_bookmark(self, caller: Caller, body: Any) -> dict[str, Any]:
-        if not isinstance(body, dict):
-            raise E.BadRequest("Expected a bookmark document")
+        body = object_body(body, "Expected a bookmark document")
         name = self._check_bookmark_name(caller, body.get("name"))
         endpoint_id = body.get("endpoint_id")
         if not isinstance(endpoint_id, str):
@@ -47,10 +45,7 @@ class Bookmarks(TransferPart):
         path = body.get("path")
         if not isinstance(path, str) or not path.startswith("/"):
             raise E.BadRequest("path must be an absolute path (starting with '/')")
-        try:
-            check_path_text(path)
-        except FsError as exc:
-            raise E.InvalidPath(exc.detail, path=path) from None
+        checked_path(path)
         mark = Bookmark(self._uuid(), caller.identity_id, name, coll.id, path,
                         pinned=bool(body.get("pinned", False)))
         self.t.bookmarks[mark.id] = mark
@@ -64,8 +59,7 @@ class Bookmarks(TransferPart):
     @settled
     def update_bookmark(self, caller: Caller, bookmark_id: str, body: Any) -> dict[str, Any]:
         mark = self._bookmark(caller, bookmark_id)
-        if not isinstance(body, dict):
-            raise E.BadRequest("Expected a bookmark document")
+        body = object_body(body, "Expected a bookmark document")
         if "name" in body:
             mark.name = self._check_bookmark_name(caller, body["name"], skip=mark.id)
         if "pinned" in body:

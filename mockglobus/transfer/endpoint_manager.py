@@ -41,8 +41,7 @@ class EndpointManager(TransferPart):
     @settled
     def hosted_endpoint_list(self, caller: Caller, endpoint_id: str) -> dict[str, Any]:
         host = self._collection(endpoint_id)
-        if not self._admin_of(caller, host, MONITOR_ROLES):
-            raise E.PermissionDenied(f"You do not have a monitoring role on {host.id}")
+        self._require_monitor(caller, host)
         data = [self._doc(c, caller) for c in self.t.collections.values()
                 if c.host_id == host.id and not c.deleted]
         return {"DATA_TYPE": "endpoint_list", "DATA": data}
@@ -50,18 +49,14 @@ class EndpointManager(TransferPart):
     @settled
     def em_get_endpoint(self, caller: Caller, endpoint_id: str) -> dict[str, Any]:
         coll = self._collection(endpoint_id)
-        if not self._admin_of(caller, coll, MONITOR_ROLES):
-            raise E.PermissionDenied(f"You do not have a monitoring role on {coll.id}")
+        self._require_monitor(caller, coll)
         return self._doc(coll, caller)
 
     @settled
     def em_acl_list(self, caller: Caller, endpoint_id: str) -> dict[str, Any]:
         coll = self._collection(endpoint_id)
-        if not self._admin_of(caller, coll, MONITOR_ROLES):
-            raise E.PermissionDenied(f"You do not have a monitoring role on {coll.id}")
-        data = [r.document() for r in coll.acl.values()]
-        return {"DATA_TYPE": "access_list", "endpoint": coll.id, "length": len(data),
-                "DATA": data}
+        self._require_monitor(caller, coll)
+        return self._access_list(coll)
 
     @settled
     def em_task_list(self, caller: Caller, args: dict[str, str | None]) -> dict[str, Any]:

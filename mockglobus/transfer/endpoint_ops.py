@@ -7,7 +7,7 @@ from typing import Any
 from mockglobus.locking import settled
 from mockglobus.transfer import errors as E
 from mockglobus.transfer.access import Caller
-from mockglobus.transfer.base import TransferPart, is_uuid, result
+from mockglobus.transfer.base import TransferPart, checked_path, is_uuid, object_body, result
 from mockglobus.transfer.endpoints import (
     BOOL_FIELDS,
     MAPPED_TYPES,
@@ -17,7 +17,7 @@ from mockglobus.transfer.endpoints import (
     Collection,
 )
 from mockglobus.transfer.query import int_param
-from mockglobus.transfer.vfs import FsError, check_path_text, join
+from mockglobus.transfer.vfs import FsError, join
 
 DEFAULT_SUBSCRIPTION_ID = "5ab5c12a-7e11-4d0c-8f0e-000000000001"
 
@@ -32,8 +32,7 @@ class EndpointOps(TransferPart):
     @settled
     def update_endpoint(self, caller: Caller, endpoint_id: str, body: Any) -> dict[str, Any]:
         coll = self._collection(endpoint_id)
-        if not isinstance(body, dict):
-            raise E.BadRequest("Expected a JSON object of endpoint fields")
+        body = object_body(body, "Expected a JSON object of endpoint fields")
         self._require_role(coll, caller, "administrator")
         if not coll.is_gcp:
             raise E.BadRequest(
@@ -52,10 +51,7 @@ class EndpointOps(TransferPart):
             if key == "display_name" and not (isinstance(value, str) and value.strip()):
                 raise E.BadRequest("display_name must be a non-empty string")
             if key == "default_directory" and value is not None:
-                try:
-                    check_path_text(value)
-                except FsError as exc:
-                    raise E.InvalidPath(exc.detail, path=value) from None
+                checked_path(value)
             changes[key] = value
         for key, value in changes.items():
             if key == "display_name":
@@ -122,8 +118,7 @@ class EndpointOps(TransferPart):
     @settled
     def create_endpoint(self, caller: Caller, body: Any) -> dict[str, Any]:
         """``POST /endpoint``: only Globus Connect Personal mapped collections."""
-        if not isinstance(body, dict):
-            raise E.BadRequest("Expected an endpoint document")
+        body = object_body(body, "Expected an endpoint document")
         if not body.get("is_globus_connect"):
             raise E.BadRequest(
                 "Only Globus Connect Personal endpoints can be created through Transfer"
@@ -142,8 +137,7 @@ class EndpointOps(TransferPart):
 
     @settled
     def create_shared_endpoint(self, caller: Caller, body: Any) -> dict[str, Any]:
-        if not isinstance(body, dict):
-            raise E.BadRequest("Expected a shared_endpoint document")
+        body = object_body(body, "Expected a shared_endpoint document")
         host_id = body.get("host_endpoint_id") or body.get("host_endpoint")
         if not isinstance(host_id, str):
             raise E.BadRequest("host_endpoint_id is required")

@@ -7,7 +7,7 @@ from typing import Any
 from mockglobus.locking import settled
 from mockglobus.transfer import errors as E
 from mockglobus.transfer.access import Caller, Mount
-from mockglobus.transfer.base import TransferPart, result
+from mockglobus.transfer.base import TransferPart, object_body, result
 from mockglobus.transfer.query import (
     StringMatch,
     TimeRange,
@@ -129,8 +129,7 @@ class FileOps(TransferPart):
 
     @settled
     def operation_mkdir(self, caller: Caller, endpoint_id: str, body: Any) -> dict[str, Any]:
-        if not isinstance(body, dict):
-            raise E.BadRequest("Expected a mkdir document")
+        body = object_body(body, "Expected a mkdir document")
         path = body.get("path")
         mount = self._file_op_prelude(caller, endpoint_id, "pause_mkdir", "mkdir")
         if not isinstance(path, str):
@@ -146,8 +145,7 @@ class FileOps(TransferPart):
 
     @settled
     def operation_rename(self, caller: Caller, endpoint_id: str, body: Any) -> dict[str, Any]:
-        if not isinstance(body, dict):
-            raise E.BadRequest("Expected a rename document")
+        body = object_body(body, "Expected a rename document")
         mount = self._file_op_prelude(caller, endpoint_id, "pause_rename", "rename")
         old, new = body.get("old_path"), body.get("new_path")
         if not isinstance(old, str) or not isinstance(new, str):

@@ -7,7 +7,13 @@ from typing import Any
 from mockglobus.locking import settled
 from mockglobus.transfer import errors as E
 from mockglobus.transfer.access import Caller
-from mockglobus.transfer.base import MANAGER_ROLES, MONITOR_ROLES, TransferPart, is_uuid, result
+from mockglobus.transfer.base import (
+    MONITOR_ROLES,
+    TransferPart,
+    is_uuid,
+    object_body,
+    result,
+)
 from mockglobus.transfer.endpoints import PAUSE_FLAGS, PauseRule
 from mockglobus.transfer.query import parse_time
 
@@ -66,15 +72,12 @@ class PauseRules(TransferPart):
 
     @settled
     def create_pause_rule(self, caller: Caller, body: Any) -> dict[str, Any]:
-        if not isinstance(body, dict):
-            raise E.BadRequest("Expected a pause_rule document")
+        body = object_body(body, "Expected a pause_rule document")
         endpoint_id = body.get("endpoint_id")
         if not isinstance(endpoint_id, str):
             raise E.BadRequest("endpoint_id is required")
         coll = self._collection(endpoint_id)
-        if not self._admin_of(caller, coll, MANAGER_ROLES):
-            raise E.PermissionDenied(
-                f"You do not have the activity_manager role on endpoint {coll.id}")
+        self._require_manager(caller, coll)
         if not isinstance(body.get("message"), str) or not body["message"].strip():
             raise E.BadRequest("message is required")
         rule = PauseRule(self._uuid(), coll.id, coll.display_name, "", caller.identity_id)
@@ -93,12 +96,9 @@ class PauseRules(TransferPart):
     @settled
     def update_pause_rule(self, caller: Caller, rule_id: str, body: Any) -> dict[str, Any]:
         rule = self._pause_rule(caller, rule_id)
-        if not isinstance(body, dict):
-            raise E.BadRequest("Expected a pause_rule document")
+        body = object_body(body, "Expected a pause_rule document")
         coll = self._collection(rule.endpoint_id, allow_deleted=True)
-        if not self._admin_of(caller, coll, MANAGER_ROLES):
-            raise E.PermissionDenied(
-                f"You do not have the activity_manager role on endpoint {coll.id}")
+        self._require_manager(caller, coll)
         rule.modified_by_id = caller.identity_id
         self._apply_rule_fields(rule, {k: v for k, v in body.items()
                                        if k not in ("endpoint_id", "id")})
@@ -109,9 +109,7 @@ class PauseRules(TransferPart):
     def delete_pause_rule(self, caller: Caller, rule_id: str) -> dict[str, Any]:
         rule = self._pause_rule(caller, rule_id)
         coll = self._collection(rule.endpoint_id, allow_deleted=True)
-        if not self._admin_of(caller, coll, MANAGER_ROLES):
-            raise E.PermissionDenied(
-                f"You do not have the activity_manager role on endpoint {coll.id}")
+        self._require_manager(caller, coll)
         del self.t.pause_rules[rule.id]
         self.engine.rules_changed(rule.endpoint_id, self._now())
         return result("Deleted", f"Pause rule '{rule.id}' deleted successfully")

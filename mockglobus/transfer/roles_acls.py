@@ -7,9 +7,9 @@ from typing import Any
 from mockglobus.locking import settled
 from mockglobus.transfer import errors as E
 from mockglobus.transfer.access import Caller
-from mockglobus.transfer.base import TransferPart, is_uuid, result
+from mockglobus.transfer.base import TransferPart, checked_path, is_uuid, object_body, result
 from mockglobus.transfer.endpoints import PRINCIPAL_TYPES_ACL, ROLES, AclRule, Collection
-from mockglobus.transfer.vfs import FsError, check_path_text, join, split_path
+from mockglobus.transfer.vfs import join, split_path
 
 
 class RolesAndAcls(TransferPart):
@@ -26,8 +26,7 @@ class RolesAndAcls(TransferPart):
     def add_role(self, caller: Caller, endpoint_id: str, body: Any) -> dict[str, Any]:
         coll = self._collection(endpoint_id)
         self._require_role(coll, caller, "administrator")
-        if not isinstance(body, dict):
-            raise E.BadRequest("Expected a role document")
+        body = object_body(body, "Expected a role document")
         ptype, principal, role = (body.get("principal_type"), body.get("principal"),
                                   body.get("role"))
         if ptype not in ("identity", "group"):
@@ -75,9 +74,7 @@ class RolesAndAcls(TransferPart):
     @settled
     def acl_list(self, caller: Caller, endpoint_id: str) -> dict[str, Any]:
         coll = self._acl_collection(caller, endpoint_id)
-        data = [r.document() for r in coll.acl.values()]
-        return {"DATA_TYPE": "access_list", "endpoint": coll.id, "length": len(data),
-                "DATA": data}
+        return self._access_list(coll)
 
     @settled
     def get_acl_rule(self, caller: Caller, endpoint_id: str, rule_id: str) -> dict[str, Any]:
@@ -90,8 +87,7 @@ class RolesAndAcls(TransferPart):
     @settled
     def add_acl_rule(self, caller: Caller, endpoint_id: str, body: Any) -> dict[str, Any]:
         coll = self._acl_collection(caller, endpoint_id)
-        if not isinstance(body, dict):
-            raise E.BadRequest("Expected an access document")
+        body = object_body(body, "Expected an access document")
         ptype, principal = body.get("principal_type"), body.get("principal", "")
         if ptype not in PRINCIPAL_TYPES_ACL:
             raise E.BadRequest(
@@ -109,10 +105,7 @@ class RolesAndAcls(TransferPart):
         path = body.get("path")
         if not isinstance(path, str) or not path.startswith("/"):
             raise E.BadRequest("path must be an absolute path (starting with '/')")
-        try:
-            check_path_text(path)
-        except FsError as exc:
-            raise E.InvalidPath(exc.detail, path=path) from None
+        checked_path(path)
         if not path.endswith("/"):
             raise E.BadRequest("path must be a directory path ending in '/'")
         norm = join(tuple(split_path(path)), trailing=True) if split_path(path) else "/"
@@ -135,8 +128,7 @@ class RolesAndAcls(TransferPart):
         rule = coll.acl.get(rule_id)
         if rule is None:
             raise E.NotFound(f"Access rule '{rule_id}' not found")
-        if not isinstance(body, dict):
-            raise E.BadRequest("Expected an access document")
+        body = object_body(body, "Expected an access document")
         if "permissions" in body:
             if body["permissions"] not in ("r", "rw"):
                 raise E.BadRequest("permissions must be 'r' or 'rw'")

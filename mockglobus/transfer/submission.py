@@ -7,10 +7,11 @@ from typing import Any
 
 from mockglobus.transfer import errors as E
 from mockglobus.transfer.access import Caller
+from mockglobus.transfer.base import checked_path, object_body
 from mockglobus.transfer.endpoints import GCSV5_ENDPOINT, Collection
 from mockglobus.transfer.query import parse_time
 from mockglobus.transfer.tasks import Task
-from mockglobus.transfer.vfs import CHECKSUM_ALGORITHMS, FsError, check_path_text
+from mockglobus.transfer.vfs import CHECKSUM_ALGORITHMS
 
 SYNC_LEVELS = {"exists": 0, "size": 1, "mtime": 2, "checksum": 3}
 
@@ -45,8 +46,7 @@ class Submission:
     def submit(self, caller: Caller, body: Any, kind: str) -> dict[str, Any]:
         m = self.m
         data_type = kind.lower()
-        if not isinstance(body, dict):
-            raise E.BadRequest(f"Could not parse JSON: expected a {data_type} document")
+        body = object_body(body, f"Could not parse JSON: expected a {data_type} document")
         if body.get("DATA_TYPE", data_type) != data_type:
             raise E.BadRequest(
                 f"Invalid DATA_TYPE '{body.get('DATA_TYPE')}': expected '{data_type}'")
@@ -224,10 +224,7 @@ class Submission:
         out = {"DATA_TYPE": kind}
         for key in ("source_path", "destination_path"):
             value = item.get(key)
-            try:
-                check_path_text(value)
-            except FsError as exc:
-                raise E.InvalidPath(exc.detail, path=str(value)) from None
+            checked_path(value)
             out[key] = value
         recursive = item.get("recursive", False)
         if recursive is None:
@@ -256,10 +253,7 @@ class Submission:
         if not isinstance(item, dict) or item.get("DATA_TYPE", "delete_item") != "delete_item":
             raise E.BadRequest(f"DATA[{n}] must be a delete_item object")
         path = item.get("path")
-        try:
-            check_path_text(path)
-        except FsError as exc:
-            raise E.InvalidPath(exc.detail, path=str(path)) from None
+        checked_path(path)
         return {"DATA_TYPE": "delete_item", "path": path}
 
 

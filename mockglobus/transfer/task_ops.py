@@ -7,7 +7,7 @@ from typing import Any
 from mockglobus.locking import settled
 from mockglobus.transfer import errors as E
 from mockglobus.transfer.access import Caller
-from mockglobus.transfer.base import TransferPart, result
+from mockglobus.transfer.base import TransferPart, object_body, result
 
 
 class TaskOps(TransferPart):
@@ -30,8 +30,7 @@ class TaskOps(TransferPart):
     @settled
     def update_task(self, caller: Caller, task_id: str, body: Any) -> dict[str, Any]:
         task = self._own_task(caller, task_id)
-        if not isinstance(body, dict):
-            raise E.BadRequest("Expected a task document")
+        body = object_body(body, "Expected a task document")
         unknown = set(body) - {"DATA_TYPE", "label", "deadline", "task_id"}
         if unknown:
             raise E.BadRequest(
