@@ -44,4 +44,4 @@ def authenticate(request: Request, state: FtsState) -> Identity:
         identity = anonymous()
     if identity.user_dn in state.banned_dns:
         raise errors.UserBanned()
-    return identity
+    return state.ops.config.effective(identity)  # grants from /config/authorize

@@ -88,7 +88,9 @@ class Daemon:
         self._pending[file.file_id] = self.state.scheduler.at(when, action)
 
     def _enqueue(self, job: Job, file: File, now: float) -> None:
-        if file.file_state == S.SUBMITTED:
+        if file.file_state == S.FORCE_START:  # ahead of the queue and of any retry delay
+            self._at(file, now + self.settings.start_delay, lambda t: self._ready(job, file, t))
+        elif file.file_state == S.SUBMITTED:
             when = max(now, file.not_before) + self.settings.schedule_delay
             self._at(file, when, lambda t: self._ready(job, file, t))
         elif file.file_state == S.STAGING:
@@ -107,7 +109,7 @@ class Daemon:
     # --- transfers ---------------------------------------------------------------
 
     def _ready(self, job: Job, file: File, now: float) -> None:
-        if file.file_state != S.SUBMITTED:
+        if file.file_state not in (S.SUBMITTED, S.FORCE_START):
             return
         file.start_time = now
         file.transfer_host = self._host(file)

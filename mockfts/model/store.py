@@ -24,7 +24,8 @@ from mockfts.model.ops import Operations
 from mockfts.model.records import File, Job
 from mockfts.model.submission import SubmissionContext, SubmissionLimits, build_job
 from mockfts.model.tokens import TokenAuthority
-from mockfts.profiles import VersionProfile, profile as _profile
+from mockfts.profiles import VersionProfile
+from mockfts.profiles import profile as _profile
 
 HOST_DN = "/DC=org/DC=mockfts/CN=fts3.mock"
 
@@ -94,6 +95,40 @@ class FtsState(ServiceState):
             position = bisect.bisect_right(self._finished_times, finished)
             self._finished_times.insert(position, finished)
             self._finished_jobs.insert(position, job)
+
+    # --- views for the operations layer (bans, snapshot, archive) -------------------
+
+    def unfinished_jobs(self) -> list[Job]:
+        """Jobs not yet terminal, in submission order (an index, not a scan)."""
+        return list(self._unfinished.values())
+
+    def jobs_finished_since(self, since: float) -> list[Job]:
+        """Unfinished jobs, then jobs finished at or after ``since`` (by finishing time)."""
+        start = bisect.bisect_left(self._finished_times, since)
+        return [*self._unfinished.values(), *self._finished_jobs[start:]]
+
+    def remove_finished_before(self, cutoff: float) -> list[Job]:
+        """Take jobs that finished before ``cutoff`` out of the live tables (the DB
+        cleaner's move to the archive); the finished ones are a prefix of their index."""
+        count = bisect.bisect_left(self._finished_times, cutoff)
+        if not count:
+            return []
+        moved = self._finished_jobs[:count]
+        del self._finished_jobs[:count]
+        del self._finished_times[:count]
+        gone = {job.job_id for job in moved}
+        for job in moved:
+            del self.jobs[job.job_id]
+            for file in job.files:
+                self._files.pop(file.file_id, None)
+        self._submitted[:] = [j for j in self._submitted if j.job_id not in gone]
+        for vo in {job.vo_name for job in moved}:
+            kept = [j for j in self._by_vo.get(vo, []) if j.job_id not in gone]
+            if kept:
+                self._by_vo[vo] = kept
+            else:
+                self._by_vo.pop(vo, None)
+        return moved
 
     # --- identity-related checks ---------------------------------------------------
 
@@ -197,8 +232,7 @@ class FtsState(ServiceState):
             return reversed(pool)
         if query.limit == 0:  # no limit and no finish-time filter
             return list(self.jobs.values())
-        start = bisect.bisect_left(self._finished_times, self.clock.time() - query.time_window)
-        return [*self._unfinished.values(), *self._finished_jobs[start:]]
+        return self.jobs_finished_since(self.clock.time() - query.time_window)
 
     # --- cancellation and priority -------------------------------------------------
 

@@ -123,3 +123,16 @@ def test_vo_is_derived_from_fqans_or_the_delegation_id(fts_mock, fqans, vos):
     assert alice.vos == (vos or [alice.delegation_id])
     if fqans:
         assert alice.roles == ["lcgadmin"] and alice.level["config"] == "all"
+
+
+def test_a_db_grant_shows_in_whoami_and_opens_config_routes(fts_mock):
+    as_user(fts_mock, fts_mock.certificate_user(ALICE, ["/dteam/Role=NULL"]))
+    assert requests.get(fts_mock.endpoint + "/ban/se", timeout=5).status_code == 403
+    as_user(fts_mock, fts_mock.root())
+    granted = requests.post(fts_mock.endpoint + "/config/authorize", timeout=5,
+                            json={"dn": ALICE, "operation": "config"})
+    assert granted.status_code == 200, granted.text
+    as_user(fts_mock, fts_mock.certificate_user(ALICE, ["/dteam/Role=NULL"]))
+    assert requests.get(fts_mock.endpoint + "/whoami", timeout=5).json()["level"] == {
+        "transfer": "vo", "datamanagement": "all", "config": "all"}
+    assert requests.get(fts_mock.endpoint + "/ban/se", timeout=5).status_code == 200

@@ -11,7 +11,6 @@ directly.
 
 from __future__ import annotations
 
-import bisect
 from typing import TYPE_CHECKING
 
 from mockfts import errors
@@ -46,28 +45,9 @@ class Archive:
             return self._move(self.state.clock.time() - days * DAY)
 
     def _move(self, cutoff: float) -> list[str]:
-        # The live store keeps finished jobs sorted by finishing time: the old ones are
-        # a prefix. Its other indexes are rebuilt without them (once a day at most).
-        state = self.state
-        count = bisect.bisect_left(state._finished_times, cutoff)
-        if not count:
-            return []
-        moved = state._finished_jobs[:count]
-        del state._finished_jobs[:count]
-        del state._finished_times[:count]
-        gone = {job.job_id for job in moved}
+        moved = self.state.remove_finished_before(cutoff)
         for job in moved:
             self.jobs[job.job_id] = job
-            del state.jobs[job.job_id]
-            for file in job.files:
-                state._files.pop(file.file_id, None)
-        state._submitted[:] = [j for j in state._submitted if j.job_id not in gone]
-        for vo in {job.vo_name for job in moved}:
-            kept = [j for j in state._by_vo.get(vo, []) if j.job_id not in gone]
-            if kept:
-                state._by_vo[vo] = kept
-            else:
-                state._by_vo.pop(vo, None)
         return [job.job_id for job in moved]
 
     def job(self, identity: Identity, job_id: str) -> Job:

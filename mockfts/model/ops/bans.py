@@ -106,7 +106,7 @@ class Bans:
         """Unfinished jobs with a file of ``vo`` (any VO for ``*``) on ``storage`` in
         one of ``file_states``, in submission order."""
         jobs = []
-        for job in list(self.state._unfinished.values()):
+        for job in self.state.unfinished_jobs():
             if any((f.source_se == storage or f.dest_se == storage)
                    and f.file_state in file_states and (vo == "*" or f.vo_name == vo)
                    for f in job.files):
@@ -186,7 +186,7 @@ class Bans:
                 "admin_dn": identity.user_dn, "status": None,
             }
             affected = []
-            for job in list(self.state._unfinished.values()):
+            for job in self.state.unfinished_jobs():
                 if job.user_dn != dn or job.job_state not in S.JOB_ACTIVE_STATES:
                     continue
                 affected.append(job.job_id)

@@ -32,7 +32,6 @@
 
 from __future__ import annotations
 
-import bisect
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
@@ -62,8 +61,7 @@ class Overview:
     def _recent_jobs(self, window: float) -> list[Job]:
         """Unfinished jobs and jobs finished within ``window`` seconds (indexed)."""
         state = self.state
-        start = bisect.bisect_left(state._finished_times, state.clock.time() - window)
-        return [*state._unfinished.values(), *state._finished_jobs[start:]]
+        return state.jobs_finished_since(state.clock.time() - window)
 
     # --- snapshot ----------------------------------------------------------------------
 
@@ -194,17 +192,6 @@ class Overview:
                     messages.append({"file_id": file_id,
                                      "error": "File is not in SUBMITTED state"})
                     continue
-                self.state.daemon.forget(file)
                 file.file_state = S.FORCE_START
-                job = self.state.jobs[file.job_id]
-                self.state.scheduler.at(now + self.state.daemon.settings.start_delay,
-                                        lambda t, j=job, f=file: self._started(j, f, t))
+                self.state.daemon.resume(self.state.jobs[file.job_id], file, now)
             return messages
-
-    def _started(self, job: Job, file: File, now: float) -> None:
-        """The daemon takes a forced file ahead of the queue and its retry delay."""
-        if file.file_state != S.FORCE_START:
-            return
-        file.file_state = S.SUBMITTED
-        file.not_before = 0.0
-        self.state.daemon._ready(job, file, now)
