@@ -9,7 +9,7 @@ FTS_PORT    ?= 8446
 GLOBUS_PORT ?= 8447
 PYTEST_ARGS ?=
 
-.PHONY: install system-deps test contract bench serve serve-fts serve-globus lint clean
+.PHONY: install system-deps test contract bench serve serve-fts serve-globus lint readme clean
 
 install: $(STAMP)
 
@@ -52,6 +52,9 @@ serve-globus: install
 
 lint: install
 	$(BIN)/ruff check mockcore mockfts mockglobus tests contract_tests bench
+
+readme: install
+	$(BIN)/python scripts/readme_tables.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis

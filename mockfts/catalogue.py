@@ -33,7 +33,40 @@ CATALOGUE: list[tuple[str, str, str | None]] = [
     ("GET", "/api-docs/schema/submit", None),
     ("GET", "/api-docs", None),
     ("GET", "/api-docs/<path:resource>", None),
-    ("GET", "/cs/...", "Dropbox/S3 credential dance for WebFTS: no FTS client uses it"),
+    ("GET", "/files", None),
+    ("GET", "/archive", None),
+    ("GET", "/archive/<job_id>", None),
+    ("GET", "/archive/<job_id>/<field>", None),
+    ("GET, POST, DELETE", "/ban/se", None),
+    ("GET, POST, DELETE", "/ban/dn", None),
+    ("GET", "/optimizer", None),
+    ("GET", "/optimizer/evolution", None),
+    ("GET, POST", "/optimizer/current", None),
+    ("GET", "/snapshot", None),  # removed in 2017 (FTS-792): legacy profile only
+    ("GET", "/status/hosts", None),
+    ("GET", "/config", None),
+    ("POST", "/config/drain", None),
+    ("GET", "/config/audit", None),
+    ("GET, POST, DELETE", "/config/global", None),
+    ("GET, POST", "/config/links", None),
+    ("GET, DELETE", "/config/links/<sym_name>", None),
+    ("GET, POST, DELETE", "/config/shares", None),
+    ("GET, POST, DELETE", "/config/se", None),
+    ("GET, POST, DELETE", "/config/authorize", None),
+    ("GET, POST", "/config/activity_shares", None),
+    ("GET, DELETE", "/config/activity_shares/<vo_name>", None),
+    ("GET, POST", "/config/cloud_storage", None),
+    ("GET, POST, DELETE", "/config/cloud_storage/<storage_name>", None),
+    ("DELETE", "/config/cloud_storage/<storage_name>/<who>", None),
+    ("GET", "/autocomplete/<any(dn, source, destination, storage, vo):what>", None),
+    ("POST", "/admin/force-start", None),
+    ("GET", "/dm/list, /dm/stat", "gfal2 operations on real storage with the delegated "
+                                  "proxy; no storage behind the double"),
+    ("POST", "/dm/mkdir, /dm/unlink, /dm/rmdir, /dm/rename", "as /dm/list"),
+    ("GET, POST, DELETE", "/cs/...", "Dropbox/S3 credential dance for WebFTS: no FTS client "
+                                     "uses it"),
+    ("GET, POST, DELETE", "(3.14) token-provider configuration", "its URL is not in the "
+                                                                  "sources read"),
 ]
 
 
