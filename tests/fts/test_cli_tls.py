@@ -94,3 +94,20 @@ def test_deletion_submission_is_refused(tls_server):
     done = run(tls_server, "fts-rest-delete-submit", "mock://a.example/f")
     assert done.returncode != 0
     assert "Deletion jobs are no longer supported by FTS" in done.stderr + done.stdout
+
+
+def test_operator_bans_and_checks_the_server(tls_server):
+    url, env = tls_server
+    host = Path(env["X509_CERT_DIR"]).parent / "host"
+    as_root = ["--cert", str(host / "hostcert.pem"), "--key", str(host / "hostkey.pem")]
+    banned = run(tls_server, "fts-rest-ban", *as_root, "--storage", "mock://b.example",
+                 "--status", "wait")
+    assert banned.returncode == 0, banned.stderr
+    assert "No jobs affected" in banned.stdout or "Affected jobs" in banned.stdout
+    unbanned = run(tls_server, "fts-rest-ban", *as_root, "--storage", "mock://b.example",
+                   "--unban")
+    assert unbanned.returncode == 0, unbanned.stderr
+    status = run(tls_server, "fts-rest-server-status", *as_root)
+    assert status.returncode == 0, status.stderr
+    user = run(tls_server, "fts-rest-ban", "--storage", "mock://b.example")
+    assert user.returncode != 0 and "Not enough permissions" in user.stderr + user.stdout
