@@ -106,12 +106,15 @@ def test_token_users_get_certificate_required(grid_fts):
         403, {"status": "403 Forbidden", "message": "Certificate required"})
 
 
-def test_expired_and_foreign_proxies_are_refused(grid_fts, grid, tmp_path):
+def test_expired_foreign_and_forged_proxies_are_refused(grid_fts, grid, tmp_path):
     from mockfts.x509 import TestPKI
 
     expired = grid.pki.user(DN).proxy(vo="dteam", expired=True)
     foreign = TestPKI(tmp_path / "elsewhere").user(DN).proxy(vo="dteam")
-    for credential in (expired, foreign):
+    impostor = grid.pki.foreign_ca(grid.pki.ca.dn)  # our CA's name, another key: forged
+    forged = impostor.user(DN, home=tmp_path / "forged").proxy(vo="dteam")
+    forged.write(tmp_path / "forged.pem")
+    for credential in (expired, foreign, forged):
         with pytest.raises(requests.exceptions.SSLError):
             requests.get(grid_fts.endpoint + "/whoami", timeout=10,
                          cert=str(credential.path), verify=str(grid.pki.ca_bundle))
@@ -141,3 +144,16 @@ def test_voms_extension_of_a_delegated_proxy(grid_fts, proxy):
 
     with pytest.raises(ClientError, match="Expecting a list of strings"):
         ctx.post_json(f"/delegation/{dlg}/voms", {"not": "a list"})
+
+
+def test_another_vo_cannot_read_or_cancel_the_job(grid_fts, grid, proxy):
+    from fts3.rest.client.exceptions import Unauthorized
+
+    owner = context(grid_fts, proxy)
+    job_id = easy.submit(owner, easy.new_job([easy.new_transfer(*transfer())]))
+    stranger = context(grid_fts, grid.proxy("/DC=org/DC=example/CN=Atlas User", vo="atlas"))
+    with pytest.raises(Unauthorized, match="Not enough permissions to check the job"):
+        easy.get_job_status(stranger, job_id)
+    with pytest.raises(Unauthorized):
+        easy.cancel(stranger, job_id)
+    assert easy.get_job_status(owner, job_id)["job_state"] == "SUBMITTED"
