@@ -109,6 +109,25 @@ def _flag(name: str) -> bool:
     return value in ("true", "1", "yes")
 
 
+def _one(noun: str, item_id: str) -> flask.Response:
+    """GET, PUT or DELETE of one client, scope, project or policy: the model's
+    ``get_<noun>``, ``update_<noun>`` (with the ``{noun: {...}}`` body) or ``delete_<noun>``,
+    answered as ``{noun: document}``."""
+    caller, model = _caller(), _model()
+    verb = {"GET": "get", "PUT": "update", "DELETE": "delete"}[flask.request.method]
+    body = (_json_body(noun),) if verb == "update" else ()
+    return flask.jsonify({noun: getattr(model, f"{verb}_{noun}")(caller, item_id, *body)})
+
+
+def _listed_or_created(noun: str, plural: str) -> flask.Response:
+    """GET lists (``list_<plural>``, answered as ``{plural: [...]}``); POST creates
+    (``create_<noun>`` with the ``{noun: {...}}`` body, answered as ``{noun: document}``)."""
+    caller, model = _caller(), _model()
+    if flask.request.method == "GET":
+        return flask.jsonify({plural: getattr(model, f"list_{plural}")(caller)})
+    return flask.jsonify({noun: getattr(model, f"create_{noun}")(caller, _json_body(noun))})
+
+
 # -------------------------------------------------------------- OIDC & keys
 @blueprint.get("/.well-known/openid-configuration")
 def openid_configuration():
@@ -248,13 +267,7 @@ def create_client():
 
 @blueprint.route("/v2/api/clients/<client_id>", methods=["GET", "PUT", "DELETE"])
 def client(client_id: str):
-    caller, model = _caller(), _model()
-    if flask.request.method == "GET":
-        return flask.jsonify({"client": model.get_client(caller, client_id)})
-    if flask.request.method == "PUT":
-        return flask.jsonify({"client": model.update_client(caller, client_id,
-                                                            _json_body("client"))})
-    return flask.jsonify({"client": model.delete_client(caller, client_id)})
+    return _one("client", client_id)
 
 
 @blueprint.route("/v2/api/clients/<client_id>/credentials", methods=["GET", "POST"])
@@ -291,49 +304,24 @@ def scopes():
 
 @blueprint.route("/v2/api/scopes/<scope_id>", methods=["GET", "PUT", "DELETE"])
 def scope(scope_id: str):
-    caller, model = _caller(), _model()
-    if flask.request.method == "GET":
-        return flask.jsonify({"scope": model.get_scope(caller, scope_id)})
-    if flask.request.method == "PUT":
-        return flask.jsonify({"scope": model.update_scope(caller, scope_id, _json_body("scope"))})
-    return flask.jsonify({"scope": model.delete_scope(caller, scope_id)})
+    return _one("scope", scope_id)
 
 
 @blueprint.route("/v2/api/projects", methods=["GET", "POST"])
 def projects():
-    caller, model = _caller(), _model()
-    if flask.request.method == "GET":
-        return flask.jsonify({"projects": model.list_projects(caller)})
-    return flask.jsonify({"project": model.create_project(caller, _json_body("project"))})
+    return _listed_or_created("project", "projects")
 
 
 @blueprint.route("/v2/api/projects/<project_id>", methods=["GET", "PUT", "DELETE"])
 def project(project_id: str):
-    caller, model = _caller(), _model()
-    if flask.request.method == "GET":
-        return flask.jsonify({"project": model.get_project(caller, project_id)})
-    if flask.request.method == "PUT":
-        return flask.jsonify(
-            {"project": model.update_project(caller, project_id, _json_body("project"))}
-        )
-    return flask.jsonify({"project": model.delete_project(caller, project_id)})
+    return _one("project", project_id)
 
 
 @blueprint.route("/v2/api/policies", methods=["GET", "POST"])
 def policies():
-    caller, model = _caller(), _model()
-    if flask.request.method == "GET":
-        return flask.jsonify({"policies": model.list_policies(caller)})
-    return flask.jsonify({"policy": model.create_policy(caller, _json_body("policy"))})
+    return _listed_or_created("policy", "policies")
 
 
 @blueprint.route("/v2/api/policies/<policy_id>", methods=["GET", "PUT", "DELETE"])
 def policy(policy_id: str):
-    caller, model = _caller(), _model()
-    if flask.request.method == "GET":
-        return flask.jsonify({"policy": model.get_policy(caller, policy_id)})
-    if flask.request.method == "PUT":
-        return flask.jsonify(
-            {"policy": model.update_policy(caller, policy_id, _json_body("policy"))}
-        )
-    return flask.jsonify({"policy": model.delete_policy(caller, policy_id)})
+    return _one("policy", policy_id)
