@@ -111,3 +111,18 @@ def test_operator_bans_and_checks_the_server(tls_server):
     assert status.returncode == 0, status.stderr
     user = run(tls_server, "fts-rest-ban", "--storage", "mock://b.example")
     assert user.returncode != 0 and "Not enough permissions" in user.stderr + user.stdout
+
+
+def test_submit_with_a_checksum_to_verify(tls_server):
+    run(tls_server, "fts-rest-delegate")
+    done = run(tls_server, "fts-rest-transfer-submit", "-K",
+               "mock://a.example/f?size=10&checksum=0000abcd",
+               "mock://b.example/f?size_post=10&time=2&checksum=abcd", "ADLER32:abcd")
+    assert done.returncode == 0, done.stderr
+    job_id = re.search(r"Job id: (\S+)", done.stdout).group(1)
+    import json
+
+    shown = run(tls_server, "fts-rest-transfer-status", "-j", job_id)
+    job = json.loads(shown.stdout)
+    assert job["verify_checksum"] == "b"
+    assert job["files"][0]["checksum"] == "ADLER32:abcd"
