@@ -69,7 +69,13 @@ class Daemon:
             self.state.scheduler.after(self.settings.schedule_delay,
                                        lambda t, e=entry: self._delete_start(job, e, t))
         if job.max_time_in_queue is not None:
-            self.state.scheduler.at(job.max_time_in_queue, lambda t: self._queue_timeout(job, t))
+            self.state.scheduler.at(job.max_time_in_queue, lambda t: self._queue_timeout(
+                job, t, (S.SUBMITTED, S.ACTIVE, S.STAGING), S.REASON_QUEUE_TIMEOUT))
+        global_hours = self.state.ops.config.max_time_queue(job.vo_name)
+        if global_hours > 0:  # /config/global max_time_queue: only for jobs never started
+            self.state.scheduler.at(job.submit_time + global_hours * 3600, lambda t: (
+                self._queue_timeout(job, t, (S.SUBMITTED, S.STAGING),
+                                    S.REASON_GLOBAL_QUEUE_TIMEOUT)))
 
     def forget(self, file: File) -> None:
         """Drop the file's next event (it was canceled by the REST layer)."""
@@ -290,8 +296,9 @@ class Daemon:
 
     # --- queue expiry ------------------------------------------------------------
 
-    def _queue_timeout(self, job: Job, now: float) -> None:
-        if job.job_state not in (S.SUBMITTED, S.ACTIVE, S.STAGING):
+    def _queue_timeout(self, job: Job, now: float, applies_to: tuple[str, ...],
+                       reason: str) -> None:
+        if job.job_state not in applies_to:
             return
         before = job.job_state
         for file in job.files:
@@ -300,7 +307,7 @@ class Daemon:
             ):
                 self.forget(file)
                 file.file_state = S.CANCELED
-                file.reason = S.REASON_QUEUE_TIMEOUT
+                file.reason = reason
                 file.finish_time = now
         jobstate.derive(job, None, now)
         self.state.job_changed(job, before)

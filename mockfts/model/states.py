@@ -41,3 +41,6 @@ REASON_QUEUE_TIMEOUT = (
     "Job has been canceled because it stayed in the queue for too long "
     "(max-time-in-queue timeout)"
 )
+REASON_GLOBAL_QUEUE_TIMEOUT = (
+    "Job has been canceled because it stayed in the queue for too long (global timeout)"
+)

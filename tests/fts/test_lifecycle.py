@@ -312,3 +312,26 @@ def test_delete_without_an_id_is_not_allowed(fts, ctx):
 
     with pytest.raises(MethodNotAllowed):
         ctx.delete("/jobs")
+
+
+def test_global_max_time_queue_cancels_jobs_still_queued(fts_mock):
+    import requests
+
+    # an operator of the VO (lcgadmin: config level) limits queueing to an hour and holds
+    # a storage; jobs waiting on it are canceled after the hour, running ones are not
+    fts_mock.identity = fts_mock.certificate_user("/DC=org/CN=Operator",
+                                                  ["/dteam/Role=lcgadmin/Capability=NULL"])
+    requests.post(fts_mock.endpoint + "/config/global", timeout=5,
+                  json={"vo_name": "dteam", "max_time_queue": 1})
+    requests.post(fts_mock.endpoint + "/ban/se", timeout=5, json={
+        "storage": "mock://held.example", "status": "wait", "allow_submit": True})
+    ctx = easy.Context(fts_mock.endpoint)
+    held = submit(ctx, ("mock://held.example/f?size=1", "mock://dst.example/f?size_post=1"))
+    running = submit(ctx, transfer(dst_query="size_post=10&time=7200", name="long"),
+                     timeout=9000)
+    assert fts_mock.state.job(held).files[0].file_state == "ON_HOLD"
+    fts_mock.advance(3601)
+    assert fts_mock.state.job(held).job_state == "CANCELED"
+    assert fts_mock.state.job(held).files[0].reason == (
+        "Job has been canceled because it stayed in the queue for too long (global timeout)")
+    assert fts_mock.state.job(running).job_state == "ACTIVE"  # it had started

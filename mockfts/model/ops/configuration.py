@@ -207,6 +207,11 @@ class Configuration:
             self.globals.pop(vo, None)
             self.state.daemon.settings.vo_retry.pop(vo, None)
 
+    def max_time_queue(self, vo: str) -> int:
+        """Hours a job of ``vo`` may stay queued (the VO's row, else ``*``; 0 = no limit)."""
+        row = self.globals.get(vo) or self.globals.get("*") or {}
+        return int(row.get("max_time_queue") or 0)
+
     def _retry_to_daemon(self, vo: str, retry: Any) -> None:
         """``retry`` of the global configuration is the daemon's per-VO default (6.6)."""
         self.state.daemon.settings.vo_retry[vo] = int(retry or 0)
