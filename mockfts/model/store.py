@@ -130,6 +130,11 @@ class FtsState(ServiceState):
                 self._by_vo.pop(vo, None)
         return moved
 
+    def _queued_between(self, source_se: str, dest_se: str) -> int:
+        return sum(1 for job in self._unfinished.values() for f in job.files
+                   if f.source_se == source_se and f.dest_se == dest_se
+                   and f.file_state in (S.SUBMITTED, S.READY, S.ACTIVE))
+
     # --- identity-related checks ---------------------------------------------------
 
     def delegate(self, identity: Identity, lifetime: float = 12 * 3600,
@@ -158,6 +163,7 @@ class FtsState(ServiceState):
                 new_uuid1=self.ids.uuid1,
                 random_hash=lambda: self.ids.randint(0, 65535),
                 token_issuer_known=lambda iss: iss in self.tokens.providers,
+                queued_between=self._queued_between,
                 limits=self.limits,
             )
             job = build_job(body, identity, ctx)

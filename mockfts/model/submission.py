@@ -94,6 +94,8 @@ class SubmissionContext:
     new_uuid1: Callable[[], uuid.UUID]
     random_hash: Callable[[], int]
     token_issuer_known: Callable[[str], bool]
+    # transfers queued or running from a source storage to a destination storage
+    queued_between: Callable[[str, str], int] = lambda source, destination: 0
     limits: SubmissionLimits = field(default_factory=SubmissionLimits)
 
 
@@ -498,7 +500,7 @@ def _build(body: dict, identity: Identity, ctx: SubmissionContext) -> Job:
             hashed_id=hashed_id if shared_hash else ctx.random_hash(),
             **row,
         ))
-    _activate_first(job, initial)
+    _activate_first(job, initial, ctx)
     _set_job_storages(job)
     return job
 
@@ -551,13 +553,19 @@ def _concat(sid: Any) -> str:
     raise TypeError(f'can only concatenate str (not "{type(sid).__name__}") to str')
 
 
-def _activate_first(job: Job, initial: str) -> None:
-    """Multihop: the first hop starts; replica jobs: the strategy's choice starts."""
+def _activate_first(job: Job, initial: str, ctx: SubmissionContext) -> None:
+    """Multihop: the first hop starts. Replica jobs: the strategy's choice starts:
+    ``orderly`` the first source, every other strategy the source with the fewest
+    transfers queued to the destination (the double keeps no throughput history, so
+    ``success``, ``throughput`` and the like rank by queue too), ties in order."""
     if job.job_type == states.MULTIHOP:
         job.files[0].file_state = initial
     elif job.job_type == states.MULTIPLE_REPLICA:
         if all(f.file_state == states.NOT_USED for f in job.files):
-            job.files[0].file_state = initial  # orderly and, without load, every strategy
+            chosen = job.files[0]
+            if job.files[0].selection_strategy != "orderly":
+                chosen = min(job.files, key=lambda f: ctx.queued_between(f.source_se, f.dest_se))
+            chosen.file_state = initial
 
 
 def _set_job_storages(job: Job) -> None:

@@ -335,3 +335,15 @@ def test_global_max_time_queue_cancels_jobs_still_queued(fts_mock):
     assert fts_mock.state.job(held).files[0].reason == (
         "Job has been canceled because it stayed in the queue for too long (global timeout)")
     assert fts_mock.state.job(running).job_state == "ACTIVE"  # it had started
+
+
+@pytest.mark.parametrize(("strategy", "first_used"), [("orderly", 0), ("auto", 1)])
+def test_replica_selection_strategy(fts, ctx, strategy, first_used):
+    busy = "mock://busy.example/f?size=5"
+    dst = "mock://dst.example/f?size_post=5&time=900"
+    submit(ctx, (busy, dst), ("mock://busy.example/g?size=5", dst))  # load on busy -> dst
+    entry = {"sources": [busy, "mock://idle.example/f?size=5"], "destinations": [dst],
+             "selection_strategy": strategy}
+    job_id = easy.submit(ctx, easy.new_job([entry]))
+    states = [f.file_state for f in fts.state.job(job_id).files]
+    assert states[first_used] == "SUBMITTED" and states.count("NOT_USED") == 1
