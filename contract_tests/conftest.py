@@ -9,6 +9,15 @@ Environment for the real target:
 * ``FTS3_SOURCE`` / ``FTS3_DESTINATION``: URLs a job may copy between (default: the
   gfal2 mock plugin's ``mock://`` URLs, which FTS test instances accept).
 
+The Globus contract (fixture ``globus_target``) has the same three targets; the real
+Globus is used when the environment names a client for it:
+
+* ``GLOBUS_CLIENT_ID`` and ``GLOBUS_CLIENT_SECRET``: a confidential client, used with the
+  client-credentials grant (the client's own identity calls Transfer);
+* ``GLOBUS_CONTRACT_COLLECTION`` (optional): a collection that identity may list and
+  make directories on (the tests that need one are skipped without it), and
+  ``GLOBUS_CONTRACT_PATH`` (default ``/~/``), a writable directory on it.
+
 The contract only uses what a client sees: no virtual time, no peeking at state.
 """
 
@@ -76,3 +85,68 @@ def target(request, _live_double):
         real.source = os.environ.get("FTS3_SOURCE", real.source)
         real.destination = os.environ.get("FTS3_DESTINATION", real.destination)
         yield real
+
+
+# ------------------------------------------------------------------------- Globus
+_GLOBUS_ID = os.environ.get("GLOBUS_CLIENT_ID")
+_GLOBUS_SECRET = os.environ.get("GLOBUS_CLIENT_SECRET")
+#: A client the doubles register on first use (permissive mode): any UUID with a secret.
+_DOUBLE_CLIENT = ("6f1c3a52-0d4e-4b8f-a1c7-3e9d2b5f8a60", "contract-secret")
+_SDK_URL_VARS = ("GLOBUS_SDK_ENVIRONMENT", "GLOBUS_SDK_SERVICE_URL_AUTH",
+                 "GLOBUS_SDK_SERVICE_URL_TRANSFER")
+GLOBUS_TARGETS = [
+    "inprocess",
+    "live",
+    pytest.param("real", marks=pytest.mark.skipif(
+        not (_GLOBUS_ID and _GLOBUS_SECRET),
+        reason="GLOBUS_CLIENT_ID/GLOBUS_CLIENT_SECRET are not set: no real Globus to "
+               "compare with")),
+]
+
+
+@dataclass
+class GlobusTarget:
+    """Who the contract logs in as, and where it may list and write (None: nowhere)."""
+
+    name: str
+    client_id: str
+    client_secret: str
+    collection: str | None
+    path: str = "/~/"
+
+    def need_collection(self) -> str:
+        if self.collection is None:
+            pytest.skip("GLOBUS_CONTRACT_COLLECTION is not set: no collection to use")
+        return self.collection
+
+
+@pytest.fixture(scope="module")
+def _live_globus():
+    from mockglobus import GlobusDouble
+
+    double = GlobusDouble()
+    server = double.serve().start()
+    yield server.url.rstrip("/") + "/"
+    server.stop()
+
+
+@pytest.fixture(params=GLOBUS_TARGETS)
+def globus_target(request, monkeypatch):
+    from mockglobus import mock_globus
+    from mockglobus.transfer.seed import TUTORIAL_COLLECTION_1
+
+    if request.param == "real":
+        yield GlobusTarget("real", _GLOBUS_ID, _GLOBUS_SECRET,
+                           os.environ.get("GLOBUS_CONTRACT_COLLECTION"),
+                           os.environ.get("GLOBUS_CONTRACT_PATH", "/~/"))
+        return
+    for name in _SDK_URL_VARS:
+        monkeypatch.delenv(name, raising=False)
+    if request.param == "inprocess":
+        with mock_globus():
+            yield GlobusTarget("inprocess", *_DOUBLE_CLIENT, TUTORIAL_COLLECTION_1)
+    else:
+        base = request.getfixturevalue("_live_globus")
+        monkeypatch.setenv("GLOBUS_SDK_SERVICE_URL_AUTH", base)
+        monkeypatch.setenv("GLOBUS_SDK_SERVICE_URL_TRANSFER", base)
+        yield GlobusTarget("live", *_DOUBLE_CLIENT, TUTORIAL_COLLECTION_1)
