@@ -17,7 +17,7 @@ from mockglobus.transfer.endpoints import (
     Collection,
 )
 from mockglobus.transfer.query import int_param
-from mockglobus.transfer.vfs import FsError, join
+from mockglobus.transfer.vfs import join
 
 DEFAULT_SUBSCRIPTION_ID = "5ab5c12a-7e11-4d0c-8f0e-000000000001"
 
@@ -152,10 +152,7 @@ class EndpointOps(TransferPart):
             raise E.BadRequest("host_path is required")
         mount = self._mount(host, caller, purpose="share")
         parts = self._parts(mount, path)
-        try:
-            found = mount.view.lookup(parts, mount.user, text=path)
-        except FsError as exc:
-            raise self._fs_error(exc, mount, "stat", path) from None
+        found = self._lookup(mount, parts, path, "stat")
         if found.node is None or found.node.kind != "dir":
             raise E.BadRequest(f"host_path '{path}' is not a directory")
         guest = self.add_guest_collection(

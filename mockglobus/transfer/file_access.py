@@ -146,6 +146,13 @@ class FileAccess(TransferPart):
         return E.EndpointError(E.endpoint_transcript(
             "Error", coll, f"{cmd} {path}", exc.kind.replace("_", " "), exc.detail or path))
 
+    def _lookup(self, mount: Mount, parts: Parts, path: str, op: str) -> Any:
+        """What ``path`` names, as the caller's local user; the endpoint's error if not."""
+        try:
+            return mount.view.lookup(parts, mount.user, text=path)
+        except FsError as exc:
+            raise self._fs_error(exc, mount, op, path) from None
+
     def _gate(self, mount: Mount, parts: Parts, need: str, op: str, path: str) -> None:
         if not mount.allows(parts, need):
             raise self._fs_error(FsError(FsError.PERMISSION, path), mount, op, path)

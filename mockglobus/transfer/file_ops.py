@@ -41,10 +41,7 @@ class FileOps(TransferPart):
         requested = path if path not in (None, "") else (
             mount.collection.attrs.get("default_directory") or "/~/")
         parts = self._parts(mount, requested)
-        try:
-            found = mount.view.lookup(parts, mount.user, text=requested)
-        except FsError as exc:
-            raise self._fs_error(exc, mount, "ls", requested) from None
+        found = self._lookup(mount, parts, requested, "ls")
         if found.node is None or found.node.kind != "dir":
             raise self._fs_error(FsError(FsError.NOT_DIR, requested), mount, "ls",
                                  requested)
@@ -113,10 +110,7 @@ class FileOps(TransferPart):
         if path in (None, ""):
             raise E.BadRequest("path is required")
         parts = self._parts(mount, path)
-        try:
-            found = mount.view.lookup(parts, mount.user, text=path)
-        except FsError as exc:
-            raise self._fs_error(exc, mount, "stat", path) from None
+        found = self._lookup(mount, parts, path, "stat")
         self._gate(mount, found.parts, "r", "stat", path)
         parent = found.parts[:-1]
         name = found.parts[-1] if found.parts else "/"
