@@ -1,4 +1,4 @@
-"""The Flask app of the Globus double: Auth, plus Transfer when this checkout has it.
+"""The Flask app of the Globus double: Auth and Transfer.
 
 Both services share one app (their paths do not collide), so a single standalone
 server, or a single in-process transport for both production hosts, serves them.
@@ -7,10 +7,8 @@ server, or a single in-process transport for both production hosts, serves them.
 from __future__ import annotations
 
 import difflib
-import importlib
 import logging
 import traceback
-from types import ModuleType
 
 import flask
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
@@ -18,18 +16,11 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from mockglobus.auth import errors as auth_errors
 from mockglobus.auth.routes import blueprint as auth_blueprint
 from mockglobus.state import GlobusState
+from mockglobus.transfer import errors as transfer_errors
+from mockglobus.transfer import routes as transfer_routes
+from mockglobus.transfer.routes import render_error as render_transfer
 
 log = logging.getLogger("mockglobus")
-
-
-def _optional(module: str) -> ModuleType | None:
-    """Import a part of the package that may not exist yet (and only that may be missing)."""
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name and (module == exc.name or module.startswith(exc.name + ".")):
-            return None
-        raise
 
 
 def _is_transfer(path: str) -> bool:
@@ -45,18 +36,7 @@ def create_app(state: GlobusState) -> flask.Flask:
     app.config["MOCKGLOBUS_STATE"] = state
     app.extensions["mockglobus_errors"] = []  # unexpected exceptions, for the fixtures
     app.register_blueprint(auth_blueprint)
-    transfer_routes = _optional("mockglobus.transfer.routes")
-    if transfer_routes is not None and hasattr(transfer_routes, "blueprint"):
-        app.register_blueprint(transfer_routes.blueprint)
-
-    def request_id() -> str:
-        return state.ids.token(7)[:9]
-
-    def transfer_error(status: int, code: str, message: str, **extra: object) -> flask.Response:
-        response = flask.jsonify({"code": code, "message": message, "request_id": request_id(),
-                                  "resource": flask.request.path, **extra})
-        response.status_code = status
-        return response
+    app.register_blueprint(transfer_routes.blueprint)
 
     def closest(path: str) -> str:
         rules = sorted({rule.rule for rule in app.url_map.iter_rules()})
@@ -65,14 +45,17 @@ def create_app(state: GlobusState) -> flask.Flask:
 
     @app.errorhandler(auth_errors.TokenRejected)
     def token_rejected(exc: auth_errors.TokenRejected):  # a fallback for Transfer routes
-        return transfer_error(exc.http_status, exc.code, exc.message, **exc.extra_fields())
+        if isinstance(exc, auth_errors.ConsentRequired):
+            return render_transfer(transfer_errors.ConsentRequired(exc.required_scopes,
+                                                                   exc.message))
+        return render_transfer(transfer_errors.AuthenticationFailed(exc.message))
 
     @app.errorhandler(NotFound)
     def not_found(exc: NotFound):
         path = flask.request.path
         message = f"No route {flask.request.method} {path} on this double.{closest(path)}"
         if _is_transfer(path):
-            return transfer_error(404, "ClientError.NotFound", message)
+            return render_transfer(transfer_errors.RouteNotFound(message))
         body = auth_errors.NotFound(message).body(str(state.ids.uuid1()))
         return flask.jsonify(body), 404
 
@@ -81,7 +64,7 @@ def create_app(state: GlobusState) -> flask.Flask:
         allowed = ", ".join(sorted(exc.valid_methods or []))
         message = f"{flask.request.method} is not allowed on {flask.request.path}; use {allowed}"
         if _is_transfer(flask.request.path):
-            response = transfer_error(405, "ClientError.MethodNotAllowed", message)
+            response = render_transfer(transfer_errors.MethodNotAllowed(message))
         else:
             response = flask.jsonify(
                 auth_errors.MethodNotAllowed(message).body(str(state.ids.uuid1()))
@@ -97,7 +80,7 @@ def create_app(state: GlobusState) -> flask.Flask:
         app.extensions["mockglobus_errors"].append(exc)
         log.error("mockglobus: unexpected error\n%s", traceback.format_exc())
         if _is_transfer(flask.request.path):
-            return transfer_error(500, "ServerError", f"{type(exc).__name__}: {exc}")
+            return render_transfer(transfer_errors.InternalError(f"{type(exc).__name__}: {exc}"))
         body = auth_errors.ApiError(f"{type(exc).__name__}: {exc}").body(str(state.ids.uuid1()))
         body["errors"][0].update(status="500", code="INTERNAL_ERROR",
                                  title="Internal Server Error")

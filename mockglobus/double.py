@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import inspect
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -13,6 +11,7 @@ from mockcore.clock import Clock
 from mockcore.double import Double
 from mockcore.inprocess import InProcessTransport
 from mockcore.live import LiveServer
+from mockcore.mocking import MockContext
 from mockglobus.app import create_app
 from mockglobus.auth.scopes import TRANSFER_RS
 from mockglobus.state import GlobusState
@@ -112,7 +111,7 @@ class GlobusDouble(Double):
             return self.auth.add_client("mockglobus CLI", "client_identity").id
 
 
-class mock_globus:  # noqa: N801 - reads like moto's mock_aws
+class mock_globus(MockContext):  # noqa: N801 - reads like moto's mock_aws
     """Serve a fresh :class:`GlobusDouble` on the production URLs, in-process.
 
     As a context manager it yields the double; as a decorator it runs the function
@@ -125,35 +124,7 @@ class mock_globus:  # noqa: N801 - reads like moto's mock_aws
     go to :class:`GlobusDouble`.
     """
 
-    def __init__(self, *, rsps: responses.RequestsMock | None = None, **options: Any) -> None:
-        self.options = options
-        self.rsps = rsps
-        self.double: GlobusDouble | None = None
-        self._transport: InProcessTransport | None = None
+    argument = "globus"
 
-    def __enter__(self) -> GlobusDouble:
-        self.double = GlobusDouble(**self.options)
-        self._transport = self.double.intercept(rsps=self.rsps).start()
-        return self.double
-
-    def __exit__(self, *exc: object) -> None:
-        if self._transport is not None:
-            self._transport.stop()
-        self._transport = None
-
-    def __call__(self, func: F) -> F:
-        wants = "globus" in inspect.signature(func).parameters
-
-        @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with mock_globus(rsps=self.rsps, **self.options) as double:
-                if wants:
-                    kwargs["globus"] = double
-                return func(*args, **kwargs)
-
-        if wants:  # hide the injected parameter from pytest's fixture lookup
-            sig = inspect.signature(func)
-            wrapper.__signature__ = sig.replace(  # type: ignore[attr-defined]
-                parameters=[p for p in sig.parameters.values() if p.name != "globus"]
-            )
-        return wrapper  # type: ignore[return-value]
+    def make_double(self) -> GlobusDouble:
+        return GlobusDouble(**self.options)

@@ -148,10 +148,6 @@ class TokenRejected(Exception):
         super().__init__(message)
         self.message = message
 
-    def extra_fields(self) -> dict[str, Any]:
-        """Fields beyond code/message/request_id/resource the error document carries."""
-        return {}
-
 
 class AuthenticationFailed(TokenRejected):
     """Missing, malformed, unknown (forged), expired or revoked token, or one issued for
@@ -174,15 +170,6 @@ class ConsentRequired(TokenRejected):
     ) -> None:
         super().__init__(message)
         self.required_scopes = list(required_scopes)
-
-    def extra_fields(self) -> dict[str, Any]:
-        return {
-            "required_scopes": list(self.required_scopes),
-            "authorization_parameters": {
-                "session_message": self.message,
-                "required_scopes": list(self.required_scopes),
-            },
-        }
 
 
 __all__ = [

@@ -206,6 +206,14 @@ class EndpointError(TransferError):
     code = "EndpointError"
 
 
+class InternalError(TransferError):
+    """A bug of the double's (never a client's mistake); recorded for the fixtures."""
+
+    status = 500
+    code = "ServerError"
+    template = "{detail}"
+
+
 class ServiceUnavailable(TransferError):
     status = 503
     code = "ServiceUnavailable"

@@ -38,7 +38,9 @@ def _request_id() -> str:
     return _state().ids.token(7)[:9]
 
 
-def _render_error(exc: E.TransferError) -> flask.Response:
+def render_error(exc: E.TransferError) -> flask.Response:
+    """The one place a Transfer error becomes the real envelope (also used by the app's
+    fallbacks: unknown routes, wrong methods, token refusals, crashes)."""
     response = flask.jsonify(exc.body(_request_id(), flask.request.path))
     response.status_code = exc.status
     return response
@@ -46,7 +48,7 @@ def _render_error(exc: E.TransferError) -> flask.Response:
 
 @blueprint.errorhandler(E.TransferError)
 def _transfer_error(exc: E.TransferError) -> flask.Response:
-    return _render_error(exc)
+    return render_error(exc)
 
 
 def _token() -> str | None:
