@@ -208,9 +208,57 @@ def listing() -> list[tuple[str, float, float, str]]:
     return [("GET /jobs?vo_name= with 20,000 vs 100 jobs (us)", cost(20_000), cost(100), "~ 1")]
 
 
+def _globus_with_tasks(others: int):
+    """A Globus double where alice owns 20 tasks and bob ``others``."""
+    from mockglobus import GlobusDouble
+    from mockglobus.transfer import Caller
+    from mockglobus.transfer.seed import TUTORIAL_COLLECTION_1, TUTORIAL_COLLECTION_2
+
+    double = GlobusDouble()
+    model = double.state.transfer
+    for username, count in (("bob@example.edu", others), ("alice@globusid.org", 20)):
+        identity = double.state.auth.identity(username)
+        caller = Caller(identity.id, identity.username)
+        for n in range(count):
+            model.submit_transfer(caller, {
+                "DATA_TYPE": "transfer", "submission_id": model.get_submission_id(caller)["value"],
+                "source_endpoint": TUTORIAL_COLLECTION_1,
+                "destination_endpoint": TUTORIAL_COLLECTION_2,
+                "DATA": [{"DATA_TYPE": "transfer_item", "destination_path": f"/~/copy{n}.txt",
+                          "source_path": "/home/share/godata/file1.txt"}]})
+    return double
+
+
+def globus() -> list[tuple[str, float, float, str]]:
+    import globus_sdk
+
+    def client(double):
+        token = double.token_for("alice@globusid.org")
+        return globus_sdk.TransferClient(authorizer=globus_sdk.AccessTokenAuthorizer(token))
+
+    small = _globus_with_tasks(100)
+    with small.intercept():
+        tc = client(small)
+        task_id = tc.task_list(limit=1)["DATA"][0]["task_id"]
+        document = tc.get_task(task_id).data
+        fake = per_call_us(lambda: tc.get_task(task_id), calls=800)
+        few = per_call_us(lambda: tc.task_list(limit=10), calls=300)
+    with responses.RequestsMock() as stub:
+        stub.get(f"https://transfer.api.globus.org/v0.10/task/{task_id}", json=document)
+        stubbed = per_call_us(lambda: tc.get_task(task_id), calls=800)
+    large = _globus_with_tasks(20_000)
+    with large.intercept():
+        tc = client(large)
+        many = per_call_us(lambda: tc.task_list(limit=10), calls=300)
+    return [
+        ("in-process Globus get_task, globus_sdk (us)", fake, stubbed, "<= 1.3"),
+        ("Globus task_list, others hold 20,000 vs 100 tasks (us)", many, few, "~ 1"),
+    ]
+
+
 def main() -> int:
     rows = []
-    for section in (in_process, fixture_cost, live, listing):
+    for section in (in_process, fixture_cost, live, listing, globus):
         rows.extend(section())
     width = max(len(r[0]) for r in rows)
     print(f"{'measure':<{width}}  {'ours':>10}  {'baseline':>10}  {'ratio':>7}  target")

@@ -112,9 +112,8 @@ def _project(doc: dict[str, Any]) -> dict[str, Any]:
 def _reply(doc: dict[str, Any], status: int = 200) -> flask.Response:
     if "code" in doc and "message" in doc:  # result documents
         doc = {**doc, "request_id": _request_id(), "resource": flask.request.path}
-    response = flask.jsonify(_project(doc))
-    response.status_code = status
-    return response
+    # json.dumps rather than flask.jsonify: the same document for a fraction of the cost
+    return flask.Response(json.dumps(_project(doc)), status=status, mimetype="application/json")
 
 
 @dataclass(frozen=True)
