@@ -57,7 +57,7 @@ def vo_from_fqan(fqan: str) -> str:
     """``/dteam/cern/Role=NULL/Capability=NULL`` -> ``dteam/cern``."""
     parts = []
     for part in fqan.strip("/").split("/"):
-        if part.startswith("Role=") or part.startswith("Capability="):
+        if part.lower().startswith(("role=", "capability=")):
             break
         parts.append(part)
     return "/".join(parts)
@@ -67,9 +67,9 @@ def roles_from_fqans(fqans: list[str]) -> list[str]:
     roles = []
     for fqan in fqans:
         for part in fqan.split("/"):
-            if part.startswith("Role="):
+            if part.lower().startswith("role="):
                 role = part[5:]
-                if role and role != "NULL" and role not in roles:
+                if role and role.upper() != "NULL" and role not in roles:
                     roles.append(role)
     return roles
 

@@ -45,12 +45,14 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from mockfts.model.identity import roles_from_fqans, vo_from_fqan
 from mockfts.x509.names import slash_dn
 from mockfts.x509.pki import delegation_id, proxy_type, voms_attributes
 
@@ -140,26 +142,6 @@ def load_certificates(items: CertLike | Iterable[CertLike]) -> list[x509.Certifi
 
 # -------------------------------------------------------------------- FQAN rules
 
-_ROLE = re.compile(r"(/.+)*/Role=(\w+)(/.*)?", re.IGNORECASE)
-
-
-def vo_from_fqan(fqan: str) -> str:
-    """``/dteam/cern/Role=NULL/Capability=NULL`` -> ``dteam/cern`` (as the server)."""
-    groups = []
-    for part in fqan.split("/")[1:]:
-        if part.lower().startswith("role="):
-            break
-        groups.append(part)
-    return "/".join(groups)
-
-
-def roles_from_fqans(fqans: Iterable[str]) -> list[str]:
-    roles = []
-    for fqan in fqans:
-        match = _ROLE.match(fqan)
-        if match and match.group(2).upper() != "NULL":
-            roles.append(match.group(2))
-    return roles
 
 
 # ---------------------------------------------------------------------- identity
@@ -398,22 +380,11 @@ def identity_from_chain(
     verified = verify_chain(chain, trusted, now, check_validity=check_validity)
     eec_dn = slash_dn(verified.eec.subject)
     dns = [eec_dn, *(slash_dn(p.subject) for p in verified.proxies)]
-    fqans, vos, roles, dlg, vo, ignored = _fqan_identity(
-        eec_dn, verified.proxies, now, gridmap_vo=gridmap_vo
-    )
-    return X509Identity(
-        user_dn=eec_dn,
-        dn=dns,
-        voms_cred=fqans,
-        vos=vos,
-        roles=roles,
-        delegation_id=dlg,
-        vo=vo,
+    return _identity(
+        eec_dn, dns, verified.proxies, now, gridmap_vo,
         not_after=min(c.not_valid_after_utc for c in (*verified.path, verified.anchor)),
-        key_size=_key_size(verified.path[0]),
-        verified=True,
+        key_size=_key_size(verified.path[0]), verified=True,
         certificates=load_certificates(chain),
-        ignored_voms=ignored,
     )
 
 
@@ -446,20 +417,15 @@ def identity_from_leaf(
         user_dn = slash_dn(cert.subject)
         dns = [user_dn]
         proxies = []
+    return _identity(user_dn, dns, proxies, now, gridmap_vo, not_after=cert.not_valid_after_utc,
+                     key_size=_key_size(cert), verified=False, certificates=[cert])
+
+
+def _identity(user_dn: str, dns: list[str], proxies: list, now: datetime,
+              gridmap_vo: str | None, **presented: Any) -> X509Identity:
+    """The identity of ``user_dn`` with the FQANs its proxies carry at ``now``."""
     fqans, vos, roles, dlg, vo, ignored = _fqan_identity(
         user_dn, proxies, now, gridmap_vo=gridmap_vo
     )
-    return X509Identity(
-        user_dn=user_dn,
-        dn=dns,
-        voms_cred=fqans,
-        vos=vos,
-        roles=roles,
-        delegation_id=dlg,
-        vo=vo,
-        not_after=cert.not_valid_after_utc,
-        key_size=_key_size(cert),
-        verified=False,
-        certificates=[cert],
-        ignored_voms=ignored,
-    )
+    return X509Identity(user_dn=user_dn, dn=dns, voms_cred=fqans, vos=vos, roles=roles,
+                        delegation_id=dlg, vo=vo, ignored_voms=ignored, **presented)

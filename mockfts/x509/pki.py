@@ -51,7 +51,6 @@ CRLs and ``.signing_policy``/``.namespaces`` files, EC keys, key encryption.
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import os
 import secrets
@@ -66,6 +65,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, ObjectIdentifier
 
 from mockcore.clock import Clock, ScaledClock
+from mockfts.model.identity import delegation_id_for
 from mockfts.x509 import _der
 from mockfts.x509.names import compat_dn, name_from_slash, slash_dn, subject_hash_hex
 
@@ -108,14 +108,9 @@ def generate_key(bits: int = DEFAULT_KEY_BITS) -> rsa.RSAPrivateKey:
 
 
 def delegation_id(user_dn: str, fqans: Iterable[str] = ()) -> str:
-    """FTS delegation id: first 16 hex of SHA-1 over the user DN then each FQAN (UTF-8).
-
-    Same as fts-rest-flask ``generate_delegation_id`` (reference 2.1).
-    """
-    digest = hashlib.sha1(user_dn.encode("utf-8"))  # noqa: S324 (the server's choice)
-    for fqan in fqans:
-        digest.update(fqan.encode("utf-8"))
-    return digest.hexdigest()[:16]
+    """FTS delegation id (reference 2.1), computed by the one implementation the REST
+    layer uses too."""
+    return delegation_id_for(user_dn, list(fqans))
 
 
 # --------------------------------------------------------------------------- VOMS
