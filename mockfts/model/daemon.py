@@ -1,5 +1,11 @@
 """The FTS3 daemon, played on the virtual clock: scheduling, staging, transfers, retries.
 
+Scheduling respects the limits operators configure: the optimizer's decision for a
+pair (``/optimizer/current``), else the link's ``max_active`` (``/config/links``), and
+each storage's ``outbound_max_active``/``inbound_max_active`` (``/config/se``). A file
+over a limit stays SUBMITTED and starts, highest job priority first, when a transfer
+on its link or storage ends. Without configuration nothing limits concurrency.
+
 Timeline of a file (delays from :class:`DaemonSettings`):
 ``SUBMITTED --schedule_delay--> READY --start_delay--> ACTIVE --attempt--> FINISHED``
 (or ``ARCHIVING``, ``FAILED``, or back to ``SUBMITTED`` for a retry after
@@ -17,6 +23,7 @@ Reasons for staging and archiving failures are not confirmed from sources
 from __future__ import annotations
 
 import errno as E
+import itertools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -55,10 +62,13 @@ class Daemon:
     def __init__(self, state: FtsState, settings: DaemonSettings | None = None) -> None:
         self.state = state
         self.settings = settings or DaemonSettings()
-        self._pending: dict[int, ScheduledEvent] = {}
+        self.reset()
 
     def reset(self) -> None:
-        self._pending.clear()
+        self._pending: dict[int, ScheduledEvent] = {}
+        self._running: dict[int, File] = {}  # READY or ACTIVE, holding a slot
+        self._waiting: list[tuple[int, Job, File]] = []  # (arrival, job, file) over a limit
+        self._arrivals = itertools.count()
 
     # --- entry points ------------------------------------------------------------
 
@@ -78,7 +88,11 @@ class Daemon:
                                     S.REASON_GLOBAL_QUEUE_TIMEOUT)))
 
     def forget(self, file: File) -> None:
-        """Drop the file's next event (it was canceled by the REST layer)."""
+        """Drop the file's next event and its slot (the REST layer canceled it)."""
+        self._unschedule(file)
+        self._release(file, self.state.clock.time())
+
+    def _unschedule(self, file: File) -> None:
         event = self._pending.pop(file.file_id, None)
         if event is not None:
             event.cancel()
@@ -90,7 +104,7 @@ class Daemon:
     # --- scheduling ----------------------------------------------------------------
 
     def _at(self, file: File, when: float, action) -> None:
-        self.forget(file)
+        self._unschedule(file)
         self._pending[file.file_id] = self.state.scheduler.at(when, action)
 
     def _enqueue(self, job: Job, file: File, now: float) -> None:
@@ -103,6 +117,8 @@ class Daemon:
             self._at(file, now + self.settings.staging_delay, lambda t: self._stage(job, file, t))
 
     def _move(self, job: Job, file: File, new_state: str, now: float) -> None:
+        if new_state not in (S.READY, S.ACTIVE):
+            self._release(file, now)
         file.file_state = new_state
         before = job.job_state
         jobstate.derive(job, file, now)
@@ -114,9 +130,60 @@ class Daemon:
 
     # --- transfers ---------------------------------------------------------------
 
+    # --- concurrency limits --------------------------------------------------------
+
+    def _limits(self, file: File) -> list[tuple[str, int]]:
+        """(what is limited, how many may run) for the file's link and storages."""
+        config = self.state.ops.config
+        limits = []
+        pair = self.state.ops.optimizer.active_for(file.source_se, file.dest_se)
+        if pair is None:
+            pair = config.link_limit(file.source_se, file.dest_se)
+        if pair:
+            limits.append((f"link {file.source_se} {file.dest_se}", pair))
+        for storage, direction in ((file.source_se, "outbound"), (file.dest_se, "inbound")):
+            limit = config.storage_limit(storage, direction)
+            if limit:
+                limits.append((f"{direction} {storage}", limit))
+        return limits
+
+    def _running_on(self, what: str) -> int:
+        kind, _, rest = what.partition(" ")
+        if kind == "link":
+            source, dest = rest.split(" ")
+            return sum(1 for f in self._running.values()
+                       if f.source_se == source and f.dest_se == dest)
+        side = "source_se" if kind == "outbound" else "dest_se"
+        return sum(1 for f in self._running.values() if getattr(f, side) == rest)
+
+    def _has_slot(self, file: File) -> bool:
+        return all(self._running_on(what) < limit for what, limit in self._limits(file))
+
+    def _release(self, file: File, now: float) -> None:
+        """A transfer stopped holding its slot: start the best waiting file that fits."""
+        if self._running.pop(file.file_id, None) is None:
+            return
+        waiting, self._waiting = self._waiting, []
+        started = False
+        # the job priority at this moment decides, then arrival (priority can change)
+        for entry in sorted(waiting, key=lambda e: (-e[1].priority, e[0])):
+            _, job, candidate = entry
+            if candidate.file_state not in (S.SUBMITTED, S.FORCE_START):
+                continue
+            if not started and self._has_slot(candidate):
+                started = True
+                self._at(candidate, now, lambda t, j=job, f=candidate: self._ready(j, f, t))
+            else:
+                self._waiting.append(entry)
+
     def _ready(self, job: Job, file: File, now: float) -> None:
         if file.file_state not in (S.SUBMITTED, S.FORCE_START):
             return
+        if file.file_state == S.SUBMITTED and not self._has_slot(file):
+            self._pending.pop(file.file_id, None)
+            self._waiting.append((next(self._arrivals), job, file))
+            return
+        self._running[file.file_id] = file
         file.start_time = now
         file.transfer_host = self._host(file)
         self._move(job, file, S.READY, now)

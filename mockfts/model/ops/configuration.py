@@ -274,6 +274,12 @@ class Configuration:
                 return by_pair[pair].max_active
         return None
 
+    def storage_limit(self, storage: str, direction: str) -> int | None:
+        """``inbound_max_active``/``outbound_max_active`` of a configured storage."""
+        row = self.storages.get(storage) or {}
+        limit = row.get(f"{direction}_max_active")
+        return int(limit) if limit else None
+
     # --- shares ------------------------------------------------------------------------
 
     def set_share(self, identity: Identity, body: dict) -> int:
