@@ -13,58 +13,28 @@ where the real server crashes with a 500.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlparse, urlunparse
-
-import jwt
+from urllib.parse import urlparse
 
 from mockfts import errors
 from mockfts.model import states
 from mockfts.model.identity import BASE_ID, Identity
 from mockfts.model.records import DmEntry, File, Job
+from mockfts.model.submission.params import (
+    DEFAULT_PARAMS,
+    as_flag,
+    checked_metadata,
+    internal_params,
+    overwrite_flag_of,
+    seconds_in_queue,
+    verify_checksum_letter,
+)
+from mockfts.model.submission.token_rules import entry_tokens, token_id
+from mockfts.model.submission.urls import storage_of, validate_url, with_activity
 from mockfts.profiles import VersionProfile
-
-# JobBuilder_utils.DEFAULT_PARAMS: applied to absent keys and to explicit nulls.
-DEFAULT_PARAMS: dict[str, Any] = {
-    "verify_checksum": False,
-    "overwrite": False,
-    "overwrite_on_retry": False,
-    "overwrite_hop": False,
-    "overwrite_when_only_on_disk": False,
-    "reuse": None,
-    "multihop": False,
-    "bring_online": -1,
-    "copy_pin_lifetime": -1,
-    "archive_timeout": -1,
-    "dst_file_report": False,
-    "destination_spacetoken": "",
-    "source_spacetoken": "",
-    "job_metadata": None,
-    "retry": 0,
-    "retry_delay": 0,
-    "priority": 3,
-    "max_time_in_queue": 0,
-    "timeout": None,
-    "nostreams": None,
-    "buffer_size": None,
-    "strict_copy": False,
-    "disable_cleanup": False,
-    "ipv4": False,
-    "ipv6": False,
-    "s3alternate": False,
-    "gridftp": "",
-    "id_generator": "standard",
-    "sid": None,
-    "credential": None,
-    "target_qos": None,
-    "unmanaged_tokens": False,
-}
 
 SELECTION_STRATEGIES = frozenset({
     "orderly", "auto", "queue", "success", "throughput", "file-throughput", "pending-data",
@@ -99,181 +69,6 @@ class SubmissionContext:
     limits: SubmissionLimits = field(default_factory=SubmissionLimits)
 
 
-def storage_of(url: str) -> str:
-    """``scheme://hostname`` (lower-case host, port dropped), as FTS names storages."""
-    parsed = urlparse(url)
-    return f"{parsed.scheme}://{(parsed.hostname or '').lower()}"
-
-
-def validate_url(url: Any) -> str:
-    url = url.strip()
-    parsed = urlparse(url)
-    shown = urlunparse(parsed)
-    if not parsed.scheme:
-        raise errors.InvalidValue(detail=f"Missing scheme ({shown})")
-    if parsed.scheme == "file":
-        raise errors.InvalidValue(detail=f"Can not transfer local files ({shown})")
-    if not parsed.path or (parsed.path == "/" and not parsed.query):
-        raise errors.InvalidValue(detail=f"Missing path ({shown})")
-    if not parsed.hostname:
-        raise errors.InvalidValue(detail=f"Missing host ({shown})")
-    return url
-
-
-def _metadata(value: Any, limit: int, *, label_strings: bool, what: str) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, str) and label_strings:
-        value = {"label": value}
-    elif not isinstance(value, dict):
-        raise errors.InvalidValue(
-            detail="Metadata neither JSON nor String" if label_strings
-            else f"{what} metadata not in JSON format"
-        )
-    if len(json.dumps(value)) > limit:
-        raise errors.InvalidValue(
-            detail=f"Job Submission Refused, metadata exceeds size limit of {limit}"
-        )
-    return value
-
-
-def _as_flag(value: Any) -> bool:
-    """Whether a flag counts as set when checking combinations ("N" does not)."""
-    if isinstance(value, str):
-        return value.strip().lower() in ("y", "yes", "true", "1")
-    return bool(value)
-
-
-def _seconds_in_queue(value: Any) -> int:
-    """``max_time_in_queue``: an int is hours; a string may carry s/m/h/d."""
-    if isinstance(value, bool):
-        return 0
-    if isinstance(value, (int, float)):
-        return int(value) * 3600
-    match = re.fullmatch(r"\s*(\d+)\s*([smhd]?)\s*", str(value))
-    if not match:
-        return 0
-    number, unit = int(match.group(1)), match.group(2) or "h"
-    return number * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit]
-
-
-def _verify_checksum_letter(value: Any, checksum_given: bool) -> str:
-    if isinstance(value, bool):
-        return "b" if value else ("t" if checksum_given else "n")
-    if isinstance(value, str):
-        if not value:
-            raise errors.MalformedRequest(detail="string index out of range")
-        return value[0]
-    raise errors.MalformedRequest(detail=f"'{type(value).__name__}' object is not subscriptable")
-
-
-def _overwrite_flag(params: dict, job_type: str, profile: VersionProfile) -> str | bool | None:
-    chosen = {
-        name: _as_flag(params[name])
-        for name in ("overwrite", "overwrite_on_retry", "overwrite_when_only_on_disk",
-                     "overwrite_hop")
-    }
-    set_flags = {name for name, on in chosen.items() if on}
-    if len(set_flags) > 1 and set_flags != {"overwrite_hop", "overwrite_when_only_on_disk"}:
-        raise errors.IncompatibleOverwrite()
-    if not profile.overwrite_letters:
-        return bool(params["overwrite"])
-    if set_flags == {"overwrite_hop", "overwrite_when_only_on_disk"}:
-        return "Q"
-    if params["overwrite"]:  # a truthy string such as "N" still means Y
-        return "Y"
-    if chosen["overwrite_on_retry"]:
-        return "R"
-    if chosen["overwrite_when_only_on_disk"]:
-        return "D"
-    if chosen["overwrite_hop"]:
-        return "M"
-    return None
-
-
-def _internal_params(params: dict) -> str | None:
-    parts = []
-    if params["nostreams"] is not None:
-        parts.append(f"nostreams:{int(params['nostreams'])}")
-    if params["timeout"] is not None:
-        parts.append(f"timeout:{int(params['timeout'])}")
-    if params["buffer_size"] is not None:
-        parts.append(f"buffersize:{int(params['buffer_size'])}")
-    if params["strict_copy"]:
-        parts.append("strict")
-    if params["disable_cleanup"]:
-        parts.append("disable-cleanup")
-    if params["ipv4"]:
-        parts.append("ipv4")
-    elif params["ipv6"]:
-        parts.append("ipv6")
-    if params["s3alternate"]:
-        parts.append("s3alternate")
-    return ",".join(parts) if parts else None
-
-
-def token_id(token: str) -> str:
-    return hashlib.sha1(token.encode("utf-8")).hexdigest()[:16]
-
-
-def _check_transfer_token(token: str, ctx: SubmissionContext) -> None:
-    try:
-        claims = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError:
-        raise errors.BadRequest("Failed to validate access-token") from None
-    for claim, article in (("iss", "an"), ("exp", "an"), ("scope", "a"), ("aud", "an")):
-        if claim not in claims:
-            raise errors.BadRequest(f"Token does not contain {article} {claim} claim")
-    if "nbf" not in claims and ctx.profile.name == "3.13":
-        raise errors.BadRequest("Token does not contain a nbf claim")
-    audience = claims["aud"]
-    if not (audience is None or isinstance(audience, str) or (
-        isinstance(audience, list) and all(isinstance(a, str) for a in audience)
-    )):
-        raise errors.BadRequest(
-            "Token audience must be a null, string or list of strings: "
-            f"actual_type={type(audience)}"
-        )
-    issuer = str(claims["iss"])
-    issuer = issuer if issuer.endswith("/") else issuer + "/"
-    if not ctx.token_issuer_known(issuer):
-        raise errors.BadRequest(f"Transfer access-token has unknown issuer: issuer={issuer}")
-
-
-def _entry_tokens(entry: dict, sources: list, destinations: list, identity: Identity,
-                  ctx: SubmissionContext, any_tokens: bool) -> tuple[list, list]:
-    if identity.method != "oauth2":
-        return [None] * len(sources), [None] * len(destinations)
-    if not any_tokens:  # the submit token is copied to every source and destination
-        return [identity.token] * len(sources), [identity.token] * len(destinations)
-    src_tokens, dst_tokens = entry.get("source_tokens"), entry.get("destination_tokens")
-    if src_tokens is None or dst_tokens is None:
-        raise errors.BadRequest(
-            "Both source_tokens and destination_tokens are required if one of them is present."
-        )
-    if len(src_tokens) != len(sources):
-        raise errors.BadRequest("Length of source_tokens should be equal to the length of sources.")
-    if len(dst_tokens) != len(destinations):
-        raise errors.BadRequest(
-            "Length of destination_tokens should be equal to the length of destinations."
-        )
-    for url, token in zip(sources, src_tokens, strict=True):
-        if not isinstance(token, str):
-            raise errors.BadRequest(f"Source token is not a string: type(src_token)={type(token)}")
-        if not token:
-            raise errors.BadRequest(f"Token for source '{url}' is missing.")
-        _check_transfer_token(token, ctx)
-    for url, token in zip(destinations, dst_tokens, strict=True):
-        if not isinstance(token, str):
-            raise errors.BadRequest(
-                f"Destination token is not a string: type(dst_token)={type(token)}"
-            )
-        if not token:
-            raise errors.BadRequest(f"Token for destination '{url}' is missing.")
-        _check_transfer_token(token, ctx)
-    return list(src_tokens), list(dst_tokens)
-
-
 def _scitag(value: Any) -> int | None:
     if value is None:
         return None
@@ -284,10 +79,6 @@ def _scitag(value: Any) -> int | None:
     if not 65 <= value <= 65535:
         raise errors.InvalidValue(detail=f"Invalid SciTag value: {value} (not in [65, 65535] range)")
     return value
-
-
-def _with_activity(url: str, activity: str) -> str:
-    return url + ("&" if "?" in url else "?") + f"activity={activity}"
 
 
 def _common(values: list[str]) -> str | None:
@@ -308,7 +99,8 @@ def build_job(body: Any, identity: Identity, ctx: SubmissionContext) -> Job:
         raise errors.MalformedRequest(detail=str(exc)) from None
 
 
-def _build(body: dict, identity: Identity, ctx: SubmissionContext) -> Job:
+def _job_params(body: dict, identity: Identity, ctx: SubmissionContext) -> tuple[dict, Any]:
+    """The parameters with the server's defaults, and the job metadata it stores."""
     profile = ctx.profile
     given = body.get("params", {})
     if given is None:
@@ -317,12 +109,97 @@ def _build(body: dict, identity: Identity, ctx: SubmissionContext) -> Job:
     params.update({k: v for k, v in given.items() if v is not None})
     if profile.destination_spacetoken_param != "destination_spacetoken":
         params["destination_spacetoken"] = given.get(profile.destination_spacetoken_param) or ""
-
-    job_metadata = _metadata(params["job_metadata"], ctx.limits.job_metadata,
+    job_metadata = checked_metadata(params["job_metadata"], ctx.limits.job_metadata,
                              label_strings=True, what="Job")
     if profile.metadata_auth_method:
         job_metadata = dict(job_metadata or {})
         job_metadata["auth_method"] = "oauth2" if identity.method == "oauth2" else "certificate"
+    return params, job_metadata
+
+
+def _file_rows(entries: Any, identity: Identity, ctx: SubmissionContext, *, staging: bool,
+               any_tokens: bool) -> tuple[list[dict], bool]:
+    """One row per (source, destination) of each entry; whether any checksum was given."""
+    checksum_given = False
+    rows: list[dict] = []
+    for index, entry in enumerate(entries):
+        sources = [validate_url(u) for u in entry["sources"]]
+        destinations = [validate_url(u) for u in entry["destinations"]]
+        src_tokens, dst_tokens = entry_tokens(entry, sources, destinations, identity, ctx,
+                                               any_tokens)
+        metadata = checked_metadata(entry.get("metadata"), ctx.limits.file_metadata,
+                             label_strings=True, what="File")
+        staging_metadata = checked_metadata(entry.get("staging_metadata"),
+                                     ctx.limits.staging_metadata, label_strings=False,
+                                     what="Staging")
+        archive_metadata = checked_metadata(entry.get("archive_metadata"),
+                                     ctx.limits.archive_metadata, label_strings=False,
+                                     what="Archive")
+        filesize = entry.get("filesize")
+        filesize = 0 if filesize is None else int(filesize)
+        checksum = entry.get("checksum")
+        if checksum:
+            checksum_given = True
+        activity = entry.get("activity") or "default"
+        for s_index, source in enumerate(sources):
+            for d_index, destination in enumerate(destinations):
+                if staging and source.startswith("root://"):
+                    staged_source = with_activity(source, activity)
+                    if destination == source:
+                        destination = staged_source
+                    source = staged_source
+                rows.append({
+                    "file_index": index,
+                    "source_surl": source,
+                    "dest_surl": destination,
+                    "user_filesize": filesize,
+                    "checksum": checksum if checksum is not None else "ADLER32",
+                    "file_metadata": metadata,
+                    "staging_metadata": staging_metadata,
+                    "archive_metadata": archive_metadata,
+                    "activity": activity,
+                    "scitag": _scitag(entry.get("scitag")),
+                    "selection_strategy": entry.get("selection_strategy") or "auto",
+                    "several_sources": len(sources) > 1,
+                    "src_token_id": token_id(src_tokens[s_index]) if src_tokens[s_index] else None,
+                    "dst_token_id": token_id(dst_tokens[d_index]) if dst_tokens[d_index] else None,
+                })
+
+    return rows, checksum_given
+
+
+def _final_job_type(rows: list[dict], job_type: str) -> str:
+    """Rows sharing an entry make a replica job; check what each job type requires."""
+    indexes = [r["file_index"] for r in rows]
+    if len(set(indexes)) != len(indexes):
+        if job_type != states.REGULAR:
+            raise errors.ReplicaWithMultihop()
+        if len(set(indexes)) > 1:
+            raise errors.ReplicaNeedsOneFile()
+        job_type = states.MULTIPLE_REPLICA
+        strategy = rows[0]["selection_strategy"]
+        if strategy not in SELECTION_STRATEGIES:
+            raise errors.UnknownStrategy(strategy=strategy)
+    if job_type == states.SESSION_REUSE and (
+        len({storage_of(r["source_surl"]) for r in rows}) > 1
+        or len({storage_of(r["dest_surl"]) for r in rows}) > 1
+    ):
+        raise errors.ReuseNeedsOnePair()
+    return job_type
+
+
+def _job_id(params: dict, identity: Identity, ctx: SubmissionContext) -> str:
+    """uuid1, or uuid5(uuid5(base_id, vo), sid) for deterministic ids (reference 5.7)."""
+    if params["id_generator"] != "deterministic":
+        return str(ctx.new_uuid1())
+    sid = params["sid"]
+    vo_uuid = uuid.uuid5(BASE_ID, identity.vo or "")
+    return str(uuid.uuid5(vo_uuid, sid if isinstance(sid, str) else _concat(sid)))
+
+
+def _build(body: dict, identity: Identity, ctx: SubmissionContext) -> Job:
+    profile = ctx.profile
+    params, job_metadata = _job_params(body, identity, ctx)
 
     if body.get("delete") is not None:
         if not profile.accepts_deletion:
@@ -344,7 +221,7 @@ def _build(body: dict, identity: Identity, ctx: SubmissionContext) -> Job:
     deterministic = params["id_generator"] == "deterministic"
     if deterministic and params["sid"] is None:
         raise errors.NeedSid()
-    if profile.unmanaged_tokens_param and _as_flag(params["unmanaged_tokens"]) \
+    if profile.unmanaged_tokens_param and as_flag(params["unmanaged_tokens"]) \
             and not ctx.limits.allow_unmanaged_tokens:
         raise errors.UnmanagedTokensRefused()
 
@@ -352,16 +229,16 @@ def _build(body: dict, identity: Identity, ctx: SubmissionContext) -> Job:
     copy_pin_lifetime = int(params["copy_pin_lifetime"])
     archive_timeout = int(params["archive_timeout"])
     staging = bring_online > 0 or copy_pin_lifetime > 0
-    multihop = _as_flag(params["multihop"])
-    reuse = _as_flag(params["reuse"])
+    multihop = as_flag(params["multihop"])
+    reuse = as_flag(params["reuse"])
 
     job_type = states.MULTIHOP if multihop else (
         states.SESSION_REUSE if reuse else states.REGULAR
     )
-    overwrite_flag = _overwrite_flag(params, job_type, profile)
-    if _as_flag(params["overwrite_when_only_on_disk"]) and archive_timeout <= 0:
+    overwrite_flag = overwrite_flag_of(params, job_type, profile)
+    if as_flag(params["overwrite_when_only_on_disk"]) and archive_timeout <= 0:
         raise errors.OverwriteDiskNeedsArchive()
-    if _as_flag(params["overwrite_hop"]) and not multihop and ctx.limits.overwrite_hop_validation:
+    if as_flag(params["overwrite_hop"]) and not multihop and ctx.limits.overwrite_hop_validation:
         raise errors.OverwriteHopNeedsMultihop()
 
     if token_user:
@@ -370,85 +247,23 @@ def _build(body: dict, identity: Identity, ctx: SubmissionContext) -> Job:
         if archive_timeout > 0:
             raise errors.TapeWithTokens(what="archive to")
 
-    checksum_given = False
     hashed_id = ctx.random_hash()
-    rows: list[dict] = []
-    for index, entry in enumerate(entries):
-        sources = [validate_url(u) for u in entry["sources"]]
-        destinations = [validate_url(u) for u in entry["destinations"]]
-        src_tokens, dst_tokens = _entry_tokens(entry, sources, destinations, identity, ctx,
-                                               any_tokens)
-        metadata = _metadata(entry.get("metadata"), ctx.limits.file_metadata,
-                             label_strings=True, what="File")
-        staging_metadata = _metadata(entry.get("staging_metadata"),
-                                     ctx.limits.staging_metadata, label_strings=False,
-                                     what="Staging")
-        archive_metadata = _metadata(entry.get("archive_metadata"),
-                                     ctx.limits.archive_metadata, label_strings=False,
-                                     what="Archive")
-        filesize = entry.get("filesize")
-        filesize = 0 if filesize is None else int(filesize)
-        checksum = entry.get("checksum")
-        if checksum:
-            checksum_given = True
-        activity = entry.get("activity") or "default"
-        for s_index, source in enumerate(sources):
-            for d_index, destination in enumerate(destinations):
-                if staging and source.startswith("root://"):
-                    staged_source = _with_activity(source, activity)
-                    if destination == source:
-                        destination = staged_source
-                    source = staged_source
-                rows.append({
-                    "file_index": index,
-                    "source_surl": source,
-                    "dest_surl": destination,
-                    "user_filesize": filesize,
-                    "checksum": checksum if checksum is not None else "ADLER32",
-                    "file_metadata": metadata,
-                    "staging_metadata": staging_metadata,
-                    "archive_metadata": archive_metadata,
-                    "activity": activity,
-                    "scitag": _scitag(entry.get("scitag")),
-                    "selection_strategy": entry.get("selection_strategy") or "auto",
-                    "several_sources": len(sources) > 1,
-                    "src_token_id": token_id(src_tokens[s_index]) if src_tokens[s_index] else None,
-                    "dst_token_id": token_id(dst_tokens[d_index]) if dst_tokens[d_index] else None,
-                })
+    rows, checksum_given = _file_rows(entries, identity, ctx, staging=staging,
+                                      any_tokens=any_tokens)
 
-    if _as_flag(params["overwrite_when_only_on_disk"]):
+    if as_flag(params["overwrite_when_only_on_disk"]):
         allowed = OVERWRITE_DISK_SCHEMES | ({"mock"} if profile.name == "3.14" else set())
         if any(urlparse(r["dest_surl"]).scheme not in allowed for r in rows):
             raise errors.OverwriteDiskNeedsHttps()
     if not rows:
         raise errors.NoValidPairs()
 
-    indexes = [r["file_index"] for r in rows]
-    if len(set(indexes)) != len(indexes):
-        if job_type != states.REGULAR:
-            raise errors.ReplicaWithMultihop()
-        if len(set(indexes)) > 1:
-            raise errors.ReplicaNeedsOneFile()
-        job_type = states.MULTIPLE_REPLICA
-        strategy = rows[0]["selection_strategy"]
-        if strategy not in SELECTION_STRATEGIES:
-            raise errors.UnknownStrategy(strategy=strategy)
-    if job_type == states.SESSION_REUSE and (
-        len({storage_of(r["source_surl"]) for r in rows}) > 1
-        or len({storage_of(r["dest_surl"]) for r in rows}) > 1
-    ):
-        raise errors.ReuseNeedsOnePair()
-
-    if deterministic:
-        sid = params["sid"]
-        vo_uuid = uuid.uuid5(BASE_ID, identity.vo or "")
-        job_id = str(uuid.uuid5(vo_uuid, sid if isinstance(sid, str) else _concat(sid)))
-    else:
-        job_id = str(ctx.new_uuid1())
+    job_type = _final_job_type(rows, job_type)
+    job_id = _job_id(params, identity, ctx)
 
     priority = max(1, min(5, int(params["priority"])))
-    in_queue = _seconds_in_queue(params["max_time_in_queue"])
-    verify_letter = _verify_checksum_letter(params["verify_checksum"], checksum_given)
+    in_queue = seconds_in_queue(params["max_time_in_queue"])
+    verify_letter = verify_checksum_letter(params["verify_checksum"], checksum_given)
     initial = states.STAGING if staging else states.SUBMITTED
     shared_hash = job_type in (states.MULTIHOP, states.SESSION_REUSE, states.MULTIPLE_REPLICA) \
         or staging
@@ -476,7 +291,7 @@ def _build(body: dict, identity: Identity, ctx: SubmissionContext) -> Job:
         archive_timeout=archive_timeout,
         destination_spacetoken=params["destination_spacetoken"] or "",
         source_spacetoken=params["source_spacetoken"] or "",
-        internal_job_params=_internal_params(params),
+        internal_job_params=internal_params(params),
         job_metadata=job_metadata,
         target_qos=params["target_qos"] if profile.name == "3.13" else None,
         sid=params["sid"] if deterministic else None,
@@ -530,7 +345,7 @@ def _deletion_job(items: Any, params: dict, job_metadata: Any, identity: Identit
         ))
     if not entries:
         raise errors.NoValidPairs()
-    in_queue = _seconds_in_queue(params["max_time_in_queue"])
+    in_queue = seconds_in_queue(params["max_time_in_queue"])
     job = Job(
         job_id=job_id, job_state=states.DELETE, job_type=None,  # type: ignore[arg-type]
         source_se=_common([e.source_se for e in entries]), dest_se=None,
