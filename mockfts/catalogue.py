@@ -60,9 +60,12 @@ CATALOGUE: list[tuple[str, str, str | None]] = [
     ("DELETE", "/config/cloud_storage/<storage_name>/<who>", None),
     ("GET", "/autocomplete/<any(dn, source, destination, storage, vo):what>", None),
     ("POST", "/admin/force-start", None),
-    ("GET", "/dm/list, /dm/stat", "gfal2 operations on real storage with the delegated "
-                                  "proxy; no storage behind the double"),
-    ("POST", "/dm/mkdir, /dm/unlink, /dm/rmdir, /dm/rename", "as /dm/list"),
+    ("GET", "/dm/list", None),  # mock:// storage only (mockfts.model.datamanagement)
+    ("GET", "/dm/stat", None),
+    ("POST", "/dm/mkdir", None),
+    ("POST", "/dm/unlink", None),
+    ("POST", "/dm/rmdir", None),
+    ("POST", "/dm/rename", None),
     ("GET, POST, DELETE", "/cs/...", "Dropbox/S3 credential dance for WebFTS: no FTS client "
                                      "uses it"),
     ("GET, POST, DELETE", "(3.14) token-provider configuration", "its URL is not in the "

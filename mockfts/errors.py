@@ -480,3 +480,81 @@ class FilesTimeWindowUnsupported(BadRequest):
         "time_window is not supported by GET /files (the real server fails with a 500 "
         "on it); list jobs with GET /jobs?time_window=... instead"
     )
+
+
+# --- data management (/dm/*, mockfts.model.datamanagement) -----------------------------
+
+
+class MissingSurl(BadRequest):
+    template = "Missing surl parameter"
+
+
+class ForbiddenSurlScheme(BadRequest):
+    template = "Forbiden SURL scheme"  # sic
+
+
+class UnparsableSurl(BadRequest):
+    """The real server answers an unhandled 500 when ``urlparse`` raises."""
+
+    template = "Invalid SURL: {detail}"
+
+
+class NoDelegatedProxy(AuthenticationTimeout):
+    template = "No delegated proxy available"
+
+
+class DmProxyExpired(AuthenticationTimeout):
+    template = "Delegated proxy expired ({dlg_id})"
+
+
+class DmTokenExpired(AuthenticationTimeout):
+    template = "Token with delegationId ({dlg_id}), has expired"
+
+
+class GfalError(FtsError):
+    """A gfal2 error as the real server words it; the status depends on the errno."""
+
+    template = "[{errno}] {text}"
+
+
+class GfalBadRequest(GfalError):
+    status = 400
+
+
+class GfalForbidden(GfalError):
+    status = 403
+
+
+class GfalNotFound(GfalError):
+    status = 404
+
+
+class GfalConflict(GfalError):
+    status = 409
+
+
+class GfalFailedDependency(GfalError):
+    """Errnos the real server answers with 500: the storage failed, not the server."""
+
+    status = 424
+
+
+class GfalUnavailable(GfalError):
+    status = 503
+
+
+class DmChildRejected(GfalError):
+    """A Python exception in the real server's gfal2 child (``[5] 'surl'``): 500 there,
+    400 here, since the request caused it."""
+
+    status = 400
+
+
+class GfalStatusLost(GfalError):
+    """An errno that is a multiple of 256 leaves the child with exit status 0."""
+
+    status = 424
+    template = (
+        "[{errno}] {text} (errno {errno} leaves gfal2's child process with exit status 0; "
+        "the real server then fails with a 500 reading the message as JSON)"
+    )

@@ -8,7 +8,7 @@ from flask import Flask, g, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from mockfts import errors
-from mockfts.api import admin, config, control, delegation, info, jobs, render
+from mockfts.api import admin, config, control, datamanagement, delegation, info, jobs, render
 from mockfts.api.auth import authenticate
 from mockfts.model.store import FtsState
 
@@ -18,6 +18,7 @@ log = logging.getLogger("mockfts")
 API_MODULES = [(info, info.InfoApi), (jobs, jobs.JobsApi), (delegation, delegation.DelegationApi),
                (control, control.ControlApi)]
 API_MODULES += [(admin, admin.AdminApi), (config, config.ConfigApi)]
+API_MODULES += [(datamanagement, datamanagement.DataManagementApi)]
 
 
 def create_app(state: FtsState) -> Flask:
