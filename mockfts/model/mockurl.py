@@ -43,11 +43,11 @@ class MockUrl:
         self.without_query = url.split("?", 1)[0]
 
     def raw(self, key: str) -> str | None:
-        """Value of the first item starting with ``key`` (the plugin's matching rule)."""
+        """Value of the first item starting with ``key`` and holding a ``=`` (the plugin's
+        matching rule: an item without ``=`` is passed over)."""
         for item in self._items:
-            if item.startswith(key):
-                _, _, value = item.partition("=")
-                return value
+            if item.startswith(key) and "=" in item:
+                return item.partition("=")[2]
         return None
 
     def has(self, key: str) -> bool:
@@ -58,7 +58,7 @@ class MockUrl:
         return default if value is None else atoll(value)
 
     def all(self, key: str) -> list[str]:
-        """Every value of a repeatable key (``rd_path``)."""
-        return [
-            item.partition("=")[2] for item in self._items if item.startswith(key + "=")
-        ]
+        """Every value of a repeatable key (``rd_path``). The plugin finds these with
+        ``strstr(query, "rd_path=")``, so the key may stand anywhere in an item."""
+        marker = key + "="
+        return [item[item.index(marker) + len(marker):] for item in self._items if marker in item]
