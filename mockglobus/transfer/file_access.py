@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from mockglobus.transfer import errors as E
@@ -100,51 +101,20 @@ class FileAccess(TransferPart):
             raise E.InvalidPath(exc.detail, path=str(path)) from None
 
     def _fs_error(self, exc: FsError, mount: Mount, op: str, path: str) -> E.TransferError:
-        coll = mount.collection
-        cmd = {"ls": "MLSD", "stat": "MLST", "mkdir": "MKD", "rename": "RNFR"}.get(op, op)
+        """The endpoint's answer to a filesystem failure of ``op``: the error class and
+        GridFTP-style transcript the real service gives (see :data:`_ENDPOINT_FAILURES`)."""
         if exc.kind == FsError.INVALID_PATH:
             return E.InvalidPath(exc.detail, path=path)
-        if exc.kind == FsError.NOT_FOUND:
-            text = E.endpoint_transcript(
-                "Path not found" if op == "stat" else "Directory not found"
-                if op == "ls" else "Path not found",
-                coll, f"{cmd} {path}", "No such file or directory",
-                f"550-GlobusError: v=1 c=PATH_NOT_FOUND\\r\\n550 '{path}' not found.\\r\\n")
-            if op == "stat":
-                return E.PathNotFound(text)
-            if op == "rename":
-                return E.EndpointError(text)
-            return E.NotFound(text)
-        if exc.kind == FsError.NOT_DIR:
-            text = E.endpoint_transcript(
-                "Not a directory", coll, f"{cmd} {path}", "Not a directory",
-                f"500-Path '{path}' is not a directory\\r\\n")
-            if op == "ls":
-                return E.DirListingNotDirectory(text)
-            return E.EndpointError(text)
-        if exc.kind == FsError.PERMISSION:
-            text = E.endpoint_transcript(
-                "Denied by endpoint" if op != "ls" else "Permission denied", coll,
-                f"{cmd} {path}", "Permission denied",
-                f"550-GlobusError: v=1 c=PERMISSION_DENIED\\r\\n550 '{path}': Permission "
-                "denied.\\r\\n")
-            if op == "ls":
-                return E.DirListingPermissionDenied(text)
-            if op == "mkdir":
-                return E.MkdirPermissionDenied(text)
-            return E.EndpointPermissionDenied(text)
-        if exc.kind == FsError.EXISTS:
-            text = E.endpoint_transcript(
-                "Path already exists", coll, f"{cmd} {path}", "File exists",
-                f"550-GlobusError: v=1 c=PATH_EXISTS\\r\\n550 '{path}' already exists.\\r\\n")
-            if op == "mkdir":
-                return E.MkdirExists(text)
-            return E.EndpointError(text)
-        if exc.kind == FsError.LOOP:
+        command = f"{_FTP_COMMANDS.get(op, op)} {path}"
+        failure = _ENDPOINT_FAILURES.get(exc.kind)
+        if failure is None:
             return E.EndpointError(E.endpoint_transcript(
-                "Error", coll, f"{cmd} {path}", "Too many levels of symbolic links", path))
-        return E.EndpointError(E.endpoint_transcript(
-            "Error", coll, f"{cmd} {path}", exc.kind.replace("_", " "), exc.detail or path))
+                "Error", mount.collection, command, exc.kind.replace("_", " "),
+                exc.detail or path))
+        text = E.endpoint_transcript(
+            failure.titles.get(op, failure.title), mount.collection, command, failure.message,
+            failure.details.format(path=path))
+        return failure.errors.get(op, failure.default)(text)
 
     def _lookup(self, mount: Mount, parts: Parts, path: str, op: str) -> Any:
         """What ``path`` names, as the caller's local user; the endpoint's error if not."""
@@ -179,3 +149,42 @@ class FileAccess(TransferPart):
         self._paused_op(coll, caller, flag)
         self.t.recently_used[caller.identity_id][coll.id] = self._now()
         return mount
+
+
+@dataclass(frozen=True)
+class _EndpointFailure:
+    """How the endpoint reports one kind of filesystem failure."""
+
+    title: str
+    message: str
+    details: str  # formatted with ``path``
+    default: type[E.TransferError]
+    errors: dict[str, type[E.TransferError]] = field(default_factory=dict)  # per operation
+    titles: dict[str, str] = field(default_factory=dict)  # per operation
+
+
+_FTP_COMMANDS = {"ls": "MLSD", "stat": "MLST", "mkdir": "MKD", "rename": "RNFR"}
+
+_ENDPOINT_FAILURES = {
+    FsError.NOT_FOUND: _EndpointFailure(
+        "Path not found", "No such file or directory",
+        "550-GlobusError: v=1 c=PATH_NOT_FOUND\\r\\n550 '{path}' not found.\\r\\n",
+        E.NotFound, {"stat": E.PathNotFound, "rename": E.EndpointError},
+        {"ls": "Directory not found"}),
+    FsError.NOT_DIR: _EndpointFailure(
+        "Not a directory", "Not a directory",
+        "500-Path '{path}' is not a directory\\r\\n",
+        E.EndpointError, {"ls": E.DirListingNotDirectory}),
+    FsError.PERMISSION: _EndpointFailure(
+        "Denied by endpoint", "Permission denied",
+        "550-GlobusError: v=1 c=PERMISSION_DENIED\\r\\n550 '{path}': Permission denied.\\r\\n",
+        E.EndpointPermissionDenied,
+        {"ls": E.DirListingPermissionDenied, "mkdir": E.MkdirPermissionDenied},
+        {"ls": "Permission denied"}),
+    FsError.EXISTS: _EndpointFailure(
+        "Path already exists", "File exists",
+        "550-GlobusError: v=1 c=PATH_EXISTS\\r\\n550 '{path}' already exists.\\r\\n",
+        E.EndpointError, {"mkdir": E.MkdirExists}),
+    FsError.LOOP: _EndpointFailure(
+        "Error", "Too many levels of symbolic links", "{path}", E.EndpointError),
+}
