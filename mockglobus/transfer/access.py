@@ -22,6 +22,12 @@ class Caller:
     group_ids: frozenset[str] = frozenset()
     client_id: str | None = None
     token: str | None = field(default=None, repr=False, compare=False)
+    # the identities of the token's session (its identity set); the caller alone if unknown
+    session_ids: frozenset[str] = frozenset()
+
+    @property
+    def identities(self) -> frozenset[str]:
+        return self.session_ids | {self.identity_id}
 
     def local_name(self) -> str:
         """The account a "map every identity" collection gives this identity."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from mockglobus.locking import locked, settled
@@ -15,7 +16,7 @@ from mockglobus.transfer.endpoints import (
     Collection,
     Server,
 )
-from mockglobus.transfer.tables import TaskFault
+from mockglobus.transfer.tables import Subscription, TaskFault
 from mockglobus.transfer.vfs import Volume, split_path
 
 
@@ -111,6 +112,13 @@ class Building(TransferPart):
         return coll
 
     @locked
+    def add_subscription(self, subscription_id: str, *, managers: Iterable[str] = (),
+                         high_assurance: bool = False) -> Subscription:
+        """A subscription managed by these identity ids (none: open to every user)."""
+        subscription = Subscription(subscription_id, frozenset(managers), high_assurance)
+        self.t.subscriptions[subscription_id] = subscription
+        return subscription
+
     def inject_fault(self, collection_id: str, code: str = "CONNECTION_RESET", *,
                      path_glob: str = "*", times: int | None = 1,
                      side: str = "any") -> TaskFault:

@@ -82,7 +82,7 @@ class EndpointOps(TransferPart):
         value = body["subscription_id"]
         self._require_role(coll, caller, "administrator")
         if value == "DEFAULT":
-            value = coll.attrs.get("subscription_id") or self._default_subscription()
+            value = coll.attrs.get("subscription_id") or self._default_subscription(caller)
         elif value is not None and not is_uuid(value):
             raise E.BadRequest(f"Invalid subscription_id '{value}'")
         coll.attrs["subscription_id"] = value
@@ -90,8 +90,14 @@ class EndpointOps(TransferPart):
             coll.attrs["subscription_admin_verified"] = False
         return result("Updated", "Endpoint updated successfully")
 
-    def _default_subscription(self) -> str:
-        return DEFAULT_SUBSCRIPTION_ID
+    def _default_subscription(self, caller: Caller) -> str:
+        """``DEFAULT`` means the caller's only subscription; with several, they must pick."""
+        mine = [sub.id for sub in self.t.subscriptions.values()
+                if sub.available_to(caller.identities)]
+        if len(mine) > 1:
+            raise E.BadRequest("Please specify the subscription ID to use. You currently have "
+                               f"access to: {', '.join(mine)}")
+        return mine[0] if mine else DEFAULT_SUBSCRIPTION_ID
 
     @settled
     def set_subscription_admin_verified(self, caller: Caller, endpoint_id: str,
@@ -112,6 +118,12 @@ class EndpointOps(TransferPart):
                 "User does not have an admin role on the collection's subscription to "
                 "set subscription_admin_verified"
             )
+        subscription = self.t.subscriptions.get(coll.attrs["subscription_id"])
+        if subscription is not None and subscription.high_assurance and not (
+            subscription.managers & caller.identities
+        ):
+            raise E.BadRequest("No manager or admin identities in session for high-assurance "
+                               f"subscription {subscription.id}")
         coll.attrs["subscription_admin_verified"] = value
         return result("Updated", "Endpoint updated successfully")
 

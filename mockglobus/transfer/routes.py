@@ -79,7 +79,7 @@ def _caller() -> Caller:
     if callable(lookup):
         groups = frozenset(lookup(info.identity_id))
     return Caller(info.identity_id, info.username, frozenset(info.scopes), groups,
-                  info.client_id, token)
+                  info.client_id, token, session_ids=frozenset(info.identity_set))
 
 
 def _body() -> Any:

@@ -47,7 +47,10 @@ def _role_id(*parts: str) -> str:
 
 
 def seed_default_world(model: TransferModel) -> None:
+    from mockglobus.transfer.endpoint_ops import DEFAULT_SUBSCRIPTION_ID
     from mockglobus.transfer.endpoints import Role
+
+    model.add_subscription(DEFAULT_SUBSCRIPTION_ID)  # every user may use it
 
     tutorial = model.add_gcs_endpoint(
         "Globus Tutorial Endpoint", id=TUTORIAL_ENDPOINT_ID, admin=TUTORIAL_ADMIN,

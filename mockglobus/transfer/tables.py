@@ -68,10 +68,23 @@ class AdminAction:
 
 
 @dataclass
+class Subscription:
+    """A Globus subscription: who manages it, and whether it is high-assurance."""
+
+    id: str
+    managers: frozenset[str] = frozenset()  # identity ids; empty: open to every user
+    high_assurance: bool = False
+
+    def available_to(self, caller_ids: frozenset[str]) -> bool:
+        return not self.managers or bool(self.managers & caller_ids)
+
+
+@dataclass
 class Tables:
     """Every table of the model; task indexes keep list costs independent of the task count."""
 
     collections: dict[str, Collection] = field(default_factory=dict)
+    subscriptions: dict[str, Subscription] = field(default_factory=dict)
     bookmarks: dict[str, Bookmark] = field(default_factory=dict)
     bookmarks_by_owner: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     pause_rules: dict[str, PauseRule] = field(default_factory=dict)

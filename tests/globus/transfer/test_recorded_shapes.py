@@ -132,3 +132,29 @@ def test_endpoint_manager_task_list_and_successful_transfers(served, tc):
     task_id = listed["DATA"][0]["task_id"]
     assert_same_shape(recorded("endpoint_manager_task_successful_transfers").json,
                       admin.endpoint_manager_task_successful_transfers(task_id).data)
+
+
+def test_default_subscription_is_refused_to_a_user_of_several(served, tc):
+    rec = recorded("set_subscription_id", "multi_subscriber_cannot_use_default")
+    alice = served.double.state.auth.identity("alice@globusid.org").id
+    served.model.add_subscription("00000000-0000-0000-0000-00000000000a", managers=[alice])
+    collection = own_gcp(tc)
+    err = error_of(lambda: tc.put(f"/v0.10/endpoint/{collection}/subscription",
+                                  data={"subscription_id": "DEFAULT"}))
+    check_error(rec, err)
+    assert err.message.startswith("Please specify the subscription ID to use. You currently "
+                                  "have access to: ")
+    assert "00000000-0000-0000-0000-00000000000a" in err.message
+
+
+def test_high_assurance_subscription_needs_a_manager_in_session(served, tc):
+    rec = recorded("set_subscription_admin_verified", "no_identities_in_session")
+    subscription = "00000000-0000-0000-0000-00000000000b"
+    served.model.add_subscription(subscription, managers=["not-alice"], high_assurance=True)
+    collection = own_gcp(tc)
+    tc.put(f"/v0.10/endpoint/{collection}/subscription", data={"subscription_id": subscription})
+    err = error_of(lambda: tc.put(f"/v0.10/endpoint/{collection}/subscription_admin_verified",
+                                  data={"subscription_admin_verified": True}))
+    check_error(rec, err)
+    assert err.message == ("No manager or admin identities in session for high-assurance "
+                           f"subscription {subscription}")
