@@ -252,8 +252,11 @@ class Daemon:
         """Replica jobs: after a failure the next unused replica of the same entry starts."""
         if job.job_type != S.MULTIPLE_REPLICA or job.job_state in S.JOB_TERMINAL_STATES:
             return
-        candidate = next((f for f in job.files if f.file_index == file.file_index
-                          and f.file_state == S.NOT_USED), None)
+        spares = [f for f in job.files if f.file_index == file.file_index
+                  and f.file_state == S.NOT_USED]
+        if spares and file.selection_strategy != "orderly":  # best-ranked source next
+            spares.sort(key=lambda f: self.state.queued_between(f.source_se, f.dest_se))
+        candidate = spares[0] if spares else None
         if candidate is not None:
             candidate.finish_time = None
             self._move(job, candidate, S.STAGING if job.is_staging else S.SUBMITTED, now)

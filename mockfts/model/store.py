@@ -130,7 +130,8 @@ class FtsState(ServiceState):
                 self._by_vo.pop(vo, None)
         return moved
 
-    def _queued_between(self, source_se: str, dest_se: str) -> int:
+    def queued_between(self, source_se: str, dest_se: str) -> int:
+        """Transfers queued or running from one storage to another (replica ranking)."""
         return sum(1 for job in self._unfinished.values() for f in job.files
                    if f.source_se == source_se and f.dest_se == dest_se
                    and f.file_state in (S.SUBMITTED, S.READY, S.ACTIVE))
@@ -163,7 +164,7 @@ class FtsState(ServiceState):
                 new_uuid1=self.ids.uuid1,
                 random_hash=lambda: self.ids.randint(0, 65535),
                 token_issuer_known=lambda iss: iss in self.tokens.providers,
-                queued_between=self._queued_between,
+                queued_between=self.queued_between,
                 limits=self.limits,
             )
             job = build_job(body, identity, ctx)

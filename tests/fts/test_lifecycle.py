@@ -347,3 +347,19 @@ def test_replica_selection_strategy(fts, ctx, strategy, first_used):
     job_id = easy.submit(ctx, easy.new_job([entry]))
     states = [f.file_state for f in fts.state.job(job_id).files]
     assert states[first_used] == "SUBMITTED" and states.count("NOT_USED") == 1
+
+
+def test_after_a_failed_replica_the_least_loaded_source_goes_next(fts, ctx):
+    dst = "mock://dst.example/f?size_post=5&time=900"
+    submit(ctx, ("mock://busy.example/f?size=5", dst), ("mock://busy.example/g?size=5", dst))
+    entry = {"sources": ["mock://bad.example/f?errno=2", "mock://busy.example/f?size=5",
+                         "mock://idle.example/f?size=5"], "destinations": [dst],
+             "selection_strategy": "auto"}
+    job_id = easy.submit(ctx, easy.new_job([entry]))
+    job = fts.state.job(job_id)
+    assert job.files[0].file_state == "SUBMITTED"  # no load on bad.example yet: first
+    fts.run_until_state(job_id, "ACTIVE")
+    fts.advance(10)
+    assert [f.file_state for f in job.files][0] == "FAILED"
+    assert job.files[2].file_state in ("SUBMITTED", "READY", "ACTIVE")
+    assert job.files[1].file_state == "NOT_USED"
