@@ -76,9 +76,12 @@ class GlobusDouble(Double):
         return self.auth.mint_token(username or self.auth._default_username(),
                                     resource_server, scopes)
 
-    def get_auth_code(self, authorize_url: str, username: str | None = None) -> str:
-        """Log in at ``authorize_url`` as ``username`` without a browser; the code."""
-        return self.auth.get_auth_code(authorize_url, username)
+    def get_auth_code(
+        self, authorize_url: str, username: str | None = None, *, mfa: bool = False
+    ) -> str:
+        """Log in at ``authorize_url`` as ``username`` (with MFA if ``mfa``) without a
+        browser; the code."""
+        return self.auth.get_auth_code(authorize_url, username, mfa=mfa)
 
     def env(self, url: str | None = None, client_id: str | None = None,
             client_secret: str | None = None) -> dict[str, str]:

@@ -1,4 +1,7 @@
-"""The authorize step of the authorization-code flow: checking the request, logging in."""
+"""The authorize step of the authorization-code flow: checking the request, logging in.
+
+Session requirements (``session_required_*``, ``prompt=login``) are met or refused by
+:mod:`.sessions`; an OIDC ``nonce`` is kept with the code and echoed in the id_token."""
 
 from __future__ import annotations
 
@@ -7,10 +10,11 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from mockglobus.auth import errors
-from mockglobus.auth.entities import AuthorizationCode, Client, Session
+from mockglobus.auth.entities import AuthorizationCode, Client
 from mockglobus.auth.ids import ISSUER, as_uuid
 from mockglobus.auth.part import AuthPart
 from mockglobus.auth.scopes import ScopeRequest
+from mockglobus.auth.sessions import SessionRequirements
 from mockglobus.locking import locked
 
 AUTH_CODE_LIFETIME = 600
@@ -31,7 +35,8 @@ class AuthorizeRequest:
     challenge_method: str | None
     offline: bool
     named_grant: str | None
-    session_required_identities: list[str] = field(default_factory=list)
+    session: SessionRequirements = field(default_factory=SessionRequirements)
+    nonce: str | None = None
     error: errors.OAuthError | None = None
 
     def redirect(self, **params: str) -> str:
@@ -90,9 +95,7 @@ class Authorization(AuthPart):
             challenge_method=params.get("code_challenge_method") or None,
             offline=params.get("access_type") == "offline",
             named_grant=params.get("prefill_named_grant") or None,
-            session_required_identities=[
-                s for s in params.get("session_required_identities", "").split(",") if s
-            ],
+            nonce=params.get("nonce") or None,
         )
         try:
             if params.get("response_type") != "code":
@@ -100,6 +103,10 @@ class Authorization(AuthPart):
             if params.get("access_type", "online") not in ("online", "offline"):
                 raise errors.InvalidRequest("access_type must be 'online' or 'offline'")
             req.requests = self.parse_requested(req.scope)
+            req.session = SessionRequirements.parse(params)
+            unknown = [p for p in req.session.policies if p not in self.policies]
+            if unknown:
+                raise errors.InvalidRequest(f"Unknown policy id(s): {', '.join(unknown)}")
             if req.challenge is None:
                 if req.challenge_method is not None:
                     raise errors.InvalidRequest("code_challenge_method without code_challenge")
@@ -120,9 +127,13 @@ class Authorization(AuthPart):
         return req
 
     @locked
-    def complete_authorization(self, req: AuthorizeRequest, username: str) -> str:
-        """The user ``username`` logs in and consents; returns where the browser goes
-        next (the redirect URI with ``code`` and ``state``)."""
+    def complete_authorization(
+        self, req: AuthorizeRequest, username: str, *, mfa: bool = False
+    ) -> str:
+        """The user ``username`` logs in (with multi-factor authentication if ``mfa``)
+        and consents; returns where the browser goes next (the redirect URI with
+        ``code`` and ``state``). A session requirement the user cannot meet raises
+        :class:`~.errors.AccessDenied` (see :mod:`.sessions`)."""
         if req.error is not None:
             return req.redirect(error=req.error.error, error_description=req.error.description)
         try:
@@ -131,22 +142,8 @@ class Authorization(AuthPart):
             raise errors.AccessDenied(f"No such user: {username}") from None
         if ident.identity_type != "login":
             raise errors.AccessDenied("Client identities cannot log in interactively")
-        if req.session_required_identities and not any(
-            i.id in req.session_required_identities or i.username in req.session_required_identities
-            for i in self.identity_set(ident.id)
-        ):
-            raise errors.AccessDenied(
-                "The session requires an identity this user does not have"
-            )
+        session = self._log_in(ident, req.session, mfa=mfa)
         now = self._now()
-        if ident.status == "unused":
-            ident.status = "used"
-        session = Session(id=str(self._ids.uuid4()))
-        session.authentications[ident.id] = {
-            "acr": None, "amr": None, "auth_time": int(now), "custom_claims": {},
-            "idp": ident.identity_provider,
-        }
-        self.sessions[session.id] = session
         consent_ids = {
             r.scope: self._consent(ident.account, req.client.id, r).id for r in req.requests
         }
@@ -156,20 +153,26 @@ class Authorization(AuthPart):
             challenge_method=req.challenge_method, offline=req.offline,
             identity_id=ident.account, session_id=session.id,
             expires_at=now + AUTH_CODE_LIFETIME, consent_ids=consent_ids,
-            named_grant=req.named_grant,
+            named_grant=req.named_grant, nonce=req.nonce,
         )
         self.codes[code.code] = code
         return req.redirect(code=code.code)
 
-    def get_auth_code(self, authorize_url: str, username: str | None = None) -> str:
+    def get_auth_code(
+        self, authorize_url: str, username: str | None = None, *, mfa: bool = False
+    ) -> str:
         """Follow an authorize URL as ``username`` (default: the first user) would in a
-        browser, and return the authorization code the redirect carries."""
+        browser, logging in with multi-factor authentication if ``mfa``, and return the
+        authorization code the redirect carries. A refused login raises its
+        :class:`~.errors.OAuthError` (``access_denied`` for an unmet session
+        requirement)."""
         parts = urlsplit(authorize_url)
         params = dict(parse_qsl(parts.query, keep_blank_values=True))
         req = self.start_authorization(params, f"{parts.scheme}://{parts.netloc}/")
         if req.error is not None:
             raise req.error
-        location = self.complete_authorization(req, username or self._default_username())
+        location = self.complete_authorization(req, username or self._default_username(),
+                                               mfa=mfa)
         return dict(parse_qsl(urlsplit(location).query))["code"]
 
     def _default_username(self) -> str:

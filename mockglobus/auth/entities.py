@@ -228,6 +228,7 @@ class Consent:
 @dataclass
 class Session:
     id: str
+    account: str = ""  # the primary identity of the account that logged in
     # identity id -> {"auth_time", "idp", "acr", "amr", "custom_claims"}
     authentications: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -253,6 +254,7 @@ class AuthorizationCode:
     expires_at: float
     consent_ids: dict[str, int]  # root scope -> consent node
     named_grant: str | None = None
+    nonce: str | None = None  # OIDC: echoed in the id_token
     used: bool = False
     grant_id: str | None = None  # tokens issued from it (revoked if the code is replayed)
 
@@ -290,3 +292,8 @@ class TokenInfo:
     name: str | None = None
     email: str | None = None
     identity_set: tuple[str, ...] = ()
+    #: The session the token was issued in (introspect's ``session_info`` shape);
+    #: ``{"session_id": None, "authentications": {}}`` for a token without one.
+    session_info: dict[str, Any] = field(
+        default_factory=lambda: {"session_id": None, "authentications": {}}
+    )

@@ -83,7 +83,7 @@ class Grants(AuthPart):
             session_id=code.session_id, grant_id=grant_id,
         )
         return self._response(tokens, client, auth_base, state=code.state or "_default",
-                              session_id=code.session_id)
+                              session_id=code.session_id, nonce=code.nonce)
 
     def _grant_refresh(
         self, client: Client, form: dict[str, str], auth_base: str

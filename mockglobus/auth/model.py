@@ -4,7 +4,8 @@ Knows nothing about HTTP. Every public method takes ``state.lock``; time comes f
 ``state.clock`` and every id, token and fake name from ``state.ids``.
 
 :class:`AuthModel` builds the tables; the rules live one part per module:
-``accounts``, ``clients``, ``scope_registry``, ``consents``, ``authorize``, ``grants``,
+``accounts``, ``clients``, ``scope_registry``, ``consents``, ``sessions``, ``authorize``,
+``grants``,
 ``tokens``, ``token_checks``, ``oidc`` and the REST API's ``api_identities``,
 ``api_clients`` and ``api_projects``.
 
@@ -24,12 +25,15 @@ Behaviour chosen where the real service is not documented (see the package READM
 * client-credentials tokens have no session: introspect's ``session_info`` is
   ``{"session_id": null, "authentications": {}}`` for them;
 * the user logging in consents to every requested scope (no consent page), and consents
-  are checked live, so consent given after a token was issued counts for that token.
+  are checked live, so consent given after a token was issued counts for that token;
+* session requirements (``session_required_identities``/``_single_domain``/``_policies``/
+  ``_mfa``, ``prompt=login``) are met or refused as :mod:`.sessions` describes; a token
+  shows its session as it is now (a later login to the same session renews what
+  introspect's ``session_info`` says about the earlier tokens too).
 
-Not implemented: ``prompt=login``, ``session_required_single_domain``/``_policies``/
-``_mfa`` (accepted, ignored; ``session_required_identities`` is enforced), policy
-enforcement (policies are stored and served only), OIDC ``nonce``, refresh-token
-inactivity expiry, and Groups (group membership comes from the scenario only).
+Not implemented: policies other than at login (a resource server does not enforce them),
+refresh-token inactivity expiry, and Groups (group membership comes from the scenario
+only).
 """
 
 from __future__ import annotations
@@ -61,6 +65,7 @@ from mockglobus.auth.keys import DEFAULT_ALG, SigningKey, process_key
 from mockglobus.auth.oidc import OpenIdConnect
 from mockglobus.auth.scope_registry import BUILTIN_SCOPES, ScopeRegistry
 from mockglobus.auth.scopes import TRANSFER_RS
+from mockglobus.auth.sessions import Sessions
 from mockglobus.auth.token_checks import TokenChecks
 from mockglobus.auth.tokens import ACCESS_TOKEN_LIFETIME, Tokens
 
@@ -71,7 +76,7 @@ if TYPE_CHECKING:
 
 
 class AuthModel(
-    Accounts, Clients, ScopeRegistry, Consents, Authorization, Grants, Tokens,
+    Accounts, Clients, ScopeRegistry, Consents, Sessions, Authorization, Grants, Tokens,
     TokenChecks, OpenIdConnect, IdentityApi, ClientApi, ProjectApi,
 ):
     """Globus Auth's whole model: each base class holds one part of the rules; this class
@@ -113,6 +118,8 @@ class AuthModel(
             self.policies: dict[str, Policy] = {}
             self.consents: dict[int, Consent] = {}
             self.sessions: dict[str, Session] = {}
+            #: The session of the non-interactive browser (see :mod:`.sessions`).
+            self.browser_session: str | None = None
             self.codes: dict[str, AuthorizationCode] = {}
             self.tokens: dict[str, Token] = {}
             self.groups: dict[str, set[str]] = {}  # group id -> account ids of members

@@ -15,9 +15,12 @@ from mockglobus.locking import settled
 class OpenIdConnect(AuthPart):
     """What OIDC adds on top of OAuth2: claims about the user, signed."""
 
-    def _id_token(self, token: Token, client: Client, issuer: str, session_id: str | None) -> str:
+    def _id_token(self, token: Token, client: Client, issuer: str, session_id: str | None,
+                  nonce: str | None = None) -> str:
         now = int(self._now())
         claims: dict[str, Any] = {"sub": token.identity_id}
+        if nonce is not None:
+            claims["nonce"] = nonce
         claims.update(self._user_claims(token.identity_id, token.scopes, session_id))
         claims.update({
             "iss": issuer.rstrip("/"), "aud": client.id, "iat": now,

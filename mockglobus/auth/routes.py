@@ -5,7 +5,10 @@ Mock-only additions (not on the real service):
 * ``GET /v2/oauth2/authorize?...&login_as=<username>`` logs that user in and redirects
   at once, so a script can follow an authorize URL the way a browser would; without
   it the route shows a login page linking to exactly that (or redirects at once when
-  ``auth.browser_user`` is set).
+  ``auth.browser_user`` is set, unless ``prompt=login`` asks for a fresh login, which a
+  browser cannot give without the user). Add ``login_mfa=true`` to say the login used
+  multi-factor authentication. A session requirement the user cannot meet redirects
+  back with ``error=access_denied``.
 * ``GET /v2/web/auth-code`` shows the code like the real page does.
 """
 
@@ -144,28 +147,35 @@ def jwk():
 def authorize():
     model = _model()
     params = flask.request.args.to_dict()
-    login_as = params.pop("login_as", None) or model.browser_user
+    explicit = params.pop("login_as", None)
+    mfa = params.pop("login_mfa", "false").lower() in ("true", "1", "yes")
+    login_as = explicit or model.browser_user
     try:
         req = model.start_authorization(params, _base())
     except errors.OAuthError as exc:
         return _page("Authorization error",
                      f"<p id='error' data-error='{exc.error}'>{html.escape(exc.description)}</p>",
                      exc.status if exc.status != 401 else 400)
-    if req.error is None and login_as is None:
+    if req.error is None and (login_as is None or (explicit is None and req.session.fresh)):
+        def link(username: str, text: str, **extra: str) -> str:
+            query = urlencode({**params, "login_as": username, **extra})
+            return f"<a href='{html.escape(flask.request.base_url + '?' + query)}'>{text}</a>"
+
         links = "".join(
-            f"<li><a href='{html.escape(flask.request.base_url + '?' + urlencode({**params, 'login_as': u.username}))}'>"
-            f"{html.escape(u.username)}</a> ({html.escape(u.name or '')})</li>"
+            f"<li>{link(u.username, html.escape(u.username))} ({html.escape(u.name or '')})"
+            f" [{link(u.username, 'with MFA', login_mfa='true')}]</li>"
             for u in model.users
         )
         grant = f"<p>Grant name: {html.escape(req.named_grant)}</p>" if req.named_grant else ""
         return _page(
             "Log in to Globus",
             f"<p>{html.escape(req.client.name)} asks for: <code>{html.escape(req.scope)}</code></p>"
-            f"{grant}<p>Log in as (add <code>login_as=USERNAME</code> to skip this page):</p>"
+            f"{grant}<p>Log in as (add <code>login_as=USERNAME</code>, and "
+            f"<code>login_mfa=true</code> for multi-factor, to skip this page):</p>"
             f"<ul>{links}</ul>",
         )
     try:
-        location = model.complete_authorization(req, login_as or "")
+        location = model.complete_authorization(req, login_as or "", mfa=mfa)
     except errors.AccessDenied as exc:
         location = req.redirect(error=exc.error, error_description=exc.description)
     return flask.redirect(location, code=302)

@@ -59,7 +59,13 @@ class TokenChecks(AuthPart):
             email=ident.email if ident else None,
             identity_set=tuple(i.id for i in self.identity_set(found.identity_id))
             if ident else (),
+            session_info=self._session_info(found),
         )
+
+    def _session_info(self, token: Token) -> dict[str, Any]:
+        """The session ``token`` was issued in, as introspect's ``session_info``."""
+        session = self.sessions.get(token.session_id or "")
+        return session.to_api() if session else {"session_id": None, "authentications": {}}
 
     def _require(self, token: Token, resource_server: str, required: str) -> None:
         try:
@@ -115,10 +121,7 @@ class TokenChecks(AuthPart):
         if "identity_set_detail" in wanted:
             doc["identity_set_detail"] = [i.to_api() for i in self.identity_set(ident.id)]
         if "session_info" in wanted:
-            session = self.sessions.get(token.session_id or "")
-            doc["session_info"] = (
-                session.to_api() if session else {"session_id": None, "authentications": {}}
-            )
+            doc["session_info"] = self._session_info(token)
         return doc
 
     @locked

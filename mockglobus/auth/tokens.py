@@ -65,7 +65,7 @@ class Tokens(AuthPart):
 
     def _response(
         self, tokens: list[tuple[Token, Token | None]], client: Client, auth_base: str, *,
-        state: str | None, session_id: str | None,
+        state: str | None, session_id: str | None, nonce: str | None = None,
     ) -> dict[str, Any]:
         docs = []
         for access, refresh in tokens:
@@ -78,7 +78,7 @@ class Tokens(AuthPart):
         top = dict(docs[0])
         first = tokens[0][0]
         if "openid" in first.scopes:
-            top["id_token"] = self._id_token(first, client, auth_base, session_id)
+            top["id_token"] = self._id_token(first, client, auth_base, session_id, nonce)
         top["other_tokens"] = docs[1:]
         return top
 
