@@ -24,6 +24,8 @@ class Caller:
     token: str | None = field(default=None, repr=False, compare=False)
     # the identities of the token's session (its identity set); the caller alone if unknown
     session_ids: frozenset[str] = frozenset()
+    # whether the token's session holds an authentication made with MFA
+    mfa: bool = False
 
     @property
     def identities(self) -> frozenset[str]:

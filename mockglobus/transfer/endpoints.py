@@ -306,7 +306,7 @@ class Collection:
             "disable_verify": bool(a.get("disable_verify", False)),
             "disable_anonymous_writes": False,
             "force_verify": False,
-            "mfa_required": False,
+            "mfa_required": bool(a.get("mfa_required", False)),
             "french_english_bilingual": False,
             "requester_pays": False,
             "is_globus_connect": self.is_gcp,

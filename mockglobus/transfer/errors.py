@@ -190,6 +190,24 @@ class DirListingPermissionDenied(TransferError):
     code = "ExternalError.DirListingFailed.PermissionDenied"
 
 
+class DirListingLoginFailed(TransferError):
+    """The collection demands more of the session (MFA) than the token's session has.
+
+    Carries ``authorization_parameters``, which globus-sdk parses as
+    ``err.info.authorization_parameters`` so an app can log in again as required. The
+    code is from the reference's error table; the envelope follows a recorded answer
+    (globus-sdk-javascript's ``TRANSFER_AUTHORIZATION_REQUIREMENTS_ERROR`` fixture).
+    """
+
+    status = 502
+    code = "ExternalError.DirListingFailed.LoginFailed"
+    template = "{detail}"
+
+    def __init__(self, detail: str, **requirements: object) -> None:
+        super().__init__(detail)
+        self.extra = {"authorization_parameters": {"session_message": detail, **requirements}}
+
+
 class DirListingGCDisconnected(TransferError):
     status = 502
     code = "ExternalError.DirListingFailed.GCDisconnected"

@@ -32,6 +32,10 @@ class FileAccess(TransferPart):
             )
         if check_consent:
             self._check_consent(coll, caller)
+        if coll.attrs.get("mfa_required") and not caller.mfa:
+            raise E.DirListingLoginFailed(
+                f"The collection '{coll.display_name}' requires a session with "
+                "multi-factor authentication", session_required_mfa=True)
         if coll.is_guest:
             host = self._collection(coll.host_id or "")
             assert host.volume is not None

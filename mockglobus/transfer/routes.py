@@ -78,8 +78,10 @@ def _caller() -> Caller:
     lookup = getattr(state.auth, "group_ids_of", None)
     if callable(lookup):
         groups = frozenset(lookup(info.identity_id))
+    authentications = (info.session_info or {}).get("authentications") or {}
+    mfa = any("mfa" in (a.get("amr") or []) for a in authentications.values())
     return Caller(info.identity_id, info.username, frozenset(info.scopes), groups,
-                  info.client_id, token, session_ids=frozenset(info.identity_set))
+                  info.client_id, token, session_ids=frozenset(info.identity_set), mfa=mfa)
 
 
 def _body() -> Any:

@@ -260,3 +260,24 @@ def test_minted_tokens_have_no_session(globus):
     info = globus.auth.check_access_token(globus.double.token_for(ALICE),
                                           "transfer.api.globus.org")
     assert info.session_info == {"session_id": None, "authentications": {}}
+
+
+def test_an_mfa_collection_needs_an_mfa_session_and_says_so(globus):
+    from mockglobus.transfer.seed import TUTORIAL_COLLECTION_1
+
+    globus.double.transfer.t.collections[TUTORIAL_COLLECTION_1].attrs["mfa_required"] = True
+
+    def listing(mfa: bool):
+        # the second time the app logs in again with what the error asked for
+        tokens, _ = _login(globus, ALICE, mfa=mfa, **({"session_required_mfa": True} if mfa else {}))
+        token = tokens.by_resource_server["transfer.api.globus.org"]["access_token"]
+        tc = globus_sdk.TransferClient(authorizer=globus_sdk.AccessTokenAuthorizer(token))
+        tc.retry_config.max_retries = 0
+        return tc.operation_ls(TUTORIAL_COLLECTION_1, path="/home/share/godata/")
+
+    with pytest.raises(globus_sdk.TransferAPIError) as caught:
+        listing(mfa=False)
+    err = caught.value
+    assert (err.http_status, err.code) == (502, "ExternalError.DirListingFailed.LoginFailed")
+    assert err.info.authorization_parameters.session_required_mfa is True
+    assert [e["name"] for e in listing(mfa=True)] == ["file1.txt", "file2.txt", "file3.txt"]
