@@ -51,7 +51,7 @@ serve-globus: install
 	$(BIN)/mockglobus serve --host 127.0.0.1 --port $(GLOBUS_PORT)
 
 lint: install
-	$(BIN)/ruff check mockcore mockfts mockglobus tests contract_tests bench
+	$(BIN)/ruff check mockcore mockfts mockglobus tests contract_tests bench scripts
 
 readme: install
 	$(BIN)/python scripts/readme_tables.py
