@@ -13,11 +13,13 @@ PYTEST_ARGS ?=
 
 install: $(STAMP)
 
-# The real fts3 client imports M2Crypto, which builds from source with swig + OpenSSL headers.
+# The real fts3 client imports M2Crypto, which builds from source with swig + OpenSSL headers;
+# the suite also runs the openssl and curl tools (as grid users do).
 system-deps:
-	@if ! command -v swig >/dev/null 2>&1 || ! dpkg -s libssl-dev >/dev/null 2>&1; then \
-	  echo "installing swig and libssl-dev (needed to build M2Crypto)"; \
-	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq swig libssl-dev >/dev/null; \
+	@if ! command -v swig >/dev/null 2>&1 || ! dpkg -s libssl-dev >/dev/null 2>&1 \
+	    || ! command -v openssl >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1; then \
+	  echo "installing swig, libssl-dev, openssl and curl"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq swig libssl-dev openssl curl >/dev/null; \
 	fi
 
 $(STAMP): pyproject.toml
