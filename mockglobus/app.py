@@ -33,7 +33,6 @@ def create_app(state: GlobusState) -> flask.Flask:
     app = flask.Flask("mockglobus")
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["mockglobus"] = state
-    app.config["MOCKGLOBUS_STATE"] = state
     app.extensions["mockglobus_errors"] = []  # unexpected exceptions, for the fixtures
     app.register_blueprint(auth_blueprint)
     app.register_blueprint(transfer_routes.blueprint)

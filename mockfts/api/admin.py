@@ -39,7 +39,7 @@ def document(record: Any) -> dict:
     return row
 
 
-def require(state: FtsState, operation: str, *, certificate: bool = False) -> Identity:
+def require(operation: str, *, certificate: bool = False) -> Identity:
     identity = g.identity  # DB grants already applied by the authentication layer
     if certificate and identity.method != "certificate":
         raise errors.CertificateRequired()
@@ -87,7 +87,7 @@ class AdminApi:
     # --- banning -----------------------------------------------------------------------
 
     def ban_storage(self):
-        identity = require(self.state, CONFIG)
+        identity = require(CONFIG)
         body = _ban_input()
         storage = body.get("storage")
         if not storage:
@@ -102,7 +102,7 @@ class AdminApi:
         return render.json_response(affected)
 
     def unban_storage(self):
-        identity = require(self.state, CONFIG)
+        identity = require(CONFIG)
         storage = request.values.get("storage")
         if not storage:
             raise errors.MissingStorage()
@@ -110,11 +110,11 @@ class AdminApi:
         return no_content()
 
     def banned_storages(self):
-        require(self.state, CONFIG)
+        require(CONFIG)
         return render.json_response([document(b) for b in self.state.ops.bans.banned_storages()])
 
     def ban_user(self):
-        identity = require(self.state, CONFIG)
+        identity = require(CONFIG)
         body = _ban_input()
         dn = body.get("user_dn")
         if not dn:
@@ -123,7 +123,7 @@ class AdminApi:
             self.state.ops.bans.ban_user(identity, dn, body.get("message", "")))
 
     def unban_user(self):
-        identity = require(self.state, CONFIG)
+        identity = require(CONFIG)
         dn = request.values.get("user_dn")
         if not dn:
             raise errors.MissingUnbanDn()
@@ -131,7 +131,7 @@ class AdminApi:
         return no_content()
 
     def banned_users(self):
-        require(self.state, CONFIG)
+        require(CONFIG)
         return render.json_response([document(b) for b in self.state.ops.bans.banned_users()])
 
     # --- optimizer ---------------------------------------------------------------------
@@ -163,11 +163,11 @@ class AdminApi:
             args.get("vo_name"), args.get("source_se"), args.get("dest_se")))
 
     def hosts_activity(self):
-        require(self.state, CONFIG, certificate=True)
+        require(CONFIG, certificate=True)
         return render.json_response(self.state.ops.overview.hosts_activity())
 
     def autocomplete(self, what: str):
-        require(self.state, CONFIG)
+        require(CONFIG)
         overview = self.state.ops.overview
         if what == "dn":
             return render.json_response(
@@ -178,7 +178,7 @@ class AdminApi:
         return render.json_response(overview.link_ends(term, what))
 
     def force_start(self):
-        require(self.state, ADMIN, certificate=True)
+        require(ADMIN, certificate=True)
         if request.content_type != "application/json":
             raise errors.ForceStartContentType()
         try:
@@ -194,7 +194,7 @@ class AdminApi:
     # --- files and archive -------------------------------------------------------------
 
     def list_files(self):
-        identity = require(self.state, TRANSFER)
+        identity = require(TRANSFER)
         args = request.values
         if _time_window_given(args.get("time_window")):
             raise errors.FilesTimeWindowUnsupported()

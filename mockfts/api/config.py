@@ -58,66 +58,66 @@ class ConfigApi:
     # --- hosts, drain, audit -----------------------------------------------------------
 
     def hosts(self):
-        require(self.state, CONFIG)
+        require(CONFIG)
         return negotiated([document(h) for h in self.config.hosts()])
 
     def drain(self):
-        identity = require(self.state, CONFIG)
+        identity = require(CONFIG)
         self.config.set_drain(identity, input_as_dict(request))
         return render.json_response(None)
 
     def audit(self):
-        require(self.state, CONFIG)
+        require(CONFIG)
         return negotiated([document(row) for row in self.config.recent_audit()])
 
     # --- global --------------------------------------------------------------------------
 
     def get_global(self):
-        require(self.state, CONFIG)
+        require(CONFIG)
         return negotiated(self.config.global_config())
 
     def set_global(self):
-        identity = require(self.state, CONFIG)
+        identity = require(CONFIG)
         result = self.config.set_global(identity, input_as_dict(request))
         return Response(json.dumps(result, indent=2), mimetype="application/json")
 
     def delete_global(self):
-        require(self.state, CONFIG)
+        require(CONFIG)
         self.config.delete_global(request.values.get("vo_name"))
         return no_content()
 
     # --- links ---------------------------------------------------------------------------
 
     def set_link(self):
-        identity = require(self.state, CONFIG)
+        identity = require(CONFIG)
         link = self.config.set_link(identity, input_as_dict(request))
         return render.json_response(asdict(link), 201)
 
     def links(self):
-        require(self.state, CONFIG)
+        require(CONFIG)
         return negotiated([asdict(link) for link in self.config.all_links()])
 
     def link(self, sym_name: str):
-        require(self.state, CONFIG)
+        require(CONFIG)
         return render.json_response(asdict(self.config.link(sym_name)))
 
     def delete_link(self, sym_name: str):
-        identity = require(self.state, CONFIG)
+        identity = require(CONFIG)
         self.config.delete_link(identity, sym_name)
         return no_content()
 
     # --- shares --------------------------------------------------------------------------
 
     def set_share(self):
-        identity = require(self.state, CONFIG)
+        identity = require(CONFIG)
         return render.json_response(self.config.set_share(identity, input_as_dict(request)))
 
     def shares(self):
-        require(self.state, CONFIG)
+        require(CONFIG)
         return render.json_response(self.config.all_shares())
 
     def delete_share(self):
-        identity = require(self.state, CONFIG)
+        identity = require(CONFIG)
         args = request.values
         self.config.delete_share(identity, args.get("source"), args.get("destination"),
                                  args.get("vo"))
@@ -126,33 +126,33 @@ class ConfigApi:
     # --- storages ------------------------------------------------------------------------
 
     def set_storages(self):
-        identity = require(self.state, CONFIG)
+        identity = require(CONFIG)
         return render.json_response(self.config.set_storages(identity, input_as_dict(request)))
 
     def storages(self):
-        require(self.state, CONFIG)
+        require(CONFIG)
         return negotiated(self.config.storage_config(request.values.get("se")))
 
     def delete_storage(self):
-        require(self.state, CONFIG)
+        require(CONFIG)
         self.config.delete_storage(request.values.get("se"))
         return no_content()
 
     # --- authorizations ------------------------------------------------------------------
 
     def grant(self):
-        identity = require(self.state, CONFIG, certificate=True)
+        identity = require(CONFIG, certificate=True)
         body = input_as_dict(request)
         return render.json_response(self.config.grant(identity, body.get("dn"),
                                                       body.get("operation")))
 
     def grants(self):
-        require(self.state, CONFIG, certificate=True)
+        require(CONFIG, certificate=True)
         args = request.values
         return negotiated(self.config.list_grants(args.get("dn"), args.get("operation")))
 
     def revoke(self):
-        identity = require(self.state, CONFIG, certificate=True)
+        identity = require(CONFIG, certificate=True)
         args = request.values
         self.config.revoke(identity, args.get("dn"), args.get("operation"))
         return no_content()
@@ -160,51 +160,51 @@ class ConfigApi:
     # --- activity shares -----------------------------------------------------------------
 
     def activity_shares(self):
-        require(self.state, CONFIG, certificate=True)
+        require(CONFIG, certificate=True)
         return negotiated(self.config.all_activity_shares())
 
     def set_activity_share(self):
-        identity = require(self.state, CONFIG, certificate=True)
+        identity = require(CONFIG, certificate=True)
         return render.json_response(
             self.config.set_activity_share(identity, input_as_dict(request)))
 
     def activity_share(self, vo_name: str):
-        require(self.state, CONFIG, certificate=True)
+        require(CONFIG, certificate=True)
         return render.json_response(self.config.activity_share(vo_name))
 
     def delete_activity_share(self, vo_name: str):
-        identity = require(self.state, CONFIG, certificate=True)
+        identity = require(CONFIG, certificate=True)
         self.config.delete_activity_share(identity, vo_name)
         return no_content()
 
     # --- cloud storages ------------------------------------------------------------------
 
     def cloud_storages(self):
-        require(self.state, CONFIG, certificate=True)
+        require(CONFIG, certificate=True)
         return negotiated(self.config.cloud_storages())
 
     def set_cloud_storage(self):
-        require(self.state, CONFIG, certificate=True)
+        require(CONFIG, certificate=True)
         return render.json_response(self.config.set_cloud_storage(input_as_dict(request)), 201)
 
     def cloud_storage_users(self, storage_name: str):
-        require(self.state, CONFIG, certificate=True)
+        require(CONFIG, certificate=True)
         return render.json_response(self.config.cloud_users(storage_name))
 
     def add_cloud_user(self, storage_name: str):
-        require(self.state, CONFIG, certificate=True)
+        require(CONFIG, certificate=True)
         # The storage is looked up before the body is read, as on the real server.
         self.config.cloud_users(storage_name)
         return render.json_response(
             self.config.add_cloud_user(storage_name, input_as_dict(request)), 201)
 
     def delete_cloud_storage(self, storage_name: str):
-        require(self.state, CONFIG, certificate=True)
+        require(CONFIG, certificate=True)
         self.config.delete_cloud_storage(storage_name)
         return no_content()
 
     def delete_cloud_user(self, storage_name: str, who: str):
-        require(self.state, CONFIG, certificate=True)
+        require(CONFIG, certificate=True)
         self.config.remove_cloud_user(storage_name, who)
         return no_content()
 

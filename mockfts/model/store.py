@@ -102,6 +102,10 @@ class FtsState(ServiceState):
         """Jobs not yet terminal, in submission order (an index, not a scan)."""
         return list(self._unfinished.values())
 
+    def file(self, file_id: int) -> File | None:
+        """A transfer by its file id, whatever its job."""
+        return self._files.get(file_id)
+
     def jobs_finished_since(self, since: float) -> list[Job]:
         """Unfinished jobs, then jobs finished at or after ``since`` (by finishing time)."""
         start = bisect.bisect_left(self._finished_times, since)

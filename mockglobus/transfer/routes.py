@@ -24,8 +24,7 @@ from mockglobus.transfer.model import RESOURCE_SERVER, TRANSFER_SCOPE, TransferM
 blueprint = flask.Blueprint("transfer", __name__, url_prefix="/v0.10")
 
 def _state() -> Any:
-    app = flask.current_app
-    return app.extensions.get("mockglobus") or app.config["MOCKGLOBUS_STATE"]
+    return flask.current_app.extensions["mockglobus"]
 
 
 def _model() -> TransferModel:

@@ -184,7 +184,7 @@ class Overview:
             now = self.state.clock.time()
             messages = []
             for file_id in file_ids:
-                file = self.state._files.get(file_id)
+                file = self.state.file(file_id)
                 if file is None:
                     messages.append({"file_id": file_id, "error": "File does not exist"})
                     continue
