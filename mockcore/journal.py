@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -34,11 +35,31 @@ class JournalEntry:
 
 
 class Journal:
-    """Thread-safe, append-only list of :class:`JournalEntry`."""
+    """Thread-safe record of :class:`JournalEntry`, oldest first.
 
-    def __init__(self) -> None:
-        self._entries: list[JournalEntry] = []
+    Unbounded by default (a test wants every request it made); a served double that
+    runs for days keeps the last ``limit`` entries only (a ring), or none at all with
+    ``limit=0``, so its memory does not grow with the requests it answered.
+    """
+
+    def __init__(self, limit: int | None = None) -> None:
+        self._entries: deque[JournalEntry] = deque(maxlen=limit)
         self._lock = threading.Lock()
+
+    @property
+    def limit(self) -> int | None:
+        return self._entries.maxlen
+
+    @limit.setter
+    def limit(self, limit: int | None) -> None:
+        if limit is not None and limit < 0:
+            raise ValueError("a journal limit is a count >= 0, or None for no limit")
+        with self._lock:
+            self._entries = deque(self._entries, maxlen=limit)
+
+    @property
+    def recording(self) -> bool:
+        return self._entries.maxlen != 0
 
     def record(self, entry: JournalEntry) -> None:
         with self._lock:

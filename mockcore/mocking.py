@@ -34,17 +34,19 @@ class MockContext:
         raise NotImplementedError
 
     def intercept(self, double: Double) -> InProcessTransport:
-        return double.intercept(rsps=self.rsps)  # type: ignore[call-arg]
+        return double.intercept(rsps=self.rsps)
 
     def __enter__(self) -> Any:
         self.double = self.make_double()
         self._transport = self.intercept(self.double).start()
         return self.double
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
         if self._transport is not None:
             self._transport.stop()
         self._transport = None
+        if exc_type is None and self.double is not None:
+            self.double.raise_errors()  # a crash inside the double fails the caller
 
     def __call__(self, func: Callable) -> Callable:
         wants_double = self.argument in inspect.signature(func).parameters

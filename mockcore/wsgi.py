@@ -10,6 +10,7 @@ import functools
 import io
 import re
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -18,6 +19,20 @@ from mockcore.faults import FaultInjector
 from mockcore.journal import Journal, JournalEntry
 
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
+
+#: environ key of a request the WSGI server refused before the app could see it
+#: (``(status, message)``: a malformed request line, headers or a body too large). The
+#: app answers it in its service's error shape; it is journaled like any answer.
+TRANSPORT_ERROR = "mockcore.transport_error"
+#: environ key where an app leaves an exception it did not expect (a bug of ours), for
+#: :class:`DoubleMiddleware` to record in ``Double.errors``; see :func:`record_crash`.
+CRASH = "mockcore.crash"
+
+
+def record_crash(environ: dict, error: BaseException) -> None:
+    """Called by a service's catch-all error handler: the double records ``error`` so
+    the test that caused it fails (the client still gets the service's 500)."""
+    environ[CRASH] = error
 
 _SLASHES = re.compile(r"/{2,}")
 _REASONS = {
@@ -89,12 +104,14 @@ class DoubleMiddleware:
         journal: Journal,
         faults: FaultInjector,
         clock: Clock,
+        errors: deque[BaseException] | None = None,
         collapse_slashes: bool = True,
     ) -> None:
         self.app = app
         self.journal = journal
         self.faults = faults
         self.clock = clock
+        self.errors: deque[BaseException] = deque(maxlen=100) if errors is None else errors
         self.collapse_slashes = collapse_slashes
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
@@ -102,12 +119,15 @@ class DoubleMiddleware:
         if self.collapse_slashes and "//" in path:
             path = environ["PATH_INFO"] = _SLASHES.sub("/", path)
         method = environ["REQUEST_METHOD"]
-        length = int(environ.get("CONTENT_LENGTH") or 0)
+        try:
+            length = max(0, int(environ.get("CONTENT_LENGTH") or 0))
+        except ValueError:
+            length = 0
         body = environ["wsgi.input"].read(length) if length else b""
         environ["wsgi.input"] = io.BytesIO(body)
         arrived = self.clock.time()
 
-        fault = self.faults.take(method, path)
+        fault = None if TRANSPORT_ERROR in environ else self.faults.take(method, path)
         if fault is not None:
             if fault.latency:
                 time.sleep(fault.latency)  # real time: the client's timeouts are real
@@ -123,14 +143,19 @@ class DoubleMiddleware:
                              fault.describe())
                 return [payload]
 
-        status, headers, payload = run_app(self.app, environ)
-        start_response(status, headers)
-        self._record(environ, path, body, int(status.split(" ", 1)[0]), dict(headers), payload,
+        status, answer_headers, payload = run_app(self.app, environ)
+        crash = environ.get(CRASH)
+        if crash is not None:
+            self.errors.append(crash)
+        start_response(status, answer_headers)
+        self._record(environ, path, body, int(status.split(" ", 1)[0]), dict(answer_headers), payload,
                      arrived, None)
         return [payload]
 
     def _record(self, environ: dict, path: str, body: bytes, status: int, headers: dict,
                 payload: bytes, arrived: float, fault: str | None) -> None:
+        if not self.journal.recording:
+            return
         request_headers = {
             _header_name(key): value for key, value in environ.items() if key[:5] == "HTTP_"
         }
