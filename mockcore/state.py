@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections.abc import Callable
 
@@ -22,6 +23,28 @@ class ServiceState:
         self.lock = threading.RLock()
         self.scheduler = Scheduler(self.clock)
         self.ids = IdSource(self.clock, seed)
+        self.snapshot_key = secrets.token_bytes(32)  # signs snapshot blobs; never in one
+        self.unrepeatable_request = False  # see unrepeatable(); never in a snapshot
+
+    def snapshot(self) -> bytes:
+        """Everything the state holds, as a signed blob for :meth:`restore`
+        (:func:`mockcore.persist.snapshot_state`)."""
+        from mockcore.persist import snapshot_state
+
+        return snapshot_state(self)
+
+    def unrepeatable(self) -> None:
+        """Say that the running request did what replaying it would not do the same way
+        (e.g. generated an RSA key, which no seed drives): a durable store
+        (:mod:`mockcore.persist`) then keeps its effect by a snapshot, not by replay."""
+        self.unrepeatable_request = True
+
+    def restore(self, blob: bytes) -> None:
+        """Back to a :meth:`snapshot` of this state, in place, clock included; raises
+        ``mockcore.persist.SnapshotRefused`` (state unchanged) for any other blob."""
+        from mockcore.persist import restore_state
+
+        restore_state(self, blob)
 
     def settle(self) -> None:
         """Run every scheduled event whose time has come."""

@@ -74,3 +74,29 @@ def test_ids_repeat_after_reset_and_uuid1_follows_the_clock():
     stamped = ids.uuid1()
     assert stamped.version == 1
     assert abs((stamped.time - 0x01B21DD213814000) / 1e7 - 1_700_000_000) < 1
+
+
+@pytest.mark.parametrize("make", [lambda: ManualClock(start=1_700_000_000),
+                                  lambda: ScaledClock(speed=1000.0, start=1_700_000_000)])
+def test_a_pinned_thread_reads_the_pin_and_moves_it_by_what_it_advances(make):
+    import threading
+
+    clock = make()
+    seen = []
+    with clock.pinned(1_800_000_000):
+        assert clock.time() == 1_800_000_000
+        clock.advance(5)
+        assert clock.time() == 1_800_000_005
+        thread = threading.Thread(target=lambda: seen.append(clock.time()))
+        thread.start(), thread.join()
+    assert seen[0] < 1_750_000_000  # other threads are not pinned
+    assert 1_700_000_005 <= clock.time() < 1_750_000_000
+
+
+@pytest.mark.parametrize("make", [lambda: ManualClock(start=1_700_000_000),
+                                  lambda: ScaledClock(speed=1.0, start=1_700_000_000)])
+def test_set_time_moves_a_clock_backwards_too(make):
+    clock = make()
+    clock.advance(3600)
+    clock.set_time(1_700_000_100)
+    assert 1_700_000_100 <= clock.time() < 1_700_000_101
