@@ -9,7 +9,7 @@ FTS_PORT    ?= 8446
 GLOBUS_PORT ?= 8447
 PYTEST_ARGS ?=
 
-.PHONY: install system-deps test contract bench serve serve-fts serve-globus lint readme clean
+.PHONY: install system-deps test fuzz contract bench serve serve-fts serve-globus lint readme clean
 
 install: $(STAMP)
 
@@ -32,6 +32,12 @@ $(STAMP): pyproject.toml
 test: install
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
+# Property fuzzing of both live doubles (tests/fuzz; `make test` runs a few requests per
+# route): FUZZ_REQUESTS requests per service, then `fuzz: N requests to <service>, M findings`.
+FUZZ_REQUESTS ?= 10000
+fuzz: install
+	FUZZ_REQUESTS=$(FUZZ_REQUESTS) $(BIN)/python -m pytest -q -p no:cacheprovider tests/fuzz $(PYTEST_ARGS)
+
 contract: install
 	$(BIN)/python -m pytest -q contract_tests $(PYTEST_ARGS)
 
@@ -52,8 +58,11 @@ serve-fts: install
 serve-globus: install
 	$(BIN)/mockglobus serve --host 127.0.0.1 --port $(GLOBUS_PORT)
 
+# Style and types: ruff's lint rules, ruff's formatting, mypy (pyproject's [tool.mypy]).
 lint: install
 	$(BIN)/ruff check mockcore mockfts mockglobus tests contract_tests bench scripts
+	$(BIN)/ruff format --check mockcore mockfts mockglobus tests contract_tests bench scripts
+	$(BIN)/mypy
 
 readme: install
 	$(BIN)/python scripts/readme_tables.py

@@ -1,6 +1,6 @@
 """Turning a submission body into a job, with every check and message of the real server.
 
-Follows fts-rest-flask's ``JobBuilder`` (reference sections 5.1-5.8). Like the real
+Follows fts-rest-flask's ``JobBuilder`` (``lib/JobBuilder.py``). Like the real
 builder it is written in plain Python over the decoded JSON and lets Python's own
 errors surface as the server's generic answers: a ``TypeError`` (``"files": 48``)
 becomes 400 ``Malformed request: <text>``, a missing key 400 ``Missing parameter:
@@ -8,7 +8,9 @@ becomes 400 ``Malformed request: <text>``, a missing key 400 ``Missing parameter
 
 Deliberate deviations (the double never answers 500 to a client's mistake):
 ``"verify_checksum": ""`` and non-dict ``params`` give 400 ``Malformed request``
-where the real server crashes with a 500.
+where the real server crashes with a 500; an integer parameter (or ``filesize``) beyond
+a BIGINT column gives 400 ``Invalid value within the request: <n> is out of range``
+(:func:`~mockfts.model.submission.params.integer`) where its database fails.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from mockfts.model.submission.params import (
     DEFAULT_PARAMS,
     as_flag,
     checked_metadata,
+    integer,
     internal_params,
     overwrite_flag_of,
     seconds_in_queue,
@@ -93,7 +96,7 @@ def build_job(body: Any, identity: Identity, ctx: SubmissionContext) -> Job:
         raise
     except KeyError as exc:
         raise errors.MissingParameter(name=exc.args[0]) from None
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise errors.InvalidValue(detail=str(exc)) from None
     except (TypeError, AttributeError) as exc:
         raise errors.MalformedRequest(detail=str(exc)) from None
@@ -136,7 +139,7 @@ def _file_rows(entries: Any, identity: Identity, ctx: SubmissionContext, *, stag
                                      ctx.limits.archive_metadata, label_strings=False,
                                      what="Archive")
         filesize = entry.get("filesize")
-        filesize = 0 if filesize is None else int(filesize)
+        filesize = 0 if filesize is None else integer(filesize)
         checksum = entry.get("checksum")
         if checksum:
             checksum_given = True
@@ -189,7 +192,7 @@ def _final_job_type(rows: list[dict], job_type: str) -> str:
 
 
 def _job_id(params: dict, identity: Identity, ctx: SubmissionContext) -> str:
-    """uuid1, or uuid5(uuid5(base_id, vo), sid) for deterministic ids (reference 5.7)."""
+    """uuid1, or uuid5(uuid5(base_id, vo), sid) for deterministic ids (``JobBuilder.__init__``)."""
     if params["id_generator"] != "deterministic":
         return str(ctx.new_uuid1())
     sid = params["sid"]
@@ -213,7 +216,8 @@ def _build(body: dict, identity: Identity, ctx: SubmissionContext) -> Job:
     entries = body.get("files")
     token_user = identity.method == "oauth2"
     any_tokens = token_user and any(
-        "source_tokens" in e or "destination_tokens" in e for e in entries  # None -> TypeError
+        "source_tokens" in e or "destination_tokens" in e
+        for e in entries  # type: ignore[union-attr]  # None -> TypeError, as upstream
     )
     if entries is None:
         raise errors.NoTransfers()
@@ -225,9 +229,9 @@ def _build(body: dict, identity: Identity, ctx: SubmissionContext) -> Job:
             and not ctx.limits.allow_unmanaged_tokens:
         raise errors.UnmanagedTokensRefused()
 
-    bring_online = int(params["bring_online"])
-    copy_pin_lifetime = int(params["copy_pin_lifetime"])
-    archive_timeout = int(params["archive_timeout"])
+    bring_online = integer(params["bring_online"])
+    copy_pin_lifetime = integer(params["copy_pin_lifetime"])
+    archive_timeout = integer(params["archive_timeout"])
     staging = bring_online > 0 or copy_pin_lifetime > 0
     multihop = as_flag(params["multihop"])
     reuse = as_flag(params["reuse"])
@@ -261,7 +265,7 @@ def _build(body: dict, identity: Identity, ctx: SubmissionContext) -> Job:
     job_type = _final_job_type(rows, job_type)
     job_id = _job_id(params, identity, ctx)
 
-    priority = max(1, min(5, int(params["priority"])))
+    priority = max(1, min(5, integer(params["priority"])))
     in_queue = seconds_in_queue(params["max_time_in_queue"])
     verify_letter = verify_checksum_letter(params["verify_checksum"], checksum_given)
     initial = states.STAGING if staging else states.SUBMITTED
@@ -280,8 +284,8 @@ def _build(body: dict, identity: Identity, ctx: SubmissionContext) -> Job:
         submit_host=ctx.submit_host,
         submit_time=ctx.now,
         priority=priority,
-        retry=int(params["retry"]),
-        retry_delay=int(params["retry_delay"]),
+        retry=integer(params["retry"]),
+        retry_delay=integer(params["retry_delay"]),
         max_time_in_queue=int(ctx.now) + in_queue if in_queue > 0 else None,
         overwrite_flag=overwrite_flag,
         dst_file_report=bool(params["dst_file_report"]),
@@ -295,7 +299,7 @@ def _build(body: dict, identity: Identity, ctx: SubmissionContext) -> Job:
         job_metadata=job_metadata,
         target_qos=params["target_qos"] if profile.name == "3.13" else None,
         sid=params["sid"] if deterministic else None,
-        timeout=int(params["timeout"]) if params["timeout"] is not None else None,
+        timeout=integer(params["timeout"]) if params["timeout"] is not None else None,
         strict_copy=bool(params["strict_copy"]),
         auth_method=identity.method,
     )
@@ -351,7 +355,7 @@ def _deletion_job(items: Any, params: dict, job_metadata: Any, identity: Identit
         source_se=_common([e.source_se for e in entries]), dest_se=None,
         user_dn=identity.user_dn, cred_id=identity.delegation_id, vo_name=identity.vo or "",
         submit_host=ctx.submit_host, submit_time=ctx.now, priority=3,
-        retry=int(params["retry"]), retry_delay=int(params["retry_delay"]),
+        retry=integer(params["retry"]), retry_delay=integer(params["retry_delay"]),
         max_time_in_queue=int(ctx.now) + in_queue if in_queue > 0 else None,
         overwrite_flag=False if not ctx.profile.overwrite_letters else None,
         dst_file_report=False, verify_checksum=None,  # type: ignore[arg-type]

@@ -45,6 +45,21 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "unmanaged_tokens": False,
 }
 
+#: What the real server's integer columns (BIGINT) hold. It fails with a database error
+#: (a 500) beyond; the double refuses, as it refuses ``int()`` failures.
+INT_RANGE = (-(2**63), 2**63 - 1)
+
+
+def integer(value: Any) -> int:
+    """``int(value)``, as the real builder converts a parameter (its ``ValueError`` or
+    ``TypeError`` is the server's 400), and within :data:`INT_RANGE`."""
+    number = int(value)
+    if not INT_RANGE[0] <= number <= INT_RANGE[1]:
+        shown = str(value)
+        raise ValueError(f"{shown if len(shown) <= 24 else shown[:20] + '...'} is out of range")
+    return number
+
+
 def checked_metadata(value: Any, limit: int, *, label_strings: bool, what: str) -> Any:
     if value is None:
         return None
@@ -74,11 +89,11 @@ def seconds_in_queue(value: Any) -> int:
     if isinstance(value, bool):
         return 0
     if isinstance(value, (int, float)):
-        return int(value) * 3600
+        return integer(value) * 3600
     match = re.fullmatch(r"\s*(\d+)\s*([smhd]?)\s*", str(value))
     if not match:
         return 0
-    number, unit = int(match.group(1)), match.group(2) or "h"
+    number, unit = integer(match.group(1)), match.group(2) or "h"
     return number * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit]
 
 
@@ -119,11 +134,11 @@ def overwrite_flag_of(params: dict, job_type: str, profile: VersionProfile) -> s
 def internal_params(params: dict) -> str | None:
     parts = []
     if params["nostreams"] is not None:
-        parts.append(f"nostreams:{int(params['nostreams'])}")
+        parts.append(f"nostreams:{integer(params['nostreams'])}")
     if params["timeout"] is not None:
-        parts.append(f"timeout:{int(params['timeout'])}")
+        parts.append(f"timeout:{integer(params['timeout'])}")
     if params["buffer_size"] is not None:
-        parts.append(f"buffersize:{int(params['buffer_size'])}")
+        parts.append(f"buffersize:{integer(params['buffer_size'])}")
     if params["strict_copy"]:
         parts.append("strict")
     if params["disable_cleanup"]:

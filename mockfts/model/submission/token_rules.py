@@ -1,4 +1,7 @@
-"""Token submissions: transfer tokens per source and destination (reference 5.8)."""
+"""Token submissions: transfer tokens per source and destination.
+
+The checks of fts-rest-flask ``lib/JobBuilder.py`` and of ``submit`` in ``controllers/jobs.py``.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Storage URLs: the checks the server makes and the names it derives (reference 5.2)."""
+"""Storage URLs: the checks the server makes and the names it derives.
+
+As fts-rest-flask's ``lib/JobBuilder_utils.py`` (``validate_url``, ``get_storage_element``).
+"""
 
 from __future__ import annotations
 
