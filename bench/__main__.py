@@ -7,9 +7,13 @@
    (moto's ``mock_aws``: about 2.7 ms, measured here too when moto is installed).
 3. Live: requests/s of the standalone double vs a bare Flask JSON route on the same
    WSGI server (target >= 0.8x) and vs moto's server (target >= 2x), loaded by ``wrk``
-   (or a Python load generator when wrk is missing).
+   (or a Python load generator when wrk is missing); and the CPU both servers use
+   while idle (target <= 1 % of a core).
 4. Listing: ``GET /jobs?vo_name=`` with 100 vs 20,000 jobs in the store (mostly
    finished). Target: about 1x (indexes, not scans).
+5. Durable state: the cost of one submission (FTS job; Globus transfer, i.e.
+   ``submission_id`` + ``transfer``) on a live server with ``--state`` (SQLite, WAL)
+   vs memory-only, 4 clients at once. Target <= 1.5x.
 """
 
 from __future__ import annotations
@@ -164,6 +168,20 @@ def load(url: str, headers: dict[str, str], seconds: float = 5.0) -> float:
     return total / seconds
 
 
+def idle_cpu_percent(pid: int, seconds: float = 3.0) -> float:
+    """CPU the process ``pid`` uses while nobody asks it anything, in % of one core."""
+
+    def used() -> float:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    time.sleep(0.5)
+    before = used()
+    time.sleep(seconds)
+    return (used() - before) / seconds * 100
+
+
 def live() -> list[tuple[str, float, float | None, str]]:
     procs = []
     try:
@@ -184,12 +202,15 @@ def live() -> list[tuple[str, float, float | None, str]]:
             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         wait_for(f"http://127.0.0.1:{bare_port}/jobs/x")
 
+        idle = [idle_cpu_percent(proc.pid) for proc in procs[:2]]
         ours_runs, bare_runs = [], []
         for _ in range(3):  # interleaved, so background load hits both alike
             ours_runs.append(load(f"{base}/jobs/{job_id}", auth, seconds=3))
             bare_runs.append(load(f"http://127.0.0.1:{bare_port}/jobs/{job_id}", {}, seconds=3))
         ours, bare = statistics.median(ours_runs), statistics.median(bare_runs)
-        rows = [("live GET /jobs/{id} req/s vs bare Flask on waitress", ours, bare, ">= 0.8")]
+        rows = [("live GET /jobs/{id} req/s vs bare Flask on waitress", ours, bare, ">= 0.8"),
+                ("idle CPU, % of a core (served double vs bare Flask)", idle[0], idle[1] or None,
+                 "<= 1 % absolute")]
         if shutil.which(str(BIN / "moto_server")):
             moto_port = free_port()
             procs.append(subprocess.Popen([str(BIN / "moto_server"), "-p", str(moto_port)],
@@ -240,8 +261,9 @@ def _globus_with_tasks(others: int):
         identity = double.state.auth.identity(username)
         caller = Caller(identity.id, identity.username)
         for n in range(count):
-            model.submit_transfer(caller, {
-                "DATA_TYPE": "transfer", "submission_id": model.get_submission_id(caller)["value"],
+            sid = model.task_ops.get_submission_id(caller)["value"]
+            model.task_ops.submit_transfer(caller, {
+                "DATA_TYPE": "transfer", "submission_id": sid,
                 "source_endpoint": TUTORIAL_COLLECTION_1,
                 "destination_endpoint": TUTORIAL_COLLECTION_2,
                 "DATA": [{"DATA_TYPE": "transfer_item", "destination_path": f"/~/copy{n}.txt",
@@ -277,9 +299,84 @@ def globus() -> list[tuple[str, float, float, str]]:
     ]
 
 
+def _submitter(kind: str, url: str, token: str) -> Callable[[requests.Session, int], None]:
+    headers = {"Authorization": f"Bearer {token}"}
+    if kind == "fts":
+        def submit(session: requests.Session, n: int) -> None:
+            body = {"files": [{"sources": [SRC], "destinations": [DST + f"&n={n}"]}]}
+            reply = session.post(url + "/jobs", json=body, headers=headers, timeout=10)
+            assert reply.status_code == 200, reply.text
+        return submit
+
+    from mockglobus.transfer.seed import TUTORIAL_COLLECTION_1, TUTORIAL_COLLECTION_2
+
+    def transfer(session: requests.Session, n: int) -> None:
+        sid = session.get(url + "/v0.10/submission_id", headers=headers, timeout=10).json()
+        reply = session.post(url + "/v0.10/transfer", headers=headers, timeout=10, json={
+            "DATA_TYPE": "transfer", "submission_id": sid["value"],
+            "source_endpoint": TUTORIAL_COLLECTION_1, "destination_endpoint": TUTORIAL_COLLECTION_2,
+            "DATA": [{"DATA_TYPE": "transfer_item", "source_path": "/home/share/godata/file1.txt",
+                      "destination_path": f"/~/copy{n}.txt"}]})
+        assert reply.json()["code"] == "Accepted", reply.text
+    return transfer
+
+
+def durable_state() -> list[tuple[str, float, float, str]]:
+    """Submissions with ``--state`` vs memory-only, both servers up, in alternating rounds."""
+    import tempfile
+
+    rows = []
+    for kind, name in (("fts", "FTS job"), ("globus", "Globus transfer")):
+        procs = []
+        with tempfile.TemporaryDirectory(prefix="bench-state-") as tmp:
+            try:
+                servers = []
+                for state in (None, str(Path(tmp) / f"{kind}.db")):
+                    port = free_port()
+                    argv = [str(BIN / f"mock{kind}"), "serve", "--port", str(port)]
+                    proc = subprocess.Popen(argv + (["--state", state] if state else []),
+                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                    procs.append(proc)
+                    url = f"http://127.0.0.1:{port}"
+                    wait_for(url + "/_mock/token")
+                    token = requests.post(url + "/_mock/token", timeout=5).json()["access_token"]
+                    servers.append(_submitter(kind, url, token))
+                costs: list[list[float]] = [[], []]
+                counter = iter(range(10**9))
+                for _ in range(5):
+                    for submit, samples in zip(servers, costs, strict=True):
+                        samples.append(_per_submission_us(submit, counter))
+                memory, durable = (statistics.median(c) for c in costs)
+                rows.append((f"live {name} submission with --state vs memory-only (us)",
+                             durable, memory, "<= 1.5"))
+            finally:
+                for proc in procs:
+                    proc.terminate()
+                for proc in procs:
+                    proc.wait(timeout=10)
+    return rows
+
+
+def _per_submission_us(submit: Callable[[requests.Session, int], None], counter,
+                       clients: int = 4, each: int = 60) -> float:
+    def client(_: int) -> None:
+        session = requests.Session()
+        for _ in range(each):
+            submit(session, next(counter))
+
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(client, range(clients)))  # warm up: connections, first requests
+        started = time.perf_counter()
+        list(pool.map(client, range(clients)))
+        return (time.perf_counter() - started) / (clients * each) * 1e6
+
+
 def main() -> int:
     rows = []
-    for section in (in_process, fixture_cost, live, listing, globus):
+    sections = [in_process, fixture_cost, live, listing, globus, durable_state]
+    if len(sys.argv) > 1:  # e.g. python -m bench durable_state
+        sections = [globals()[name] for name in sys.argv[1:]]
+    for section in sections:
         rows.extend(section())
     width = max(len(r[0]) for r in rows)
     print(f"{'measure':<{width}}  {'ours':>10}  {'baseline':>10}  {'ratio':>7}  target")

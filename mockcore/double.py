@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import responses
 
 from mockcore.faults import FaultInjector
 from mockcore.inprocess import EnvironHook, InProcessTransport
 from mockcore.journal import Journal
-from mockcore.live import LiveServer
+from mockcore.live import BackgroundServer, Limits, LiveServer
 from mockcore.state import ServiceState
 from mockcore.wsgi import DoubleMiddleware, WSGIApp
 
@@ -25,22 +27,39 @@ class Double:
     def __init__(
         self,
         state: ServiceState,
-        app_factory: Callable[[ServiceState], WSGIApp],
+        app_factory: Callable[[Any], WSGIApp],
         *,
         collapse_slashes: bool = True,
     ) -> None:
         self.state = state
         self.journal = Journal()
         self.faults = FaultInjector()
+        #: Exceptions the app did not expect while answering (each answered with the
+        #: service's 500); the last 100. The fixtures raise the first after the test.
+        self.errors: deque[BaseException] = deque(maxlen=100)
+        #: The socket server answering for this double (:meth:`serve`, or a live
+        #: fixture's session server); None in-process. Its base URL is :attr:`url`.
+        self.server: BackgroundServer | None = None
         self.app = app_factory(state)
         self.wsgi = DoubleMiddleware(
             self.app, journal=self.journal, faults=self.faults, clock=state.clock,
-            collapse_slashes=collapse_slashes,
+            errors=self.errors, collapse_slashes=collapse_slashes,
         )
 
     @property
     def clock(self):  # noqa: ANN201 - the state's Clock
         return self.state.clock
+
+    @property
+    def url(self) -> str | None:
+        """Base URL of the live server answering for this double (``http://127.0.0.1:<port>``)
+        while it runs; None in-process, before :meth:`serve`'s server starts or after it stops."""
+        if self.server is None:
+            return None
+        try:
+            return self.server.url
+        except RuntimeError:  # not started, or stopped
+            return None
 
     def advance(self, seconds: float) -> None:
         self.state.advance(seconds)
@@ -53,15 +72,50 @@ class Double:
         self.state.reset()
         self.journal.clear()
         self.faults.clear()
+        self.errors.clear()
+
+    def raise_errors(self) -> None:
+        """Raise the first exception the double did not expect while answering, if any
+        (and forget them all): a crash of the double fails the test that caused it."""
+        if self.errors:
+            first = self.errors[0]
+            self.errors.clear()
+            raise first
+
+    #: Where :meth:`intercept` answers when it is given no base URLs.
+    base_urls: tuple[str, ...] = ()
 
     def intercept(
         self,
-        base_urls: Iterable[str],
+        base_urls: Iterable[str] | None = None,
         *,
         rsps: responses.RequestsMock | None = None,
         environ_hook: EnvironHook | None = None,
     ) -> InProcessTransport:
-        return InProcessTransport(self.wsgi, base_urls, rsps=rsps, environ_hook=environ_hook)
+        urls = self.base_urls if base_urls is None else base_urls
+        return InProcessTransport(self.wsgi, urls, rsps=rsps, environ_hook=environ_hook)
 
-    def serve(self, host: str = "127.0.0.1", port: int = 0, threads: int = 8) -> LiveServer:
-        return LiveServer(self.wsgi, host=host, port=port, threads=threads)
+    def serve(self, host: str = "127.0.0.1", port: int = 0, threads: int = 8,
+              limits: Limits | None = None) -> LiveServer:
+        """A socket server for this double (call ``start()``, or use it as a context
+        manager); it becomes :attr:`server`, so :attr:`url` is its URL once started."""
+        self.server = LiveServer(self.wsgi, host=host, port=port, threads=threads,
+                                 limits=limits)
+        return self.server
+
+    def snapshot(self) -> bytes:
+        """The state as a signed blob (``POST /_mock/snapshot`` on a live server).
+
+        Time taken and size follow the size of the state. The journal and the
+        injected faults are not part of it.
+        """
+        return self.state.snapshot()
+
+    def restore(self, blob: bytes) -> None:
+        """Back to a :meth:`snapshot` of this double, in place (``double.state`` stays
+        the same object; the clock goes to the snapshot's time and keeps its kind).
+
+        Raises ``mockcore.persist.SnapshotRefused`` (a ``ValueError``), with nothing
+        changed, for a blob this double did not sign.
+        """
+        self.state.restore(blob)

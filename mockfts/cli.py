@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 import tempfile
-import threading
 from pathlib import Path
+from typing import Any
 
+from mockcore import serving
 from mockcore.clock import ScaledClock
 from mockfts.double import FtsDouble
 from mockfts.profiles import PROFILES
@@ -26,38 +26,41 @@ def _tls_setup(double: FtsDouble, args: argparse.Namespace) -> list[str]:
 
 def _serve(args: argparse.Namespace) -> int:
     double = FtsDouble(profile=args.profile, clock=ScaledClock(speed=args.speed), seed=args.seed)
+    durable = serving.prepare(double, args)
     exports = _tls_setup(double, args) if args.tls else []
-    server = double.serve_tls(args.host, args.port) if args.tls else double.serve(
-        args.host, args.port, threads=args.threads)
-    stop = threading.Event()
-
-    def shutdown(signum, frame):  # noqa: ARG001 - signal handler signature
-        stop.set()
-
-    signal.signal(signal.SIGINT, shutdown)
-    signal.signal(signal.SIGTERM, shutdown)
-    server.start()
-    print(f"mockfts {double.state.profile.name} serving on {server.url}", flush=True)
+    tokens = []
     for spec in args.user:
         user, _, vo = spec.partition(":")
         token = double.token_for(user, vo or "dteam", lifetime=args.token_lifetime)
-        print(f"token for {user} ({vo or 'dteam'}): {token}", flush=True)
-    for line in exports:
+        tokens.append(f"token for {user} ({vo or 'dteam'}): {token}")
+    if durable is not None:
+        durable.checkpoint()  # before the first request: the tokens survive a restart too
+    server = double.serve_tls(args.host, args.port) if args.tls else double.serve(
+        args.host, args.port, threads=args.threads, limits=serving.limits_from(args))
+    try:
+        server.start()
+    except OSError as exc:
+        print(f"mockfts: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        if durable is not None:
+            durable.close()
+        return 1
+    print(f"mockfts {double.state.profile.name} serving on {server.url}", flush=True)
+    for line in tokens + exports:
         print(line, flush=True)
+    if durable is not None:
+        print(f"state kept in {args.state}", flush=True)
     if args.tls:
         print(f"try: fts-rest-whoami -s {server.url}", flush=True)
     else:
         print(f"try: fts-rest-whoami -s {server.url} --fts-access-token <token>", flush=True)
-    stop.wait()
-    server.stop()
-    print("mockfts stopped", flush=True)
-    return 0
+    return serving.serve_until_signalled(
+        server, durable=durable, on_stop=lambda: print("mockfts stopped", flush=True))
 
 
 def _routes(args: argparse.Namespace) -> int:
     from mockfts.catalogue import coverage_markdown
 
-    print(coverage_markdown(FtsDouble(profile=args.profile).app))
+    print(coverage_markdown())  # the same for every profile (--profile is accepted)
     return 0
 
 
@@ -73,7 +76,6 @@ def build_parser() -> argparse.ArgumentParser:
                        help="virtual seconds per real second (default 4: a small mock "
                             "transfer finishes in about 2 s)")
     serve.add_argument("--seed", type=int, default=0)
-    serve.add_argument("--threads", type=int, default=8)
     serve.add_argument("--user", action="append", default=None, metavar="NAME[:VO]",
                        help="print a bearer token for this user (repeatable; default alice:dteam)")
     serve.add_argument("--token-lifetime", type=float, default=12 * 3600)
@@ -86,12 +88,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--grid-user", default="/DC=org/DC=example/OU=Users/CN=Grid User",
                        help="DN of the user whose proxy --tls prints")
     serve.add_argument("--grid-vo", default="dteam")
+    serving.add_server_arguments(serve)
     serve.set_defaults(handler=_serve)
     routes = commands.add_parser("routes", help="print the REST routes and the double's "
                                                 "coverage of them, as a Markdown table")
     routes.add_argument("--profile", choices=sorted(PROFILES), default="legacy",
-                        help="the legacy profile also serves /snapshot")
+                        help="ignored: every profile has the same routes (/snapshot "
+                             "answers in the legacy one only)")
     routes.set_defaults(handler=_routes)
+    x509_cli: Any
     try:
         from mockfts.x509 import cli as x509_cli
     except ImportError:  # the X.509 tools are optional extras of the CLI

@@ -11,8 +11,8 @@ import responses
 
 from mockcore.clock import Clock
 from mockcore.double import Double
-from mockcore.inprocess import InProcessTransport
-from mockcore.live import LiveServer
+from mockcore.inprocess import EnvironHook, InProcessTransport
+from mockcore.live import Limits, LiveServer
 from mockcore.mocking import MockContext
 from mockcore.wsgi import dropping
 from mockfts.api.app import create_app
@@ -31,6 +31,7 @@ class FtsDouble(Double):
     """A fake FTS3 server. ``state`` is the model, ``clock`` its time."""
 
     state: FtsState
+    base_urls = (DEFAULT_ENDPOINT,)  # where intercept() answers unless told
 
     def __init__(
         self,
@@ -46,8 +47,9 @@ class FtsDouble(Double):
             create_app,
         )
         self.identity: Identity | None = None  # in-process X.509 identity, if any
-        self.endpoint: str | None = None  # where the current transport serves it
-        self._pki = None
+        #: Where the current transport serves it: the in-process base URL, or :attr:`url`.
+        self.endpoint: str | None = None
+        self._pki: Any = None  # mockfts.x509.TestPKI, made on first use
         self._pki_dir: tempfile.TemporaryDirectory | None = None
 
     def reset(self) -> None:
@@ -132,14 +134,16 @@ class FtsDouble(Double):
 
     # --- transports ------------------------------------------------------------------
 
-    def intercept(self, base_urls: Iterable[str] = (DEFAULT_ENDPOINT,), *,
+    def intercept(self, base_urls: Iterable[str] | None = None, *,
                   rsps: responses.RequestsMock | None = None,
-                  environ_hook=None) -> InProcessTransport:
+                  environ_hook: EnvironHook | None = None) -> InProcessTransport:
+        """In-process, with what a TLS handshake would present (:meth:`_inject_identity`)."""
         return super().intercept(base_urls, rsps=rsps,
                                  environ_hook=environ_hook or self._inject_identity)
 
-    def serve(self, host: str = "127.0.0.1", port: int = 0, threads: int = 8) -> LiveServer:
-        return super().serve(host, port, threads)
+    def serve(self, host: str = "127.0.0.1", port: int = 0, threads: int = 8,
+              limits: Limits | None = None) -> LiveServer:
+        return super().serve(host, port, threads, limits)
 
     def serve_tls(self, host: str = "127.0.0.1", port: int = 0):  # noqa: ANN201
         """HTTPS with client certificates from :attr:`pki` (``mockfts.x509.TLSLiveServer``).
@@ -149,8 +153,9 @@ class FtsDouble(Double):
         from mockfts.x509 import TLSLiveServer
 
         self.state.host_dn = self.pki.host().dn
-        return TLSLiveServer(dropping(self.wsgi, ConnectionAbortedError), host, port,
-                             pki=self.pki, clock=self.clock)
+        self.server = TLSLiveServer(dropping(self.wsgi, ConnectionAbortedError), host, port,
+                                    pki=self.pki, clock=self.clock)
+        return self.server
 
 
 class mock_fts(MockContext):  # noqa: N801 - used like moto's mock_aws

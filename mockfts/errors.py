@@ -1,7 +1,8 @@
 """Every error the FTS3 double answers with, declared once.
 
-The real server has three error shapes (reference section 1.4), so each error says
-which one it takes:
+The real server has three error shapes (fts-rest-flask ``config/middleware.py``
+``handle_exception``, ``controllers/jobs.py``, ``fts3auth/fts3authmiddleware.py``), so
+each error says which one it takes:
 
 * ``json``: ``{"status": "<code> <Reason>", "message": "..."}``, raised inside the app;
 * ``job``: per-job entries ``{"job_id", "http_status", "http_message"}`` of the by-id
@@ -15,8 +16,10 @@ from __future__ import annotations
 
 import copy
 
+from mockcore.errors import ServiceError
 
-class FtsError(Exception):
+
+class FtsError(ServiceError):
     status: int = 500
     template: str = ""
     shape: str = "json"
@@ -39,6 +42,16 @@ class FtsError(Exception):
 
 class BadRequest(FtsError):
     status = 400
+
+
+class RequestRefused(FtsError):
+    """What the HTTP server refused before the app saw it (a malformed request line,
+    headers or a body too large): Apache answers these on a real FTS host; here the
+    status is the one the server chose (``mockcore.wsgi.TRANSPORT_ERROR``)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class Forbidden(FtsError):
@@ -558,3 +571,9 @@ class GfalStatusLost(GfalError):
         "[{errno}] {text} (errno {errno} leaves gfal2's child process with exit status 0; "
         "the real server then fails with a 500 reading the message as JSON)"
     )
+
+
+class SnapshotRefused(BadRequest):
+    """``POST /_mock/restore`` with a blob this double did not sign (double only)."""
+
+    template = "Not a snapshot of this server: {reason}"

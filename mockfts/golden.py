@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -33,7 +34,7 @@ def documents(profile: str) -> dict[str, object]:
                        "checksum": "ADLER32", "metadata": {"request_id": 42}}],
             "params": {"retry": -1, "job_metadata": {"issuer": "golden"}}}
     with double.intercept([DEFAULT_ENDPOINT]):
-        def get(path: str) -> object:
+        def get(path: str) -> Any:
             return requests.get(DEFAULT_ENDPOINT + path, headers=headers, timeout=5).json()
 
         job_id = requests.post(DEFAULT_ENDPOINT + "/jobs", json=body, headers=headers,
@@ -41,7 +42,7 @@ def documents(profile: str) -> dict[str, object]:
         submitted = get(f"/jobs/{job_id}")
         double.run_job(job_id)
         files = get(f"/jobs/{job_id}/files")
-        for file in files:  # type: ignore[union-attr]
+        for file in files:
             # sha1 of a token signed with a per-process key: a fixed stand-in instead
             for key in ("src_token_id", "dst_token_id"):
                 if file.get(key):

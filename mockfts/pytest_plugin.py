@@ -1,14 +1,17 @@
 """pytest fixtures for the FTS3 double (registered through the ``pytest11`` entry point).
 
-* ``fts_mock``: a fresh in-process double intercepting ``https://fts3.mock:8446``
+* ``fts_mock``: an in-process double intercepting ``https://fts3.mock:8446``
   (``fts_mock.endpoint``) for any ``requests``-based client;
-* ``fts_server``: a real localhost server (``fts_server.endpoint``), started once per
-  session and reset before each test.
+* ``fts_server``: a double behind a real localhost server (``fts_server.endpoint``, also
+  ``fts_server.url``); the server is started once per session.
 
 Both are :class:`mockfts.FtsDouble`: ``.state``, ``.clock``, ``.advance()``,
-``.run_job()``, ``.token_for()``, ``.journal``, ``.faults``. Their clock is manual: time
-moves only when the test says so. Override ``fts_profile`` to imitate another REST
-generation.
+``.run_job()``, ``.token_for()``, ``.journal``, ``.faults``. Each test gets a double as
+new (one per profile is kept for the session and reset before each test). Their clock is
+manual: time moves only when the test says so. Override ``fts_profile`` to imitate
+another REST generation. An exception raised inside the double while answering (a 500 to
+the client) fails the test that caused it, after the test body ran. Both are built by
+:class:`mockcore.fixtures.DoubleFixtures`.
 """
 
 from __future__ import annotations
@@ -17,7 +20,16 @@ from collections.abc import Iterator
 
 import pytest
 
+from mockcore.fixtures import DoubleFixtures
 from mockfts.double import DEFAULT_ENDPOINT, FtsDouble
+
+
+def _located(double: FtsDouble, url: str) -> None:
+    double.endpoint = url
+
+
+_FIXTURES = DoubleFixtures(lambda profile: FtsDouble(profile=profile), reuse=True,
+                           urls=[DEFAULT_ENDPOINT], located=_located)
 
 
 @pytest.fixture
@@ -26,39 +38,13 @@ def fts_profile() -> str:
     return "3.14"
 
 
-@pytest.fixture(scope="session")
-def _fts_doubles() -> dict[str, FtsDouble]:
-    """One double per profile for the session: building a Flask app costs milliseconds,
-    a reset costs microseconds."""
-    return {}
+@pytest.fixture
+def fts_mock(request: pytest.FixtureRequest, fts_profile: str) -> Iterator[FtsDouble]:
+    """An FTS3 double answering ``https://fts3.mock:8446`` in-process."""
+    yield from _FIXTURES.in_process(request, fts_profile)
 
 
 @pytest.fixture
-def fts_mock(_fts_doubles: dict, fts_profile: str) -> Iterator[FtsDouble]:
-    double = _fts_doubles.get(fts_profile)
-    if double is None:
-        double = _fts_doubles[fts_profile] = FtsDouble(profile=fts_profile)
-    double.reset()
-    double.endpoint = DEFAULT_ENDPOINT
-    with double.intercept([DEFAULT_ENDPOINT]):
-        yield double
-
-
-@pytest.fixture(scope="session")
-def _fts_live_servers() -> Iterator[dict]:
-    servers: dict[str, tuple[FtsDouble, object]] = {}
-    yield servers
-    for _, server in servers.values():
-        server.stop()
-
-
-@pytest.fixture
-def fts_server(_fts_live_servers: dict, fts_profile: str) -> FtsDouble:
-    if fts_profile not in _fts_live_servers:
-        double = FtsDouble(profile=fts_profile)
-        server = double.serve().start()
-        double.endpoint = server.url
-        _fts_live_servers[fts_profile] = (double, server)
-    double, _ = _fts_live_servers[fts_profile]
-    double.reset()
-    return double
+def fts_server(request: pytest.FixtureRequest, fts_profile: str) -> Iterator[FtsDouble]:
+    """An FTS3 double behind the session's localhost server (``fts_server.endpoint``)."""
+    yield from _FIXTURES.live(request, fts_profile)

@@ -13,6 +13,9 @@ import traceback
 import flask
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
+from mockcore.jsonbody import StrictJSONProvider
+from mockcore.wsgi import TRANSPORT_ERROR, record_crash
+from mockglobus import control
 from mockglobus.auth import errors as auth_errors
 from mockglobus.auth.routes import blueprint as auth_blueprint
 from mockglobus.state import GlobusState
@@ -31,23 +34,27 @@ def _is_transfer(path: str) -> bool:
 
 def create_app(state: GlobusState) -> flask.Flask:
     app = flask.Flask("mockglobus")
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json = StrictJSONProvider(app)  # request.get_json refuses hostile JSON
+    app.json.sort_keys = False
     app.extensions["mockglobus"] = state
-    app.extensions["mockglobus_errors"] = []  # unexpected exceptions, for the fixtures
     app.register_blueprint(auth_blueprint)
     app.register_blueprint(transfer_routes.blueprint)
+    app.register_blueprint(control.blueprint)  # /_mock: the double's own routes
+
+    @app.before_request
+    def refused_by_server():
+        refused = flask.request.environ.get(TRANSPORT_ERROR)
+        if refused is None:
+            return None
+        if _is_transfer(flask.request.path):
+            return render_transfer(transfer_errors.RequestRefused(*refused))
+        error = auth_errors.RequestRefused(*refused)
+        return flask.jsonify(error.body(str(state.ids.uuid1()))), error.status
 
     def closest(path: str) -> str:
         rules = sorted({rule.rule for rule in app.url_map.iter_rules()})
         near = difflib.get_close_matches(path, rules, n=1, cutoff=0.4)
         return f" The closest route of the double is {near[0]}." if near else ""
-
-    @app.errorhandler(auth_errors.TokenRejected)
-    def token_rejected(exc: auth_errors.TokenRejected):  # a fallback for Transfer routes
-        if isinstance(exc, auth_errors.ConsentRequired):
-            return render_transfer(transfer_errors.ConsentRequired(exc.required_scopes,
-                                                                   exc.message))
-        return render_transfer(transfer_errors.AuthenticationFailed(exc.message))
 
     @app.errorhandler(NotFound)
     def not_found(exc: NotFound):
@@ -76,7 +83,7 @@ def create_app(state: GlobusState) -> flask.Flask:
     def unexpected(exc: Exception):
         if isinstance(exc, HTTPException):
             return exc
-        app.extensions["mockglobus_errors"].append(exc)
+        record_crash(flask.request.environ, exc)  # the double fails the test that caused it
         log.error("mockglobus: unexpected error\n%s", traceback.format_exc())
         if _is_transfer(flask.request.path):
             return render_transfer(transfer_errors.InternalError(f"{type(exc).__name__}: {exc}"))

@@ -14,11 +14,10 @@ any secret is accepted on first use and remembered; ``--strict`` turns that off.
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 import uuid
 
+from mockcore import serving
 from mockcore.clock import ScaledClock
 
 
@@ -37,23 +36,24 @@ def _parser() -> argparse.ArgumentParser:
                        help="refuse unknown clients and scopes instead of registering them")
     serve.add_argument("--client-id", help="client id globus-cli will use (a UUID)")
     serve.add_argument("--client-secret", help="its secret")
-    serve.add_argument("--threads", type=int, default=8)
+    serving.add_server_arguments(serve)
     sub.add_parser("routes", help="print the routes the double serves, as a Markdown table")
     return parser
 
 
 def routes() -> int:
-    """The route coverage table, generated from the app's own router."""
-    from mockglobus.double import GlobusDouble
+    """The route coverage tables, generated from the services' route tables."""
+    from mockcore.routes import coverage_markdown
+    from mockglobus import control
+    from mockglobus.auth import routes as auth
+    from mockglobus.transfer import routes as transfer
 
-    app = GlobusDouble(scenario=None, faker_users=0).app
-    print("| Service | Methods | Path |\n|---|---|---|")
-    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
-        if rule.endpoint == "static":
-            continue
-        service = rule.endpoint.split(".", 1)[0].replace("globus_", "")
-        methods = ", ".join(sorted(m for m in rule.methods or () if m not in ("HEAD", "OPTIONS")))
-        print(f"| {service} | {methods} | `{rule.rule}` |")
+    tables = [("Auth", auth.ROUTES, ""), ("Transfer", transfer.ROUTES, "/v0.10"),
+              ("Double only", control.ROUTES, "")]
+    print("\n\n".join(
+        f"**{name}**\n\n" + coverage_markdown(table, upstream_heading="globus_sdk method",
+                                               prefix=prefix)
+        for name, table, prefix in tables))
     return 0
 
 
@@ -77,6 +77,7 @@ def serve(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         print(f"mockglobus: {exc}", file=sys.stderr)
         return 2
+    durable = serving.prepare(double, args)
     if args.client_id:
         auth = double.auth
         if args.client_id in auth.clients:
@@ -84,39 +85,31 @@ def serve(args: argparse.Namespace) -> int:
         else:
             auth.add_client("mockglobus serve client", "client_identity", id=args.client_id,
                             secret=args.client_secret)
+    client_id = args.client_id or double.cli_client_id  # (registers one if there is none)
+    if durable is not None:
+        durable.checkpoint()  # before the first request: what startup made survives too
     try:
-        server = double.serve(args.host, args.port, threads=args.threads).start()
+        server = double.serve(args.host, args.port, threads=args.threads,
+                              limits=serving.limits_from(args)).start()
     except OSError as exc:
         print(f"mockglobus: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        if durable is not None:
+            durable.close()
         return 1
-    env = double.env(server.url, args.client_id, args.client_secret)
+    env = double.env(server.url, client_id, args.client_secret)
     users = ", ".join(u.username for u in double.auth.users[:5])
-    transfer = "Auth + Transfer" if double.transfer is not None else "Auth"
     lines = [
-        f"# mockglobus: Globus {transfer} on {server.url}/ (Ctrl-C to stop)",
+        f"# mockglobus: Globus Auth + Transfer on {server.url}/ (Ctrl-C to stop)",
         f"# users: {users}",
+        *([f"# state kept in {args.state}"] if durable is not None else []),
         "# export these to point globus-sdk and globus-cli at it:",
         *(f"export {name}={value}" for name, value in env.items()),
         "# globus-cli caches tokens under ~/.globus/cli; give it a fresh HOME per server run:",
         "#   export HOME=$(mktemp -d)",
     ]
     print("\n".join(lines), flush=True)
-
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: object) -> None:
-        stop.set()
-
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        while not stop.wait(0.5):
-            pass
-    finally:
-        server.stop()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    print("# mockglobus: stopped", flush=True)
-    return 0
+    return serving.serve_until_signalled(
+        server, durable=durable, on_stop=lambda: print("# mockglobus: stopped", flush=True))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,16 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-import responses
-
 from mockcore.clock import Clock
 from mockcore.double import Double
-from mockcore.inprocess import InProcessTransport
-from mockcore.live import LiveServer
 from mockcore.mocking import MockContext
 from mockglobus.app import create_app
 from mockglobus.auth.scopes import TRANSFER_RS
 from mockglobus.state import GlobusState
+from mockglobus.transfer.model import TransferModel
 
 AUTH_URL = "https://auth.globus.org"
 TRANSFER_URL = "https://transfer.api.globus.org"
@@ -27,45 +24,25 @@ class GlobusDouble(Double):
     """Globus Auth and Transfer in one double.
 
     ``auth`` is the :class:`~mockglobus.auth.model.AuthModel` (accounts, clients,
-    tokens), ``transfer`` the Transfer model (None in a checkout without it). Options
+    tokens), ``transfer`` the :class:`~mockglobus.transfer.model.TransferModel`. Options
     beyond ``clock``/``seed`` go to the AuthModel: ``scenario`` (default ``"default"``),
     ``permissive`` (default True), ``faker_users``, ``id_token_alg``,
     ``rotate_refresh_tokens``, ``access_token_lifetime``.
     """
 
     state: GlobusState
+    base_urls = PRODUCTION_URLS  # intercept() answers the production Auth and Transfer hosts
 
     def __init__(self, *, seed: int = 0, clock: Clock | None = None, **auth_options: Any) -> None:
         super().__init__(GlobusState(clock, seed, **auth_options), create_app)
-        self.server: LiveServer | None = None
 
     @property
     def auth(self):  # noqa: ANN201 - AuthModel
         return self.state.auth
 
     @property
-    def transfer(self):  # noqa: ANN201 - TransferModel | None
+    def transfer(self) -> TransferModel:
         return self.state.transfer
-
-    @property
-    def errors(self) -> list[BaseException]:
-        """Unexpected exceptions the app raised while answering (a 500 each)."""
-        return self.app.extensions["mockglobus_errors"]
-
-    def reset(self) -> None:
-        super().reset()
-        self.errors.clear()
-
-    def intercept(  # type: ignore[override]
-        self, base_urls: Iterable[str] = PRODUCTION_URLS, *,
-        rsps: responses.RequestsMock | None = None, environ_hook: Any = None,
-    ) -> InProcessTransport:
-        """Answer ``requests`` to the production Auth and Transfer hosts in-process."""
-        return super().intercept(base_urls, rsps=rsps, environ_hook=environ_hook)
-
-    def serve(self, host: str = "127.0.0.1", port: int = 0, threads: int = 8) -> LiveServer:
-        self.server = super().serve(host, port, threads)
-        return self.server
 
     # ------------------------------------------------------------ test helpers
     def token_for(
@@ -73,7 +50,7 @@ class GlobusDouble(Double):
         scopes: str | Iterable[str] | None = None,
     ) -> str:
         """An access token for ``username`` (default: the scenario's default user)."""
-        return self.auth.mint_token(username or self.auth._default_username(),
+        return self.auth.mint_token(username or self.auth.authorization.default_username(),
                                     resource_server, scopes)
 
     def get_auth_code(

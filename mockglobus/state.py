@@ -1,4 +1,4 @@
-"""The state of one Globus double: Auth and (when present) Transfer on one clock."""
+"""The state of one Globus double: Auth and Transfer on one clock."""
 
 from __future__ import annotations
 
@@ -6,34 +6,25 @@ from typing import Any
 
 from mockcore.clock import Clock
 from mockcore.state import ServiceState
+from mockglobus.auth.for_transfer import AuthForTransfer
 from mockglobus.auth.model import AuthModel
-
-
-def _transfer_model() -> Any:
-    """``mockglobus.transfer.model.TransferModel``, or None in a checkout without it."""
-    try:
-        from mockglobus.transfer.model import TransferModel
-    except ModuleNotFoundError as exc:
-        if exc.name in ("mockglobus.transfer", "mockglobus.transfer.model"):
-            return None
-        raise
-    return TransferModel
+from mockglobus.transfer.model import TransferModel
 
 
 class GlobusState(ServiceState):
-    """``auth`` is the :class:`AuthModel`; ``transfer`` the Transfer model, or None
-    when this checkout has no ``mockglobus.transfer``. Keyword arguments other than
-    ``clock`` and ``seed`` configure the AuthModel (``scenario``, ``permissive``, ...)."""
+    """``auth`` is the :class:`AuthModel`; ``transfer`` the :class:`TransferModel`, which
+    asks Auth what it needs through ``auth_for_transfer`` (:class:`AuthForTransfer`).
+    Keyword arguments other than ``clock`` and ``seed`` configure the AuthModel
+    (``scenario``, ``permissive``, ...)."""
 
     def __init__(self, clock: Clock | None = None, seed: int = 0, **auth_options: Any) -> None:
         super().__init__(clock, seed)
         self.auth = AuthModel(self, **auth_options)
-        model = _transfer_model()
-        self.transfer = model(self) if model is not None else None
+        self.auth_for_transfer = AuthForTransfer(self.auth)
+        self.transfer = TransferModel(self, self.auth_for_transfer)
 
     def reset(self) -> None:
         with self.lock:
             super().reset()
             self.auth.reset()
-            if self.transfer is not None:
-                self.transfer.reset()
+            self.transfer.reset()

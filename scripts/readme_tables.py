@@ -1,6 +1,6 @@
 """Rewrite the README's route coverage tables from the apps' own route tables.
 
-``make readme`` runs it; ``tests/fts/test_catalogue.py`` fails when the README lags.
+``make readme`` runs it; ``tests/test_readme.py`` fails when the README lags.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from mockfts import FtsDouble
 from mockfts.catalogue import coverage_markdown
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -19,7 +18,7 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 def tables() -> dict[str, str]:
     globus = subprocess.run([sys.executable, "-m", "mockglobus", "routes"], check=True,
                             capture_output=True, text=True).stdout.strip()
-    return {"fts-routes": coverage_markdown(FtsDouble(profile="legacy").app), "globus-routes": globus}
+    return {"fts-routes": coverage_markdown(), "globus-routes": globus}
 
 
 def main() -> int:

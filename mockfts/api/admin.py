@@ -1,5 +1,7 @@
 """Operator routes: banning, optimizer, snapshot, server status, autocomplete,
-force-start, the file listing and the archive (reference 3.10-3.11, 3.13-3.15, 3.17).
+force-start, the file listing and the archive (fts-rest-flask ``controllers/banning.py``,
+``optimizer.py``, ``serverstatus.py``, ``autocomplete.py``, ``admin.py``, ``files.py``,
+``archive.py``).
 
 Authorization as fts-rest-flask decorates each controller: ``config`` for banning,
 autocomplete; certificate then ``config`` for ``/status/hosts``; certificate then
@@ -7,24 +9,27 @@ autocomplete; certificate then ``config`` for ``/status/hosts``; certificate the
 optimizer (even its POST), ``/archive`` and ``/snapshot``. DB grants
 (``/config/authorize``) count on these routes.
 
+Handlers carry the names of fts-rest-flask's controller functions where they read well
+alone (``ban_se``, ``force_start_files``); :data:`ROUTES` names each upstream function.
+
 Deviations (the double never answers 500 to a client's mistake): a ban body that is
 JSON but not an object, a non-string ban ``status``, and ``GET /files`` with a
 ``time_window`` all crash the real server (500); the double answers 400. Not
-implemented: ``/dm/*`` (gfal2 operations on storage) and ``/cs/*`` (WebFTS cloud
-credential dance) answer the JSON 404 of unknown routes.
+implemented: ``/cs/*`` (WebFTS cloud credential dance) answers the JSON 404 of unknown
+routes.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from typing import Any
 
 from flask import Response, g, request
 
+from mockcore.routes import Route
 from mockfts import errors
 from mockfts.api import render
-from mockfts.api.inputs import input_as_dict
+from mockfts.api.inputs import input_as_dict, parse_json
 from mockfts.model.identity import ADMIN, CONFIG, TRANSFER, Identity
 from mockfts.model.store import FtsState
 
@@ -56,14 +61,21 @@ def _ban_input() -> dict:
     """Banning reads JSON only for ``Content-Type: application/json`` exactly, else the
     query and form values."""
     if request.content_type == "application/json":
-        try:
-            value = json.loads(request.get_data() or b"")
-        except ValueError:
-            raise errors.MalformedInput() from None
+        value = parse_json(request.get_data() or b"", errors.MalformedInput)
         if not isinstance(value, dict):
             raise errors.MalformedInput()
         return value
     return request.values.to_dict()
+
+
+def _ban_text(body: dict, name: str, default: str | None = None) -> str | None:
+    """A text field of a ban request. Deliberate deviation: another JSON type (a list, an
+    object, a number) is 400 ``Malformed input`` here; the real server fails with a 500
+    storing it."""
+    value = body.get(name, default)
+    if value is not None and not isinstance(value, str):
+        raise errors.MalformedInput()
+    return value
 
 
 def _time_window_given(text: str | None) -> bool:
@@ -86,10 +98,10 @@ class AdminApi:
 
     # --- banning -----------------------------------------------------------------------
 
-    def ban_storage(self):
+    def ban_se(self):
         identity = require(CONFIG)
         body = _ban_input()
-        storage = body.get("storage")
+        storage = _ban_text(body, "storage")
         if not storage:
             raise errors.MissingStorage()
         status = body.get("status", "cancel")
@@ -98,10 +110,10 @@ class AdminApi:
         # bool() of the raw value, as the server does: the form string "false" is true.
         affected = self.state.ops.bans.ban_storage(
             identity, storage, status, bool(body.get("allow_submit", False)),
-            body.get("message", ""))
+            _ban_text(body, "message", ""))
         return render.json_response(affected)
 
-    def unban_storage(self):
+    def unban_se(self):
         identity = require(CONFIG)
         storage = request.values.get("storage")
         if not storage:
@@ -109,20 +121,20 @@ class AdminApi:
         self.state.ops.bans.unban_storage(identity, storage)
         return no_content()
 
-    def banned_storages(self):
+    def list_banned_se(self):
         require(CONFIG)
         return render.json_response([document(b) for b in self.state.ops.bans.banned_storages()])
 
-    def ban_user(self):
+    def ban_dn(self):
         identity = require(CONFIG)
         body = _ban_input()
-        dn = body.get("user_dn")
+        dn = _ban_text(body, "user_dn")
         if not dn:
             raise errors.MissingBanDn()
         return render.json_response(
-            self.state.ops.bans.ban_user(identity, dn, body.get("message", "")))
+            self.state.ops.bans.ban_user(identity, dn, _ban_text(body, "message", "")))
 
-    def unban_user(self):
+    def unban_dn(self):
         identity = require(CONFIG)
         dn = request.values.get("user_dn")
         if not dn:
@@ -130,7 +142,7 @@ class AdminApi:
         self.state.ops.bans.unban_user(identity, dn)
         return no_content()
 
-    def banned_users(self):
+    def list_banned_dn(self):
         require(CONFIG)
         return render.json_response([document(b) for b in self.state.ops.bans.banned_users()])
 
@@ -144,12 +156,12 @@ class AdminApi:
             request.values.get("source_se"), request.values.get("dest_se"))
         return render.json_response([document(row) for row in rows])
 
-    def optimizer_current(self):
+    def get_optimizer_values(self):
         rows = self.state.ops.optimizer.current_rows(
             request.values.get("source_se"), request.values.get("dest_se"))
         return render.json_response([document(row) for row in rows])
 
-    def set_optimizer(self):
+    def set_optimizer_values(self):
         evolution, optimizer, extra = self.state.ops.optimizer.set_values(input_as_dict(request))
         return render.json_response([document(evolution), {**document(optimizer), **extra}])
 
@@ -166,25 +178,35 @@ class AdminApi:
         require(CONFIG, certificate=True)
         return render.json_response(self.state.ops.overview.hosts_activity())
 
-    def autocomplete(self, what: str):
+    def autocomplete_dn(self):
         require(CONFIG)
-        overview = self.state.ops.overview
-        if what == "dn":
-            return render.json_response(
-                overview.credential_dns(request.values.get("term", "/DC=cern.ch")))
-        term = request.values.get("term", "srm://")
-        if what == "vo":
-            return render.json_response(overview.vos(term))
-        return render.json_response(overview.link_ends(term, what))
+        return render.json_response(self.state.ops.overview.credential_dns(
+            request.values.get("term", "/DC=cern.ch")))
 
-    def force_start(self):
+    def _link_ends(self, which: str):
+        require(CONFIG)
+        return render.json_response(self.state.ops.overview.link_ends(
+            request.values.get("term", "srm://"), which))
+
+    def autocomplete_source(self):
+        return self._link_ends("source")
+
+    def autocomplete_destination(self):
+        return self._link_ends("destination")
+
+    def autocomplete_storage(self):
+        return self._link_ends("storage")
+
+    def autocomplete_vo(self):
+        require(CONFIG)
+        return render.json_response(self.state.ops.overview.vos(
+            request.values.get("term", "srm://")))
+
+    def force_start_files(self):
         require(ADMIN, certificate=True)
         if request.content_type != "application/json":
             raise errors.ForceStartContentType()
-        try:
-            file_ids = json.loads(request.get_data() or b"")
-        except ValueError:
-            raise errors.MalformedInput() from None
+        file_ids = parse_json(request.get_data() or b"", errors.MalformedInput)
         if not isinstance(file_ids, list) or not all(
             isinstance(i, int) and not isinstance(i, bool) for i in file_ids
         ):
@@ -233,22 +255,32 @@ class AdminApi:
 
 
 ROUTES = [
-    ("/ban/se", ["POST"], "ban_storage"),
-    ("/ban/se", ["DELETE"], "unban_storage"),
-    ("/ban/se", ["GET"], "banned_storages"),
-    ("/ban/dn", ["POST"], "ban_user"),
-    ("/ban/dn", ["DELETE"], "unban_user"),
-    ("/ban/dn", ["GET"], "banned_users"),
-    ("/optimizer", ["GET"], "optimizer_enabled"),
-    ("/optimizer/evolution", ["GET"], "optimizer_evolution"),
-    ("/optimizer/current", ["GET"], "optimizer_current"),
-    ("/optimizer/current", ["POST"], "set_optimizer"),
-    ("/snapshot", ["GET"], "snapshot"),
-    ("/status/hosts", ["GET"], "hosts_activity"),
-    ("/autocomplete/<any(dn, source, destination, storage, vo):what>", ["GET"], "autocomplete"),
-    ("/admin/force-start", ["POST"], "force_start"),
-    ("/files", ["GET"], "list_files"),
-    ("/archive", ["GET"], "archive_index"),
-    ("/archive/<job_id>", ["GET"], "archived_job"),
-    ("/archive/<job_id>/<field>", ["GET"], "archived_field"),
+    Route("POST", "/ban/se", AdminApi.ban_se, "banning.ban_se"),
+    Route("DELETE", "/ban/se", AdminApi.unban_se, "banning.unban_se"),
+    Route("GET", "/ban/se", AdminApi.list_banned_se, "banning.list_banned_se"),
+    Route("POST", "/ban/dn", AdminApi.ban_dn, "banning.ban_dn"),
+    Route("DELETE", "/ban/dn", AdminApi.unban_dn, "banning.unban_dn"),
+    Route("GET", "/ban/dn", AdminApi.list_banned_dn, "banning.list_banned_dn"),
+    Route("GET", "/optimizer", AdminApi.optimizer_enabled, "optimizer.is_enabled"),
+    Route("GET", "/optimizer/evolution", AdminApi.optimizer_evolution, "optimizer.evolution"),
+    Route("GET", "/optimizer/current", AdminApi.get_optimizer_values,
+          "optimizer.get_optimizer_values"),
+    Route("POST", "/optimizer/current", AdminApi.set_optimizer_values,
+          "optimizer.set_optimizer_values"),
+    Route("GET", "/snapshot", AdminApi.snapshot, "snapshot.SnapshotController.snapshot",
+          note="Pylons fts-rest, removed in 2017 by FTS-792; legacy profile only"),
+    Route("GET", "/status/hosts", AdminApi.hosts_activity, "serverstatus.hosts_activity"),
+    Route("GET", "/autocomplete/dn", AdminApi.autocomplete_dn, "autocomplete.autocomplete_dn"),
+    Route("GET", "/autocomplete/source", AdminApi.autocomplete_source,
+          "autocomplete.autocomplete_source"),
+    Route("GET", "/autocomplete/destination", AdminApi.autocomplete_destination,
+          "autocomplete.autocomplete_destination"),
+    Route("GET", "/autocomplete/storage", AdminApi.autocomplete_storage,
+          "autocomplete.autocomplete_storage"),
+    Route("GET", "/autocomplete/vo", AdminApi.autocomplete_vo, "autocomplete.autocomplete_vo"),
+    Route("POST", "/admin/force-start", AdminApi.force_start_files, "admin.force_start_files"),
+    Route("GET", "/files", AdminApi.list_files, "files.index"),
+    Route("GET", "/archive", AdminApi.archive_index, "archive.index"),
+    Route("GET", "/archive/<job_id>", AdminApi.archived_job, "archive.get"),
+    Route("GET", "/archive/<job_id>/<field>", AdminApi.archived_field, "archive.get_field"),
 ]

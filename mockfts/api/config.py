@@ -1,4 +1,4 @@
-"""Configuration routes (``/config...``, reference 3.16), authorization ``config``.
+"""Configuration routes (fts-rest-flask ``controllers/config/*``), authorization ``config``.
 
 The GETs of ``/config``, ``/config/audit``, ``/config/global``, ``/config/links``,
 ``/config/se``, ``/config/authorize``, ``/config/activity_shares`` and
@@ -28,6 +28,7 @@ from typing import Any
 
 from flask import Response, request
 
+from mockcore.routes import Route
 from mockfts.api import render
 from mockfts.api.admin import document, no_content, require
 from mockfts.api.inputs import input_as_dict
@@ -61,7 +62,7 @@ class ConfigApi:
         require(CONFIG)
         return negotiated([document(h) for h in self.config.hosts()])
 
-    def drain(self):
+    def set_drain(self):
         identity = require(CONFIG)
         self.config.set_drain(identity, input_as_dict(request))
         return render.json_response(None)
@@ -72,36 +73,36 @@ class ConfigApi:
 
     # --- global --------------------------------------------------------------------------
 
-    def get_global(self):
+    def get_global_config(self):
         require(CONFIG)
         return negotiated(self.config.global_config())
 
-    def set_global(self):
+    def set_global_config(self):
         identity = require(CONFIG)
         result = self.config.set_global(identity, input_as_dict(request))
         return Response(json.dumps(result, indent=2), mimetype="application/json")
 
-    def delete_global(self):
+    def delete_vo_global_config(self):
         require(CONFIG)
         self.config.delete_global(request.values.get("vo_name"))
         return no_content()
 
     # --- links ---------------------------------------------------------------------------
 
-    def set_link(self):
+    def set_link_config(self):
         identity = require(CONFIG)
         link = self.config.set_link(identity, input_as_dict(request))
         return render.json_response(asdict(link), 201)
 
-    def links(self):
+    def get_all_link_configs(self):
         require(CONFIG)
         return negotiated([asdict(link) for link in self.config.all_links()])
 
-    def link(self, sym_name: str):
+    def get_link_config(self, sym_name: str):
         require(CONFIG)
         return render.json_response(asdict(self.config.link(sym_name)))
 
-    def delete_link(self, sym_name: str):
+    def delete_link_config(self, sym_name: str):
         identity = require(CONFIG)
         self.config.delete_link(identity, sym_name)
         return no_content()
@@ -112,7 +113,7 @@ class ConfigApi:
         identity = require(CONFIG)
         return render.json_response(self.config.set_share(identity, input_as_dict(request)))
 
-    def shares(self):
+    def get_shares(self):
         require(CONFIG)
         return render.json_response(self.config.all_shares())
 
@@ -125,33 +126,33 @@ class ConfigApi:
 
     # --- storages ------------------------------------------------------------------------
 
-    def set_storages(self):
+    def set_se_config(self):
         identity = require(CONFIG)
         return render.json_response(self.config.set_storages(identity, input_as_dict(request)))
 
-    def storages(self):
+    def get_se_config(self):
         require(CONFIG)
         return negotiated(self.config.storage_config(request.values.get("se")))
 
-    def delete_storage(self):
+    def delete_se_config(self):
         require(CONFIG)
         self.config.delete_storage(request.values.get("se"))
         return no_content()
 
     # --- authorizations ------------------------------------------------------------------
 
-    def grant(self):
+    def add_authz(self):
         identity = require(CONFIG, certificate=True)
         body = input_as_dict(request)
         return render.json_response(self.config.grant(identity, body.get("dn"),
                                                       body.get("operation")))
 
-    def grants(self):
+    def list_authz(self):
         require(CONFIG, certificate=True)
         args = request.values
         return negotiated(self.config.list_grants(args.get("dn"), args.get("operation")))
 
-    def revoke(self):
+    def remove_authz(self):
         identity = require(CONFIG, certificate=True)
         args = request.values
         self.config.revoke(identity, args.get("dn"), args.get("operation"))
@@ -159,27 +160,27 @@ class ConfigApi:
 
     # --- activity shares -----------------------------------------------------------------
 
-    def activity_shares(self):
+    def get_activity_shares(self):
         require(CONFIG, certificate=True)
         return negotiated(self.config.all_activity_shares())
 
-    def set_activity_share(self):
+    def set_activity_shares(self):
         identity = require(CONFIG, certificate=True)
         return render.json_response(
             self.config.set_activity_share(identity, input_as_dict(request)))
 
-    def activity_share(self, vo_name: str):
+    def get_activity_shares_vo(self, vo_name: str):
         require(CONFIG, certificate=True)
         return render.json_response(self.config.activity_share(vo_name))
 
-    def delete_activity_share(self, vo_name: str):
+    def delete_activity_shares(self, vo_name: str):
         identity = require(CONFIG, certificate=True)
         self.config.delete_activity_share(identity, vo_name)
         return no_content()
 
     # --- cloud storages ------------------------------------------------------------------
 
-    def cloud_storages(self):
+    def get_cloud_storages(self):
         require(CONFIG, certificate=True)
         return negotiated(self.config.cloud_storages())
 
@@ -187,56 +188,73 @@ class ConfigApi:
         require(CONFIG, certificate=True)
         return render.json_response(self.config.set_cloud_storage(input_as_dict(request)), 201)
 
-    def cloud_storage_users(self, storage_name: str):
+    def get_cloud_storage(self, storage_name: str):
         require(CONFIG, certificate=True)
         return render.json_response(self.config.cloud_users(storage_name))
 
-    def add_cloud_user(self, storage_name: str):
+    def add_user_to_cloud_storage(self, storage_name: str):
         require(CONFIG, certificate=True)
         # The storage is looked up before the body is read, as on the real server.
         self.config.cloud_users(storage_name)
         return render.json_response(
             self.config.add_cloud_user(storage_name, input_as_dict(request)), 201)
 
-    def delete_cloud_storage(self, storage_name: str):
+    def remove_cloud_storage(self, storage_name: str):
         require(CONFIG, certificate=True)
         self.config.delete_cloud_storage(storage_name)
         return no_content()
 
-    def delete_cloud_user(self, storage_name: str, who: str):
+    def remove_user_from_cloud_storage(self, storage_name: str, who: str):
         require(CONFIG, certificate=True)
         self.config.remove_cloud_user(storage_name, who)
         return no_content()
 
 
+# Upstream: fts-rest-flask's ``controllers/config/*.py`` functions (``config.index`` is
+# ``controllers/config/__init__.py``).
 ROUTES = [
-    ("/config", ["GET"], "hosts"),
-    ("/config/drain", ["POST"], "drain"),
-    ("/config/audit", ["GET"], "audit"),
-    ("/config/global", ["GET"], "get_global"),
-    ("/config/global", ["POST"], "set_global"),
-    ("/config/global", ["DELETE"], "delete_global"),
-    ("/config/links", ["POST"], "set_link"),
-    ("/config/links", ["GET"], "links"),
-    ("/config/links/<sym_name>", ["GET"], "link"),
-    ("/config/links/<sym_name>", ["DELETE"], "delete_link"),
-    ("/config/shares", ["POST"], "set_share"),
-    ("/config/shares", ["GET"], "shares"),
-    ("/config/shares", ["DELETE"], "delete_share"),
-    ("/config/se", ["POST"], "set_storages"),
-    ("/config/se", ["GET"], "storages"),
-    ("/config/se", ["DELETE"], "delete_storage"),
-    ("/config/authorize", ["POST"], "grant"),
-    ("/config/authorize", ["GET"], "grants"),
-    ("/config/authorize", ["DELETE"], "revoke"),
-    ("/config/activity_shares", ["GET"], "activity_shares"),
-    ("/config/activity_shares", ["POST"], "set_activity_share"),
-    ("/config/activity_shares/<vo_name>", ["GET"], "activity_share"),
-    ("/config/activity_shares/<vo_name>", ["DELETE"], "delete_activity_share"),
-    ("/config/cloud_storage", ["GET"], "cloud_storages"),
-    ("/config/cloud_storage", ["POST"], "set_cloud_storage"),
-    ("/config/cloud_storage/<storage_name>", ["GET"], "cloud_storage_users"),
-    ("/config/cloud_storage/<storage_name>", ["POST"], "add_cloud_user"),
-    ("/config/cloud_storage/<storage_name>", ["DELETE"], "delete_cloud_storage"),
-    ("/config/cloud_storage/<storage_name>/<who>", ["DELETE"], "delete_cloud_user"),
+    Route("GET", "/config", ConfigApi.hosts, "config.index"),
+    Route("POST", "/config/drain", ConfigApi.set_drain, "config.drain.set_drain"),
+    Route("GET", "/config/audit", ConfigApi.audit, "config.audit.audit"),
+    Route("GET", "/config/global", ConfigApi.get_global_config, "config.global_.get_global_config"),
+    Route("POST", "/config/global", ConfigApi.set_global_config,
+          "config.global_.set_global_config"),
+    Route("DELETE", "/config/global", ConfigApi.delete_vo_global_config,
+          "config.global_.delete_vo_global_config"),
+    Route("POST", "/config/links", ConfigApi.set_link_config, "config.links.set_link_config"),
+    Route("GET", "/config/links", ConfigApi.get_all_link_configs,
+          "config.links.get_all_link_configs"),
+    Route("GET", "/config/links/<sym_name>", ConfigApi.get_link_config,
+          "config.links.get_link_config"),
+    Route("DELETE", "/config/links/<sym_name>", ConfigApi.delete_link_config,
+          "config.links.delete_link_config"),
+    Route("POST", "/config/shares", ConfigApi.set_share, "config.shares.set_share"),
+    Route("GET", "/config/shares", ConfigApi.get_shares, "config.shares.get_shares"),
+    Route("DELETE", "/config/shares", ConfigApi.delete_share, "config.shares.delete_share"),
+    Route("POST", "/config/se", ConfigApi.set_se_config, "config.se.set_se_config"),
+    Route("GET", "/config/se", ConfigApi.get_se_config, "config.se.get_se_config"),
+    Route("DELETE", "/config/se", ConfigApi.delete_se_config, "config.se.delete_se_config"),
+    Route("POST", "/config/authorize", ConfigApi.add_authz, "config.authz.add_authz"),
+    Route("GET", "/config/authorize", ConfigApi.list_authz, "config.authz.list_authz"),
+    Route("DELETE", "/config/authorize", ConfigApi.remove_authz, "config.authz.remove_authz"),
+    Route("GET", "/config/activity_shares", ConfigApi.get_activity_shares,
+          "config.activities.get_activity_shares"),
+    Route("POST", "/config/activity_shares", ConfigApi.set_activity_shares,
+          "config.activities.set_activity_shares"),
+    Route("GET", "/config/activity_shares/<vo_name>", ConfigApi.get_activity_shares_vo,
+          "config.activities.get_activity_shares_vo"),
+    Route("DELETE", "/config/activity_shares/<vo_name>", ConfigApi.delete_activity_shares,
+          "config.activities.delete_activity_shares"),
+    Route("GET", "/config/cloud_storage", ConfigApi.get_cloud_storages,
+          "config.cloud.get_cloud_storages"),
+    Route("POST", "/config/cloud_storage", ConfigApi.set_cloud_storage,
+          "config.cloud.set_cloud_storage"),
+    Route("GET", "/config/cloud_storage/<storage_name>", ConfigApi.get_cloud_storage,
+          "config.cloud.get_cloud_storage"),
+    Route("POST", "/config/cloud_storage/<storage_name>", ConfigApi.add_user_to_cloud_storage,
+          "config.cloud.add_user_to_cloud_storage"),
+    Route("DELETE", "/config/cloud_storage/<storage_name>", ConfigApi.remove_cloud_storage,
+          "config.cloud.remove_cloud_storage"),
+    Route("DELETE", "/config/cloud_storage/<storage_name>/<who>",
+          ConfigApi.remove_user_from_cloud_storage, "config.cloud.remove_user_from_cloud_storage"),
 ]

@@ -1,4 +1,4 @@
-"""Data management on storage, ``/dm/*`` (reference 3.17), on ``mock://`` SURLs.
+"""Data management on storage, ``/dm/*`` (``controllers/datamanagement.py``), on ``mock://`` SURLs.
 
 The order of the real controller: the ``datamanagement`` authorization (403
 ``Not enough permissions``), then for ``list``/``stat`` the ``surl`` query value and
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from flask import g, request
 
+from mockcore.routes import Route
 from mockfts.api import render
 from mockfts.api.jobs import require
 from mockfts.model import datamanagement as dm
@@ -58,10 +59,10 @@ class DataManagementApi:
 
 
 ROUTES = [
-    ("/dm/list", ["GET"], "list"),
-    ("/dm/stat", ["GET"], "stat"),
-    ("/dm/mkdir", ["POST"], "mkdir"),
-    ("/dm/unlink", ["POST"], "unlink"),
-    ("/dm/rmdir", ["POST"], "rmdir"),
-    ("/dm/rename", ["POST"], "rename"),
+    Route("GET", "/dm/list", DataManagementApi.list, "datamanagement.list"),
+    Route("GET", "/dm/stat", DataManagementApi.stat, "datamanagement.stat"),
+    Route("POST", "/dm/mkdir", DataManagementApi.mkdir, "datamanagement.mkdir"),
+    Route("POST", "/dm/unlink", DataManagementApi.unlink, "datamanagement.unlink"),
+    Route("POST", "/dm/rmdir", DataManagementApi.rmdir, "datamanagement.rmdir"),
+    Route("POST", "/dm/rename", DataManagementApi.rename, "datamanagement.rename"),
 ]

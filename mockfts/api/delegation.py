@@ -1,4 +1,6 @@
-"""Delegation and the certificate the caller presented (reference 3.2-3.3)."""
+"""Delegation and the certificate the caller presented; handlers
+named as fts-rest-flask's ``controllers/delegation.py`` functions, but ``csr`` (there
+``request``, a name Flask's request object holds here)."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ import re
 
 from flask import Response, g, request
 
+from mockcore.routes import Route
 from mockfts import errors
 from mockfts.api import render
 from mockfts.model.store import FtsState
@@ -36,12 +39,12 @@ class DelegationApi:
     def __init__(self, state: FtsState) -> None:
         self.state = state
 
-    def page(self):
+    def delegation_page(self):
         _require_certificate()
         page = _BROWSER_PAGE.format(dlg_id=g.identity.delegation_id)
         return Response(page, mimetype="text/html")
 
-    def info(self, dlg_id: str):
+    def view(self, dlg_id: str):
         _own(dlg_id)
         with self.state.lock:
             entry = self.state.delegations.find(g.identity)
@@ -59,6 +62,7 @@ class DelegationApi:
         _own(dlg_id)
         with self.state.lock:
             pem = self.state.delegations.request(g.identity)
+            self.state.unrepeatable()  # a fresh RSA key: a replay would make another
         return Response(pem, mimetype="text/plain", headers={"X-Delegation-ID": dlg_id})
 
     def credential(self, dlg_id: str):
@@ -77,10 +81,10 @@ class DelegationApi:
             raise errors.BadRequest(str(exc)) from None
         with self.state.lock:
             entry = self.state.delegations.add_voms(g.identity, arguments)
-        when = render.timestamp(entry.termination_time).replace("T", " ")
+        when = str(render.timestamp(entry.termination_time)).replace("T", " ")
         return Response(when, status=203, mimetype="text/plain")
 
-    def remove(self, dlg_id: str):
+    def delete(self, dlg_id: str):
         _require_certificate()
         _own(dlg_id)
         with self.state.lock:
@@ -95,11 +99,12 @@ class DelegationApi:
 
 
 ROUTES = [
-    ("/delegation", ["GET"], "page"),
-    ("/delegation/<dlg_id>", ["GET"], "info"),
-    ("/delegation/<dlg_id>", ["DELETE"], "remove"),
-    ("/delegation/<dlg_id>/request", ["GET"], "csr"),
-    ("/delegation/<dlg_id>/credential", ["PUT", "POST"], "credential"),
-    ("/delegation/<dlg_id>/voms", ["POST"], "voms"),
-    ("/whoami/certificate", ["GET"], "certificate"),
+    Route("GET", "/delegation", DelegationApi.delegation_page, "delegation.delegation_page"),
+    Route("GET", "/delegation/<dlg_id>", DelegationApi.view, "delegation.view"),
+    Route("DELETE", "/delegation/<dlg_id>", DelegationApi.delete, "delegation.delete"),
+    Route("GET", "/delegation/<dlg_id>/request", DelegationApi.csr, "delegation.request"),
+    Route(("PUT", "POST"), "/delegation/<dlg_id>/credential", DelegationApi.credential,
+          "delegation.credential"),
+    Route("POST", "/delegation/<dlg_id>/voms", DelegationApi.voms, "delegation.voms"),
+    Route("GET", "/whoami/certificate", DelegationApi.certificate, "delegation.certificate"),
 ]

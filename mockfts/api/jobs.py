@@ -1,4 +1,7 @@
-"""Job routes: submit, list, inspect, cancel, reprioritise (reference 3.4-3.9)."""
+"""Job routes: submit, list, inspect, cancel, reprioritise.
+
+As fts-rest-flask's ``controllers/jobs.py`` answers them.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from typing import Any
 
 from flask import g, request
 
+from mockcore.routes import Route
 from mockfts import errors
 from mockfts.api import render
 from mockfts.api.inputs import input_as_dict
@@ -42,7 +46,8 @@ def _limit(text: str | None) -> int | None:
 
 
 class JobsApi:
-    """Handlers bound to one double's state; :data:`ROUTES` says which URL calls which."""
+    """Handlers bound to one double's state, named as fts-rest-flask's
+    ``controllers/jobs.py`` functions; :data:`ROUTES` says which URL calls which."""
 
     def __init__(self, state: FtsState) -> None:
         self.state = state
@@ -54,7 +59,7 @@ class JobsApi:
 
     # --- listing and submission ---------------------------------------------------------
 
-    def list_jobs(self):
+    def index(self):
         require(TRANSFER)
         args = request.args
         state_in = _csv(args.get("state_in"))
@@ -97,7 +102,7 @@ class JobsApi:
             return render.json_response(entries[0] if entries else [], status)
         return render.json_response(entries, 207 if status != 200 else 200)
 
-    def get_jobs(self, job_ids: str):
+    def get(self, job_ids: str):
         file_fields = _csv(request.args.get("files"))
         profile = self.state.profile
 
@@ -109,16 +114,16 @@ class JobsApi:
 
         return self._per_job(job_ids, show)
 
-    def cancel_jobs(self, job_ids: str):
-        def cancel(job: Job) -> dict:
+    def cancel(self, job_ids: str):
+        def cancel_one(job: Job) -> dict:
             if self.state.cancel_job(job):
                 return self._doc(job, http_status=render.OK_MARKER, http_message=None)
             return self._doc(job, http_status=render.NOT_MODIFIED_MARKER,
                              http_message="The job is in a terminal state")
 
-        return self._per_job(job_ids, cancel)
+        return self._per_job(job_ids, cancel_one)
 
-    def modify_jobs(self, job_ids: str):
+    def modify(self, job_ids: str):
         body = input_as_dict(request)
         priority = None
         params = body.get("params")
@@ -129,21 +134,21 @@ class JobsApi:
                 raise errors.InvalidPriority() from None
         profile = self.state.profile
 
-        def modify(job: Job) -> dict:
+        def modify_one(job: Job) -> dict:
             if self.state.set_priority(job, priority):
                 return self._doc(job, http_status=render.OK_MARKER, http_message=None,
                                  files=[render.file_document(f, profile) for f in job.files])
             return self._doc(job, http_status=render.NOT_MODIFIED_MARKER,
                              http_message="The job is in a terminal state")
 
-        return self._per_job(job_ids, modify)
+        return self._per_job(job_ids, modify_one)
 
-    def cancel_everything(self):
+    def cancel_all(self):
         if not g.identity.is_root:
             raise errors.NotRoot()
         return render.json_response(self.state.cancel_all())
 
-    def cancel_vo(self, vo_name: str):
+    def cancel_all_by_vo(self, vo_name: str):
         if not g.identity.is_root:
             raise errors.NotRoot()
         return render.json_response(self.state.cancel_all(vo_name))
@@ -156,23 +161,23 @@ class JobsApi:
         except (errors.JobNotFound, errors.JobForbidden) as error:
             raise error.plain() from None
 
-    def job_files(self, job_id: str):
+    def get_files(self, job_id: str):
         job = self._visible(job_id)
         profile = self.state.profile
         return render.json_response(
             [render.file_document(f, profile, with_retries=True) for f in job.files]
         )
 
-    def file_retries(self, job_id: str, file_id: int):
+    def get_file_retries(self, job_id: str, file_id: int):
         job = self._visible(job_id)
         entries = [r for f in job.files if f.file_id == file_id for r in f.retries]
         return render.json_response([render.retry_document(r) for r in entries])
 
-    def job_dm(self, job_id: str):
+    def get_dm(self, job_id: str):
         job = self._visible(job_id)  # always [] on today's servers, which refuse deletions
         return render.json_response([render.dm_document(entry) for entry in job.dm])
 
-    def job_field(self, job_id: str, field: str):
+    def get_field(self, job_id: str, field: str):
         doc = render.job_document(self._visible(job_id), self.state.profile)
         if field not in doc:
             raise errors.NoSuchField()
@@ -185,19 +190,21 @@ class JobsApi:
         return render.json_response(outcome if len(ids) > 1 else outcome[0])
 
 
-# (rule, methods, handler): Werkzeug prefers static segments, so /jobs/all and
-# /jobs/{id}/files win over /jobs/{ids} and /jobs/{id}/{field}, as on the real server.
+# Werkzeug prefers static segments, so /jobs/all and /jobs/{id}/files win over
+# /jobs/{ids} and /jobs/{id}/{field}, as on the real server.
 ROUTES = [
-    ("/jobs", ["GET"], "list_jobs"),
-    ("/jobs", ["POST", "PUT"], "submit"),
-    ("/jobs/<job_ids>", ["GET"], "get_jobs"),
-    ("/jobs/<job_ids>", ["DELETE"], "cancel_jobs"),
-    ("/jobs/<job_ids>", ["POST"], "modify_jobs"),
-    ("/jobs/all", ["DELETE"], "cancel_everything"),
-    ("/jobs/vo/<vo_name>", ["DELETE"], "cancel_vo"),
-    ("/jobs/<job_id>/files", ["GET"], "job_files"),
-    ("/jobs/<job_id>/files/<int:file_id>/retries", ["GET"], "file_retries"),
-    ("/jobs/<job_id>/dm", ["GET"], "job_dm"),
-    ("/jobs/<job_id>/<field>", ["GET"], "job_field"),
-    ("/jobs/<job_id>/files/<file_ids>", ["DELETE"], "cancel_files"),
+    Route("GET", "/jobs", JobsApi.index, "jobs.index"),
+    Route(("POST", "PUT"), "/jobs", JobsApi.submit, "jobs.submit"),
+    Route("GET", "/jobs/<job_ids>", JobsApi.get, "jobs.get"),
+    Route("DELETE", "/jobs/<job_ids>", JobsApi.cancel, "jobs.cancel"),
+    Route("POST", "/jobs/<job_ids>", JobsApi.modify, "jobs.modify"),
+    Route("DELETE", "/jobs/all", JobsApi.cancel_all, "jobs.cancel_all"),
+    Route("DELETE", "/jobs/vo/<vo_name>", JobsApi.cancel_all_by_vo, "jobs.cancel_all_by_vo"),
+    Route("GET", "/jobs/<job_id>/files", JobsApi.get_files, "jobs.get_files"),
+    Route("GET", "/jobs/<job_id>/files/<int:file_id>/retries", JobsApi.get_file_retries,
+          "jobs.get_file_retries"),
+    Route("GET", "/jobs/<job_id>/dm", JobsApi.get_dm, "jobs.get_dm"),
+    Route("GET", "/jobs/<job_id>/<field>", JobsApi.get_field, "jobs.get_field"),
+    Route("DELETE", "/jobs/<job_id>/files/<file_ids>", JobsApi.cancel_files,
+          "jobs.cancel_files"),
 ]

@@ -1,8 +1,9 @@
 """Everything the FTS3 double writes on the wire: documents, timestamps, error bodies.
 
-Conventions of the real server (reference 1.4): compact ``json.dumps`` objects, lists
-streamed as ``[`` + items joined by ``,`` + ``]``, datetimes ``YYYY-MM-DDTHH:MM:SS``
-in UTC with no zone and no fraction (the client and Rucio parse exactly that).
+Conventions of the real server (fts-rest-flask ``lib/helpers/jsonify.py``): compact
+``json.dumps`` objects, lists streamed as ``[`` + items joined by ``,`` + ``]``, datetimes
+``YYYY-MM-DDTHH:MM:SS`` in UTC with no zone and no fraction (the client and Rucio parse
+exactly that).
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ def job_document(job: Job, profile: VersionProfile, fields: list[str] | None = N
                  tuple(fields) if fields is not None else None)
     if fields is not None:
         return _document(job, plan)
-    key = (profile.name, job.revision)  # jobs are read far more often than they change
+    key = (profile.name, getattr(job, "revision", 0))  # jobs are read far more often than they change
     cached = job.__dict__.get("_rendered")
     if cached is None or cached[0] != key:
         cached = (key, _document(job, plan))

@@ -15,7 +15,7 @@ brought online after the source URL's ``staging_time``. Replicas and hops waitin
 queued is deployment behaviour the API does not fix; the defaults are a few seconds.
 
 Reasons for staging and archiving failures are not confirmed from sources
-(reference 11): we write ``SOURCE [<errno>] <strerror>`` for staging and
+(FTS3 ``src/qos-daemon`` was not read): we write ``SOURCE [<errno>] <strerror>`` for staging and
 ``DESTINATION [<errno>] <strerror>`` for archiving, and the daemon's own
 ``Bring-online timeout has been exceeded`` / ``Archiving timeout has been exceeded``.
 """
@@ -77,7 +77,7 @@ class Daemon:
             self._enqueue(job, file, self.state.clock.time())
         for entry in job.dm:
             self.state.scheduler.after(self.settings.schedule_delay,
-                                       lambda t, e=entry: self._delete_start(job, e, t))
+                                       lambda t, e=entry: self._delete_start(job, e, t))  # type: ignore[misc]
         if job.max_time_in_queue is not None:
             self.state.scheduler.at(job.max_time_in_queue, lambda t: self._queue_timeout(
                 job, t, (S.SUBMITTED, S.ACTIVE, S.STAGING), S.REASON_QUEUE_TIMEOUT))

@@ -1,7 +1,7 @@
-"""The ``/dm/*`` data-management operations (reference 3.17) on ``mock://`` storage.
+"""The ``/dm/*`` data-management operations on ``mock://`` storage.
 
 Facts, from fts-rest-flask 3.13.4 ``controllers/datamanagement.py`` and
-``lib/gfal2_wrapper.py`` and gfal2's mock plugin (``src/plugins/mock``, reference 9):
+``lib/gfal2_wrapper.py`` and gfal2's mock plugin (``src/plugins/mock``):
 
 * ``list``/``stat`` read ``surl`` from the query (``request.values``): empty -> 400
   ``Missing surl parameter``; scheme ``file`` -> 400 ``Forbiden SURL scheme``; only
@@ -162,6 +162,7 @@ def _strtol(text: str, start: int, base: int) -> tuple[int, int]:
         digits += ch
     if not digits:
         return 0, start
+    assert match is not None  # digits came from it
     value = int(digits, base) * (-1 if match.group(1) == "-" else 1)
     end = match.start(2) + len(digits)
     return max(-_LONG, min(_LONG - 1, value)), end

@@ -1,4 +1,7 @@
-"""Delegated proxies: what the server holds for each delegation id (reference 3.3, 5.5).
+"""Delegated proxies: what the server holds for each delegation id.
+
+As fts-rest-flask keeps and checks them: ``controllers/delegation.py``, and ``submit`` in
+``controllers/jobs.py``.
 
 The cryptography (CSR, checking the signed proxy chain) is :mod:`mockfts.x509.delegation`;
 this module keeps the records the REST layer and the submission check read, on the

@@ -1,6 +1,6 @@
 """Who is calling and what they may do, computed as fts-rest-flask computes it.
 
-Facts (reference sections 2.1-2.2, fts-rest-flask ``fts3auth``):
+Facts (fts-rest-flask ``fts3auth``: ``credentials.py``, ``authorization.py``):
 
 * delegation id of a certificate user: first 16 hex digits of SHA-1 over the user
   DN followed by each FQAN, no separators; of a token user: SHA-1 over ``iss`` then

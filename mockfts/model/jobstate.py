@@ -1,4 +1,4 @@
-"""A job's state follows from its files: the daemon's rule (reference 6.3).
+"""A job's state follows from its files (FTS3 ``MySqlAPI::updateJobTransferStatusInternal``).
 
 Counting is by distinct ``file_index`` so the replicas of one entry count once.
 """

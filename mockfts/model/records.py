@@ -124,7 +124,7 @@ class Job:
     retry: int
     retry_delay: int
     max_time_in_queue: int | None
-    overwrite_flag: str | None
+    overwrite_flag: str | bool | None  # letters (3.14), a boolean (legacy)
     dst_file_report: bool
     verify_checksum: str
     copy_pin_lifetime: int

@@ -25,7 +25,7 @@ FILE_ACTIVE_STATES = frozenset({
 })
 FILE_WAITING_STATES = frozenset({NOT_USED, ON_HOLD, ON_HOLD_STAGING, TOKEN_PREP})
 FILE_TERMINAL_STATES = frozenset({FINISHED, FAILED, CANCELED})
-# Queued files a max-time-in-queue expiry cancels (reference 6.8).
+# Queued files a max-time-in-queue expiry cancels (FTS3 MySqlAPI::cancelExpiredJobsForVo).
 FILE_QUEUED_STATES = frozenset({SUBMITTED, STAGING, ON_HOLD, ON_HOLD_STAGING, NOT_USED})
 
 # Job types

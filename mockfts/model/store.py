@@ -1,9 +1,10 @@
 """The FTS3 double's state: jobs and files, indexed, with the REST layer's operations.
 
-Every public method takes the lock and settles due events first, so an answer
-always reflects the virtual time. Listing uses indexes (unfinished jobs, jobs per VO
-in submission order, finished jobs in finishing order), so its cost follows the
-number of jobs that can match, not the number of jobs ever submitted.
+Every public method of the REST layer takes the lock and settles due events first
+(``@settled``; ``@locked`` where nothing due can change the answer), so an answer always
+reflects the virtual time. Listing uses indexes (unfinished jobs, jobs per VO in
+submission order, finished jobs in finishing order), so its cost follows the number of
+jobs that can match, not the number of jobs ever submitted.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from mockcore.clock import Clock
+from mockcore.locking import locked, settled
 from mockcore.state import ServiceState
 from mockfts import errors
 from mockfts.model import states as S
@@ -32,7 +34,7 @@ HOST_DN = "/DC=org/DC=mockfts/CN=fts3.mock"
 
 @dataclass
 class JobFilter:
-    """The query of ``GET /jobs`` after validation (reference 3.4)."""
+    """The query of ``GET /jobs`` after validation (fts-rest-flask ``jobs.py`` ``index``)."""
 
     vo_name: str | None = None
     user_dn: str | None = None
@@ -78,12 +80,12 @@ class FtsState(ServiceState):
         self.banned_dns: dict[str, dict] = {}
         self.ops = Operations(self)  # bans, optimizer, configuration, archive
 
+    @locked
     def reset(self) -> None:
-        with self.lock:
-            super().reset()
-            self.daemon.reset()
-            self.delegations.clear()
-            self._clear_tables()
+        super().reset()
+        self.daemon.reset()
+        self.delegations.clear()
+        self._clear_tables()
 
     # --- index upkeep --------------------------------------------------------------
 
@@ -142,11 +144,11 @@ class FtsState(ServiceState):
 
     # --- identity-related checks ---------------------------------------------------
 
+    @locked
     def delegate(self, identity: Identity, lifetime: float = 12 * 3600,
                  proxy_pem: str | None = None) -> Delegation:
         """Record a delegated proxy for ``identity`` (what a successful PUT stores)."""
-        with self.lock:
-            return self.delegations.record(identity, lifetime, proxy_pem)
+        return self.delegations.record(identity, lifetime, proxy_pem)
 
     @staticmethod
     def check_job_access(identity: Identity, job: Job) -> None:
@@ -155,84 +157,81 @@ class FtsState(ServiceState):
 
     # --- submission ----------------------------------------------------------------
 
+    @settled
     def submit(self, body: dict, identity: Identity) -> Job:
-        with self.lock:
-            self.settle()
-            if identity.method == "certificate" and not identity.is_root:
-                self.delegations.check_for_submission(identity)
-            ctx = SubmissionContext(
-                now=self.clock.time(),
-                profile=self.profile,
-                submit_host=self.submit_host,
-                next_file_id=lambda: next(self._file_ids),
-                new_uuid1=self.ids.uuid1,
-                random_hash=lambda: self.ids.randint(0, 65535),
-                token_issuer_known=lambda iss: iss in self.tokens.providers,
-                queued_between=self.queued_between,
-                limits=self.limits,
-            )
-            job = build_job(body, identity, ctx)
-            self.ops.check_submission(job)  # banned storages: 403, or ON_HOLD files
-            if job.job_id in self.jobs:
-                raise errors.DuplicateSid()
-            self.jobs[job.job_id] = job
-            self._unfinished[job.job_id] = job
-            self._by_vo.setdefault(job.vo_name, []).append(job)
-            self._submitted.append(job)
-            for file in job.files:
-                self._files[file.file_id] = file
-            self.daemon.start(job)
-            return job
+        if identity.method == "certificate" and not identity.is_root:
+            self.delegations.check_for_submission(identity)
+        ctx = SubmissionContext(
+            now=self.clock.time(),
+            profile=self.profile,
+            submit_host=self.submit_host,
+            next_file_id=lambda: next(self._file_ids),
+            new_uuid1=self.ids.uuid1,
+            random_hash=lambda: self.ids.randint(0, 65535),
+            token_issuer_known=lambda iss: iss in self.tokens.providers,
+            queued_between=self.queued_between,
+            limits=self.limits,
+        )
+        job = build_job(body, identity, ctx)
+        self.ops.check_submission(job)  # banned storages: 403, or ON_HOLD files
+        if job.job_id in self.jobs:
+            raise errors.DuplicateSid()
+        self.jobs[job.job_id] = job
+        self._unfinished[job.job_id] = job
+        self._by_vo.setdefault(job.vo_name, []).append(job)
+        self._submitted.append(job)
+        for file in job.files:
+            self._files[file.file_id] = file
+        self.daemon.start(job)
+        return job
 
     # --- reading -------------------------------------------------------------------
 
+    @settled
     def job(self, job_id: str) -> Job:
-        with self.lock:
-            self.settle()
-            try:
-                return self.jobs[job_id]
-            except KeyError:
-                raise errors.JobNotFound(job_id=job_id) from None
+        try:
+            return self.jobs[job_id]
+        except KeyError:
+            raise errors.JobNotFound(job_id=job_id) from None
 
     def visible_job(self, identity: Identity, job_id: str) -> Job:
         job = self.job(job_id)
         self.check_job_access(identity, job)
         return job
 
+    @settled
     def list_jobs(self, identity: Identity, query: JobFilter) -> list[Job]:
-        with self.lock:
-            self.settle()
-            level = identity.granted(TRANSFER)
-            if query.user_dn is not None and query.user_dn != identity.user_dn:
-                raise errors.DnMismatch()
-            if query.dlg_id is not None and query.dlg_id != identity.delegation_id:
-                raise errors.DelegationIdMismatch()
-            if level is None:
-                raise errors.CannotListJobs()
-            vo_name, dlg_id = query.vo_name, query.dlg_id
-            if level == "vo":
-                vo_name = identity.vo
-            elif level == "":
-                dlg_id = identity.delegation_id
-            candidates = self._candidates(query, vo_name)
-            result = []
-            for job in candidates:
-                if vo_name is not None and job.vo_name != vo_name:
-                    continue
-                if dlg_id is not None and job.cred_id != dlg_id:
-                    continue
-                if query.user_dn is not None and job.user_dn != query.user_dn:
-                    continue
-                if query.source_se is not None and job.source_se != query.source_se:
-                    continue
-                if query.dest_se is not None and job.dest_se != query.dest_se:
-                    continue
-                if query.state_in is not None and job.job_state not in query.state_in:
-                    continue
-                result.append(job)
-                if query.limit and len(result) >= query.limit:
-                    break
-            return result
+        level = identity.granted(TRANSFER)
+        if query.user_dn is not None and query.user_dn != identity.user_dn:
+            raise errors.DnMismatch()
+        if query.dlg_id is not None and query.dlg_id != identity.delegation_id:
+            raise errors.DelegationIdMismatch()
+        if level is None:
+            raise errors.CannotListJobs()
+        vo_name, dlg_id = query.vo_name, query.dlg_id
+        if level == "vo":
+            vo_name = identity.vo
+        elif level == "":
+            dlg_id = identity.delegation_id
+        candidates = self._candidates(query, vo_name)
+        result = []
+        for job in candidates:
+            if vo_name is not None and job.vo_name != vo_name:
+                continue
+            if dlg_id is not None and job.cred_id != dlg_id:
+                continue
+            if query.user_dn is not None and job.user_dn != query.user_dn:
+                continue
+            if query.source_se is not None and job.source_se != query.source_se:
+                continue
+            if query.dest_se is not None and job.dest_se != query.dest_se:
+                continue
+            if query.state_in is not None and job.job_state not in query.state_in:
+                continue
+            result.append(job)
+            if query.limit and len(result) >= query.limit:
+                break
+        return result
 
     def _candidates(self, query: JobFilter, vo_name: str | None) -> Iterable[Job]:
         """The smallest indexed set that holds every job the query can return."""
@@ -243,31 +242,31 @@ class FtsState(ServiceState):
             return reversed(pool)
         if query.limit == 0:  # no limit and no finish-time filter
             return list(self.jobs.values())
+        assert query.time_window is not None  # validated: a limit or a time window
         return self.jobs_finished_since(self.clock.time() - query.time_window)
 
     # --- cancellation and priority -------------------------------------------------
 
+    @settled
     def cancel_job(self, job: Job) -> bool:
         """REST cancel of a whole job; False when it was already terminal."""
-        with self.lock:
-            self.settle()
-            if job.job_state in S.JOB_TERMINAL_STATES:
-                return False
-            now = self.clock.time()
-            before = job.job_state
-            for file in job.files:
-                if file.file_state in S.FILE_ACTIVE_STATES:
-                    self._cancel_file(file, now)
-            for entry in job.dm:
-                if entry.file_state in (S.DELETE, S.STARTED):
-                    entry.file_state, entry.finish_time = S.CANCELED, now
-                    entry.reason = S.REASON_USER_CANCEL
-            job.job_state = S.CANCELED
-            job.cancel_job = True
-            job.job_finished = now
-            job.reason = S.REASON_USER_CANCEL
-            self.job_changed(job, before)
-            return True
+        if job.job_state in S.JOB_TERMINAL_STATES:
+            return False
+        now = self.clock.time()
+        before = job.job_state
+        for file in job.files:
+            if file.file_state in S.FILE_ACTIVE_STATES:
+                self._cancel_file(file, now)
+        for entry in job.dm:
+            if entry.file_state in (S.DELETE, S.STARTED):
+                entry.file_state, entry.finish_time = S.CANCELED, now
+                entry.reason = S.REASON_USER_CANCEL
+        job.job_state = S.CANCELED
+        job.cancel_job = True
+        job.job_finished = now
+        job.reason = S.REASON_USER_CANCEL
+        self.job_changed(job, before)
+        return True
 
     def _cancel_file(self, file: File, now: float) -> None:
         self.daemon.forget(file)
@@ -277,65 +276,62 @@ class FtsState(ServiceState):
         if file.pid is None:
             file.finish_time = now
         else:  # the daemon signals the running transfer; it reports the end shortly after
-            self.scheduler.at(now + 1.0, lambda t, f=file: setattr(f, "finish_time", t))
+            self.scheduler.at(now + 1.0, lambda t, f=file: setattr(f, "finish_time", t))  # type: ignore[misc]
 
+    @settled
     def cancel_files(self, job: Job, file_ids: list[str]) -> list[str]:
-        with self.lock:
-            self.settle()
-            if job.job_type != S.REGULAR:
-                raise errors.CancelWholeJob(job_type=job.job_type)
-            now = self.clock.time()
-            by_id = {str(f.file_id): f for f in job.files}
-            outcome = []
-            for file_id in file_ids:
-                file = by_id.get(file_id.strip())
-                if file is None:
-                    outcome.append("File does not belong to the job")
-                elif file.file_state not in S.FILE_ACTIVE_STATES:
-                    outcome.append(file.file_state)
-                else:
-                    self._cancel_file(file, now)
-                    outcome.append(S.CANCELED)
-            if job.job_state not in S.JOB_TERMINAL_STATES and not any(
-                f.file_state in S.FILE_ACTIVE_STATES for f in job.files
-            ):
-                before = job.job_state
-                job.job_state = S.CANCELED
-                job.cancel_job = True
-                job.job_finished = now
-                self.job_changed(job, before)
-            return outcome
+        if job.job_type != S.REGULAR:
+            raise errors.CancelWholeJob(job_type=job.job_type)
+        now = self.clock.time()
+        by_id = {str(f.file_id): f for f in job.files}
+        outcome = []
+        for file_id in file_ids:
+            file = by_id.get(file_id.strip())
+            if file is None:
+                outcome.append("File does not belong to the job")
+            elif file.file_state not in S.FILE_ACTIVE_STATES:
+                outcome.append(file.file_state)
+            else:
+                self._cancel_file(file, now)
+                outcome.append(S.CANCELED)
+        if job.job_state not in S.JOB_TERMINAL_STATES and not any(
+            f.file_state in S.FILE_ACTIVE_STATES for f in job.files
+        ):
+            before = job.job_state
+            job.job_state = S.CANCELED
+            job.cancel_job = True
+            job.job_finished = now
+            self.job_changed(job, before)
+        return outcome
 
+    @settled
     def set_priority(self, job: Job, priority: int | None) -> bool:
         """False when the job is terminal (nothing changes)."""
-        with self.lock:
-            self.settle()
-            if job.job_state in S.JOB_TERMINAL_STATES:
-                return False
-            if priority:
-                job.priority = priority
-                for file in job.files:
-                    file.priority = priority
-            return True
+        if job.job_state in S.JOB_TERMINAL_STATES:
+            return False
+        if priority:
+            job.priority = priority
+            for file in job.files:
+                file.priority = priority
+        return True
 
+    @settled
     def cancel_all(self, vo_name: str | None = None) -> dict[str, int]:
-        with self.lock:
-            self.settle()
-            now = self.clock.time()
-            files = jobs = 0
-            for job in list(self._unfinished.values()):
-                if vo_name is not None and job.vo_name != vo_name:
-                    continue
-                for file in job.files:
-                    if file.file_state in S.FILE_ACTIVE_STATES:
-                        self.daemon.forget(file)
-                        file.file_state = S.CANCELED
-                        file.reason = S.REASON_USER_CANCEL
-                        files += 1
-                if job.job_state in S.JOB_ACTIVE_STATES:
-                    before = job.job_state
-                    job.job_state, job.cancel_job = S.CANCELED, True
-                    job.job_finished, job.reason = now, S.REASON_USER_CANCEL
-                    self.job_changed(job, before)
-                    jobs += 1
-            return {"affected_files": files, "affected_dm": 0, "affected_jobs": jobs}
+        now = self.clock.time()
+        files = jobs = 0
+        for job in list(self._unfinished.values()):
+            if vo_name is not None and job.vo_name != vo_name:
+                continue
+            for file in job.files:
+                if file.file_state in S.FILE_ACTIVE_STATES:
+                    self.daemon.forget(file)
+                    file.file_state = S.CANCELED
+                    file.reason = S.REASON_USER_CANCEL
+                    files += 1
+            if job.job_state in S.JOB_ACTIVE_STATES:
+                before = job.job_state
+                job.job_state, job.cancel_job = S.CANCELED, True
+                job.job_finished, job.reason = now, S.REASON_USER_CANCEL
+                self.job_changed(job, before)
+                jobs += 1
+        return {"affected_files": files, "affected_dm": 0, "affected_jobs": jobs}

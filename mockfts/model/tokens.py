@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlparse
 
 import jwt
@@ -46,7 +47,7 @@ def normalize_issuer(issuer: str) -> str:
 @dataclass
 class Provider:
     issuer: str
-    public_key: object
+    public_key: Any  # a cryptography public key, as PyJWT takes it
     vo: str | None = None
 
 

@@ -1,8 +1,9 @@
 """What one transfer attempt does, decided the way FTS's transfer agent decides it.
 
-For ``mock://`` URLs this follows ``fts_url_copy`` driving the gfal2 mock plugin
-(reference 9.2): stat the source, compare checksums, check and clear the destination,
-copy for the destination's ``time``, stat the destination, compare checksums again.
+For ``mock://`` URLs this follows ``fts_url_copy`` driving the gfal2 mock plugin (FTS3
+``src/url-copy/UrlCopyProcess.cpp``): stat the source, compare checksums, check and clear
+the destination, copy for the destination's ``time``, stat the destination, compare
+checksums again.
 Each failure gives the agent's reason ``<SCOPE> [<errno>] <message>``. Other schemes
 succeed, taking the time their size needs at a plausible throughput.
 

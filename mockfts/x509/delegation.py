@@ -1,7 +1,7 @@
 """The server side of FTS proxy delegation, as a pure model (no HTTP).
 
-The protocol (reference 3.3 and 7.3; facts read from fts-rest-flask
-``controllers/delegation.py`` and the ``fts3`` client's ``delegator.py``):
+The protocol (facts read from fts-rest-flask ``controllers/delegation.py`` and the ``fts3``
+client's ``fts3/rest/client/delegator.py``):
 
 1. ``GET /delegation/{id}/request``: the server makes an RSA key and a PKCS#10 request
    with subject ``O=Dummy`` signed with SHA-256, keeps the key in its credential cache

@@ -2,7 +2,7 @@
 
 How the real server gets there (facts read from gridsite ``GRSTx509ChainLoadCheck``
 and ``GRST_save_ssl_creds``, and fts-rest-flask ``fts3auth/methods/ssl.py``,
-``credentials.py``; reference section 2.1):
+``credentials.py``):
 
 - gridsite walks the chain from the CA down. A non-CA certificate issued by a CA is
   the end-entity certificate (EEC); every certificate issued by a non-CA is a proxy,

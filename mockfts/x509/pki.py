@@ -108,8 +108,8 @@ def generate_key(bits: int = DEFAULT_KEY_BITS) -> rsa.RSAPrivateKey:
 
 
 def delegation_id(user_dn: str, fqans: Iterable[str] = ()) -> str:
-    """FTS delegation id (reference 2.1), computed by the one implementation the REST
-    layer uses too."""
+    """FTS delegation id (fts-rest-flask ``credentials.generate_delegation_id``), computed by
+    the one implementation the REST layer uses too."""
     return delegation_id_for(user_dn, list(fqans))
 
 

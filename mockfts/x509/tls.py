@@ -1,7 +1,8 @@
 """HTTPS with client certificates: the Apache + mod_ssl + mod_gridsite front of FTS.
 
-The real server (reference 1.1) runs ``SSLVerifyClient optional`` with
-``SSLOptions +StdEnvVars +ExportCertData`` and mod_gridsite. So:
+The real server (fts-rest-flask ``src/fts3rest/fts3rest.conf``) runs
+``SSLVerifyClient optional`` with ``SSLOptions +StdEnvVars +ExportCertData`` and
+mod_gridsite. So:
 
 - a client may connect without a certificate (the app then sees no identity and
   FTS falls back to token or anonymous);
@@ -238,7 +239,7 @@ class _TLSWSGIServer(ThreadedWSGIServer):
         self.clock = clock
         self.handshake_failures: deque[str] = deque(maxlen=100)
 
-    def finish_request(self, request: socket.socket, client_address: Any) -> None:
+    def finish_request(self, request: Any, client_address: Any) -> None:  # a plain socket
         request.settimeout(_HANDSHAKE_TIMEOUT)
         try:
             assert self.ssl_context is not None
@@ -250,7 +251,7 @@ class _TLSWSGIServer(ThreadedWSGIServer):
             return
         try:
             conn.settimeout(None)
-            self.RequestHandlerClass(conn, client_address, self)
+            self.RequestHandlerClass(conn, client_address, self)  # type: ignore[arg-type]
         finally:
             try:
                 conn.shutdown(socket.SHUT_WR)
@@ -333,8 +334,8 @@ class TLSLiveServer(BackgroundServer):
         self.app = app
         self.context = context
         self.server_cert = server_cert
-        self.clock = clock or (getattr(pki, "clock", None) if pki is not None else None)
-        self.clock = self.clock or ScaledClock(speed=1.0)
+        self.clock: Clock = (clock or (getattr(pki, "clock", None) if pki is not None else None)
+                             or ScaledClock(speed=1.0))
         self._serving = False
 
     @property

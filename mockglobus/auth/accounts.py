@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from mockcore.locking import locked
 from mockglobus.auth.entities import Identity, IdentityProvider
 from mockglobus.auth.ids import stable_id
 from mockglobus.auth.part import AuthPart
-from mockglobus.locking import locked
 
 
 class Accounts(AuthPart):
@@ -20,18 +20,18 @@ class Accounts(AuthPart):
             id=id or stable_id("idp", *domains), name=name,
             short_name=short_name or domains[0].split(".")[0], domains=list(domains),
         )
-        self.idps[idp.id] = idp
+        self.tables.idps[idp.id] = idp
         return idp
 
     @locked
     def idp_for_domain(self, domain: str, *, create: bool = True) -> IdentityProvider | None:
         domain = domain.lower()
-        for idp in self.idps.values():
+        for idp in self.tables.idps.values():
             if domain in idp.domains:
                 return idp
         if not create:
             return None
-        org = self._ids.faker.company()
+        org = self.ids.faker.company()
         return self.add_identity_provider(org, [domain])
 
     @locked
@@ -44,7 +44,7 @@ class Accounts(AuthPart):
         username = username.strip()
         if "@" not in username:
             raise ValueError(f"username {username!r} must look like user@domain")
-        if username.lower() in self._by_username:
+        if username.lower() in self.tables.by_username:
             raise ValueError(f"username {username!r} already exists")
         idp = self.idp_for_domain(username.rsplit("@", 1)[1])
         assert idp is not None
@@ -57,8 +57,8 @@ class Accounts(AuthPart):
         identity.account = identity.id
         if link_to is not None:
             identity.account = self.identity(link_to).account
-        self.identities[identity.id] = identity
-        self._by_username[username.lower()] = identity.id
+        self.tables.identities[identity.id] = identity
+        self.tables.by_username[username.lower()] = identity.id
         return identity
 
     @locked
@@ -66,7 +66,7 @@ class Accounts(AuthPart):
         """Link an identity into the identity set of ``to`` (its primary stays primary)."""
         moving = self.identity(username_or_id)
         account = self.identity(to).account
-        for ident in self.identities.values():
+        for ident in self.tables.identities.values():
             if ident.account == moving.account and ident.id != moving.id:
                 ident.account = account
         moving.account = account
@@ -74,34 +74,38 @@ class Accounts(AuthPart):
     @locked
     def identity(self, username_or_id: str) -> Identity:
         """An identity by username (case-insensitive) or id; KeyError if unknown."""
-        key = str(username_or_id)
-        found = self.identities.get(key) or self.identities.get(
-            self._by_username.get(key.lower(), "")
-        )
+        found = self.find(username_or_id)
         if found is None:
             raise KeyError(f"no identity {username_or_id!r}")
         return found
 
+    @locked
+    def find(self, username_or_id: str) -> Identity | None:
+        """An identity by username (case-insensitive) or id, or None."""
+        key = str(username_or_id)
+        identities = self.tables.identities
+        return identities.get(key) or identities.get(self.tables.by_username.get(key.lower(), ""))
+
     def identity_set(self, identity_id: str) -> list[Identity]:
         """The identity set (primary first) of the account holding ``identity_id``."""
-        account = self.identities[identity_id].account
-        members = [i for i in self.identities.values() if i.account == account]
+        account = self.tables.identities[identity_id].account
+        members = [i for i in self.tables.identities.values() if i.account == account]
         return sorted(members, key=lambda i: i.id != account)
 
     @property
     def users(self) -> list[Identity]:
         """Primary identities of human accounts, in creation order."""
         return [
-            i for i in self.identities.values()
+            i for i in self.tables.identities.values()
             if i.identity_type == "login" and i.account == i.id
         ]
 
     @locked
     def group_ids_of(self, identity_id: str) -> frozenset[str]:
         """Ids of the groups (from the scenario's ``groups``) the account belongs to."""
-        ident = self.identities.get(identity_id)
+        ident = self.tables.identities.get(identity_id)
         if ident is None:
             return frozenset()
         return frozenset(
-            gid for gid, members in self.groups.items() if ident.account in members
+            gid for gid, members in self.tables.groups.items() if ident.account in members
         )

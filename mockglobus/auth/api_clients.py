@@ -3,50 +3,65 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from mockcore.locking import locked
 from mockglobus.auth import errors
 from mockglobus.auth.api_identities import Caller
 from mockglobus.auth.entities import Client, Scope
 from mockglobus.auth.ids import as_uuid
 from mockglobus.auth.part import AuthPart
-from mockglobus.locking import locked
+
+if TYPE_CHECKING:
+    from mockcore.state import ServiceState
+    from mockglobus.auth.api_projects import ProjectApi
+    from mockglobus.auth.clients import ClientRegistry
+    from mockglobus.auth.scope_registry import ScopeRegistry
+    from mockglobus.auth.tables import Tables
 
 
 class ClientApi(AuthPart):
     """A caller sees the clients it is, it created, or whose project it administers."""
+
+    def __init__(self, state: ServiceState, tables: Tables, clients: ClientRegistry,
+                 scopes: ScopeRegistry, projects: ProjectApi) -> None:
+        super().__init__(state, tables)
+        self.clients = clients
+        self.scopes = scopes
+        self.projects = projects
 
     def _visible_client(self, caller: Caller, client: Client) -> bool:
         if client.id == caller.client_id and not caller.by_token:
             return True
         if client.parent_client == caller.client_id and not caller.by_token:
             return True
-        project = self.projects.get(client.project or "")
+        project = self.tables.projects.get(client.project or "")
         if project is None:
             return False
-        account = self.identities[caller.identity_id].account
-        admins = {self.identities[a].account for a in project.admin_ids if a in self.identities}
+        identities = self.tables.identities
+        account = identities[caller.identity_id].account
+        admins = {identities[a].account for a in project.admin_ids if a in identities}
         return account in admins or caller.identity_id in project.admin_ids
 
     def _client_or_404(self, caller: Caller, client_id: str) -> Client:
-        client = self.clients.get(as_uuid(client_id) or "")
+        client = self.tables.clients.get(as_uuid(client_id) or "")
         if client is None or not self._visible_client(caller, client):
             raise errors.NotFound(f"Client {client_id} not found")
         return client
 
     @locked
-    def list_clients(self, caller: Caller) -> list[dict[str, Any]]:
+    def get_clients(self, caller: Caller) -> list[dict[str, Any]]:
         if caller.by_token:
-            self._needs(caller, "manage_projects")
-        return [c.to_api() for c in self.clients.values() if self._visible_client(caller, c)]
+            caller.needs("manage_projects")
+        return [c.to_api() for c in self.tables.clients.values() if self._visible_client(caller, c)]
 
     @locked
     def get_client(self, caller: Caller, client_id: str) -> dict[str, Any]:
         return self._client_or_404(caller, client_id).to_api()
 
     @locked
-    def client_by_fqdn(self, caller: Caller, fqdn: str) -> dict[str, Any]:
-        for client in self.clients.values():
+    def get_client_by_fqdn(self, caller: Caller, fqdn: str) -> dict[str, Any]:
+        for client in self.tables.clients.values():
             if fqdn.lower() in (f.lower() for f in client.fqdns) and self._visible_client(
                 caller, client
             ):
@@ -57,12 +72,13 @@ class ClientApi(AuthPart):
     def create_native_app_instance(self, template_id: str, name: str) -> dict[str, Any]:
         """``POST /v2/api/clients`` with a ``template_id`` (no authentication): a new
         confidential client templated on a native app, with its first secret."""
-        template = self.clients.get(as_uuid(template_id) or "")
+        template = self.tables.clients.get(as_uuid(template_id) or "")
         if template is None or not template.public_client:
             raise errors.BadRequest(f"Invalid template_id: {template_id}")
         if not name or "\n" in name:
             raise errors.BadRequest("name is required and may not contain line breaks")
-        client = self.add_client(name, "confidential_client", parent_client=template.id)
+        client = self.clients.add_client(name, "confidential_client",
+                                         parent_client=template.id)
         cred = client.credentials[0]
         return {"client": client.to_api(),
                 "included": {"client_credential": cred.to_api(with_secret=True)}}
@@ -80,14 +96,14 @@ class ClientApi(AuthPart):
         project = body.get("project")
         parent = None
         if caller.by_token:
-            self._needs(caller, "manage_projects")
-            if project is None or project not in self.projects:
+            caller.needs("manage_projects")
+            if project is None or project not in self.tables.projects:
                 raise errors.BadRequest("A valid project is required")
-            self._project_admin(caller, self.projects[project])
+            self.projects.check_admin(caller, self.tables.projects[project])
         else:
             parent = caller.client_id
-            project = project or self.clients[caller.client_id].project
-        client = self.add_client(
+            project = project or self.tables.clients[caller.client_id].project
+        client = self.clients.add_client(
             name.strip(), ctype, project=project, parent_client=parent,
             redirect_uris=body.get("redirect_uris") or [],
             visibility=body.get("visibility") or "private",
@@ -117,31 +133,34 @@ class ClientApi(AuthPart):
     @locked
     def delete_client(self, caller: Caller, client_id: str) -> dict[str, Any]:
         client = self._client_or_404(caller, client_id)
-        del self.clients[client.id]
-        for token in self.tokens.values():
+        del self.tables.clients[client.id]
+        for token in self.tables.tokens.values():
             if token.client_id == client.id:
                 token.revoked = True
         return client.to_api()
 
     @locked
-    def list_credentials(self, caller: Caller, client_id: str) -> list[dict[str, Any]]:
+    def get_client_credentials(self, caller: Caller, client_id: str) -> list[dict[str, Any]]:
         return [c.to_api() for c in self._client_or_404(caller, client_id).credentials]
 
     @locked
-    def create_credential(self, caller: Caller, client_id: str, name: str) -> dict[str, Any]:
+    def create_client_credential(self, caller: Caller, client_id: str,
+                                 body: dict[str, Any]) -> dict[str, Any]:
         client = self._client_or_404(caller, client_id)
         if client.public_client:
             raise errors.BadRequest("Public clients cannot have credentials")
-        return self.add_credential(client.id, name or "").to_api(with_secret=True)
+        name = body.get("name") or ""
+        return self.clients.add_credential(client.id, name).to_api(with_secret=True)
 
     @locked
-    def delete_credential(self, caller: Caller, client_id: str, cred_id: str) -> dict[str, Any]:
+    def delete_client_credential(self, caller: Caller, client_id: str,
+                                 credential_id: str) -> dict[str, Any]:
         client = self._client_or_404(caller, client_id)
         for cred in client.credentials:
-            if cred.id == cred_id:
+            if cred.id == credential_id:
                 client.credentials.remove(cred)
                 return cred.to_api()
-        raise errors.NotFound(f"Credential {cred_id} not found")
+        raise errors.NotFound(f"Credential {credential_id} not found")
 
     @locked
     def get_scopes(
@@ -151,17 +170,17 @@ class ClientApi(AuthPart):
             raise errors.BadRequest("Only one of 'ids' or 'scope_strings' may be given")
         if ids is not None:
             wanted = {as_uuid(i.strip()) for i in ids.split(",")}
-            return [s.to_api() for s in self.scopes.values() if s.id in wanted]
+            return [s.to_api() for s in self.tables.scopes.values() if s.id in wanted]
         if scope_strings is not None:
             wanted_s = {s.strip() for s in scope_strings.split(",")}
-            return [s.to_api() for s in self.scopes.values() if s.scope_string in wanted_s]
-        return [s.to_api() for s in self.scopes.values()
-                if s.client is not None and self.clients.get(s.client) is not None
-                and self._visible_client(caller, self.clients[s.client])]
+            return [s.to_api() for s in self.tables.scopes.values() if s.scope_string in wanted_s]
+        return [s.to_api() for s in self.tables.scopes.values()
+                if s.client is not None and self.tables.clients.get(s.client) is not None
+                and self._visible_client(caller, self.tables.clients[s.client])]
 
     @locked
     def get_scope(self, caller: Caller, scope_id: str) -> dict[str, Any]:
-        scope = self.scopes.get(as_uuid(scope_id) or "")
+        scope = self.tables.scopes.get(as_uuid(scope_id) or "")
         if scope is None:
             raise errors.NotFound(f"Scope {scope_id} not found")
         return scope.to_api()
@@ -176,14 +195,14 @@ class ClientApi(AuthPart):
             raise errors.BadRequest("name and description are required")
         deps = []
         for dep in body.get("dependent_scopes") or []:
-            if dep.get("scope") not in self.scopes:
+            if dep.get("scope") not in self.tables.scopes:
                 raise errors.BadRequest(f"Unknown dependent scope {dep.get('scope')}")
             deps.append({"scope": dep["scope"], "optional": bool(dep.get("optional")),
                          "requires_refresh_token": bool(dep.get("requires_refresh_token"))})
-        scope = self._register_scope(
+        scope = self.scopes.register(
             f"https://auth.globus.org/scopes/{client.id}/{suffix}", client.rs_name,
             body["name"], client=client.id, description=body["description"],
-            id=str(self._ids.uuid4()), dependent_scopes=deps,
+            id=str(self.ids.uuid4()), dependent_scopes=deps,
             advertised=bool(body.get("advertised")),
             allows_refresh_token=body.get("allows_refresh_token", True),
             required_domains=body.get("required_domains"),
@@ -202,15 +221,11 @@ class ClientApi(AuthPart):
     @locked
     def delete_scope(self, caller: Caller, scope_id: str) -> dict[str, Any]:
         scope = self._owned_scope(caller, scope_id)
-        del self.scopes[scope.id]
-        del self._scope_by_string[scope.scope_string]
-        owner = self.clients.get(scope.client or "")
-        if owner and scope.id in owner.scopes:
-            owner.scopes.remove(scope.id)
+        self.scopes.unregister(scope)
         return scope.to_api()
 
     def _owned_scope(self, caller: Caller, scope_id: str) -> Scope:
-        scope = self.scopes.get(as_uuid(scope_id) or "")
+        scope = self.tables.scopes.get(as_uuid(scope_id) or "")
         if scope is None or scope.client is None:
             raise errors.NotFound(f"Scope {scope_id} not found")
         self._client_or_404(caller, scope.client)

@@ -7,15 +7,25 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from mockcore.locking import locked
 from mockglobus.auth import errors
 from mockglobus.auth.entities import AuthorizationCode, Client
-from mockglobus.auth.ids import ISSUER, as_uuid
+from mockglobus.auth.ids import ISSUER
 from mockglobus.auth.part import AuthPart
 from mockglobus.auth.scopes import ScopeRequest
 from mockglobus.auth.sessions import SessionRequirements
-from mockglobus.locking import locked
+
+if TYPE_CHECKING:
+    from mockcore.state import ServiceState
+    from mockglobus.auth.accounts import Accounts
+    from mockglobus.auth.clients import ClientRegistry
+    from mockglobus.auth.consents import Consents
+    from mockglobus.auth.scope_registry import ScopeRegistry
+    from mockglobus.auth.sessions import Sessions
+    from mockglobus.auth.tables import Settings, Tables
 
 AUTH_CODE_LIFETIME = 600
 _LOOPBACK = re.compile(r"http://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?(/.*)?")
@@ -49,6 +59,17 @@ class AuthorizeRequest:
 class Authorization(AuthPart):
     """From an authorize URL to an authorization code (the browser part of the flow)."""
 
+    def __init__(self, state: ServiceState, tables: Tables, settings: Settings,
+                 accounts: Accounts, clients: ClientRegistry, scopes: ScopeRegistry,
+                 consents: Consents, sessions: Sessions) -> None:
+        super().__init__(state, tables)
+        self.settings = settings
+        self.accounts = accounts
+        self.clients = clients
+        self.scopes = scopes
+        self.consents = consents
+        self.sessions = sessions
+
     def _redirect_allowed(self, client: Client, uri: str, auth_base: str) -> bool:
         if uri in client.redirect_uris:
             return True
@@ -59,7 +80,7 @@ class Authorization(AuthPart):
             }
             if uri.split("?", 1)[0] in auth_code_pages or _LOOPBACK.fullmatch(uri):
                 return True
-        if self.permissive and not client.redirect_uris:
+        if self.settings.permissive and not client.redirect_uris:
             return urlsplit(uri).scheme in ("http", "https") and bool(urlsplit(uri).netloc)
         return False
 
@@ -71,12 +92,11 @@ class Authorization(AuthPart):
         client_id = params.get("client_id")
         if not client_id:
             raise errors.InvalidRequest("Missing required parameter: client_id")
-        client = self.clients.get(client_id)
+        client = self.tables.clients.get(client_id)
         if client is None:
-            if not (self.permissive and as_uuid(client_id) == client_id.lower()):
+            if not self.clients.may_register_itself(client_id):
                 raise errors.InvalidClient(f"Unknown client_id: {client_id}")
-            client = self.add_client(f"Native App {client_id[:8]}",
-                                     "public_installed_client", id=client_id.lower())
+            client = self.clients.native_app(client_id)
         if "authorization_code" not in client.grant_types:
             raise errors.UnauthorizedClient(
                 "This client may not use the authorization_code grant"
@@ -102,9 +122,9 @@ class Authorization(AuthPart):
                 raise errors.UnsupportedResponseType("response_type must be 'code'")
             if params.get("access_type", "online") not in ("online", "offline"):
                 raise errors.InvalidRequest("access_type must be 'online' or 'offline'")
-            req.requests = self.parse_requested(req.scope)
+            req.requests = self.scopes.parse_requested(req.scope)
             req.session = SessionRequirements.parse(params)
-            unknown = [p for p in req.session.policies if p not in self.policies]
+            unknown = [p for p in req.session.policies if p not in self.tables.policies]
             if unknown:
                 raise errors.InvalidRequest(f"Unknown policy id(s): {', '.join(unknown)}")
             if req.challenge is None:
@@ -137,25 +157,26 @@ class Authorization(AuthPart):
         if req.error is not None:
             return req.redirect(error=req.error.error, error_description=req.error.description)
         try:
-            ident = self.identity(username)
+            ident = self.accounts.identity(username)
         except KeyError:
             raise errors.AccessDenied(f"No such user: {username}") from None
         if ident.identity_type != "login":
             raise errors.AccessDenied("Client identities cannot log in interactively")
-        session = self._log_in(ident, req.session, mfa=mfa)
-        now = self._now()
+        session = self.sessions.log_in(ident, req.session, mfa=mfa)
+        now = self.now()
         consent_ids = {
-            r.scope: self._consent(ident.account, req.client.id, r).id for r in req.requests
+            r.scope: self.consents.record(ident.account, req.client.id, r).id
+            for r in req.requests
         }
         code = AuthorizationCode(
-            code=self._ids.token(22), client_id=req.client.id, redirect_uri=req.redirect_uri,
+            code=self.ids.token(22), client_id=req.client.id, redirect_uri=req.redirect_uri,
             scope=req.scope, state=req.state, challenge=req.challenge,
             challenge_method=req.challenge_method, offline=req.offline,
             identity_id=ident.account, session_id=session.id,
             expires_at=now + AUTH_CODE_LIFETIME, consent_ids=consent_ids,
             named_grant=req.named_grant, nonce=req.nonce,
         )
-        self.codes[code.code] = code
+        self.tables.codes[code.code] = code
         return req.redirect(code=code.code)
 
     def get_auth_code(
@@ -171,13 +192,16 @@ class Authorization(AuthPart):
         req = self.start_authorization(params, f"{parts.scheme}://{parts.netloc}/")
         if req.error is not None:
             raise req.error
-        location = self.complete_authorization(req, username or self._default_username(),
+        location = self.complete_authorization(req, username or self.default_username(),
                                                mfa=mfa)
         return dict(parse_qsl(urlsplit(location).query))["code"]
 
-    def _default_username(self) -> str:
-        if self.default_user:
-            return self.default_user
-        if not self.users:
+    def default_username(self) -> str:
+        """Who logs in when nobody is named: the scenario's ``default_user``, else the
+        first user."""
+        if self.tables.default_user:
+            return self.tables.default_user
+        users = self.accounts.users
+        if not users:
             raise LookupError("this double has no users")
-        return self.users[0].username
+        return users[0].username

@@ -17,13 +17,16 @@ texts (ours; the recorded fixtures only carry ``error``).
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any, ClassVar
 
+from mockcore.errors import ServiceError
 
-class AuthError(Exception):
+
+class AuthError(ServiceError):
     """Base of the errors Auth renders itself."""
 
-    status: ClassVar[int] = 400
+    status: int = 400
 
     def __init__(self, description: str) -> None:
         super().__init__(description)
@@ -99,6 +102,17 @@ class ApiError(AuthError):
 
 class BadRequest(ApiError):
     pass
+
+
+class RequestRefused(ApiError):
+    """What the HTTP server refused before the app saw it, with the server's status
+    (``mockcore.wsgi.TRANSPORT_ERROR``), in the ``errors`` envelope."""
+
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        phrase = HTTPStatus(status).phrase
+        self.status, self.title = status, phrase  # type: ignore[misc]
+        self.code = phrase.upper().replace(" ", "_").replace("-", "_")  # type: ignore[misc]
 
 
 class Unauthorized(ApiError):

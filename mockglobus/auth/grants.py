@@ -5,13 +5,23 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
+from mockcore.locking import settled
 from mockglobus.auth import errors
 from mockglobus.auth.entities import Client, Consent, Token
 from mockglobus.auth.ids import ISSUER
 from mockglobus.auth.part import AuthPart
-from mockglobus.locking import settled
+
+if TYPE_CHECKING:
+    from mockcore.state import ServiceState
+    from mockglobus.auth.clients import ClientRegistry
+    from mockglobus.auth.consents import Consents
+    from mockglobus.auth.oidc import OpenIdConnect
+    from mockglobus.auth.scope_registry import ScopeRegistry
+    from mockglobus.auth.tables import Settings, Tables
+    from mockglobus.auth.tokens import Tokens
 
 DEPENDENT_GRANT = "urn:globus:auth:grant_type:dependent_token"
 _VERIFIER = re.compile(r"[A-Za-z0-9._~-]{43,128}")
@@ -20,19 +30,28 @@ _VERIFIER = re.compile(r"[A-Za-z0-9._~-]{43,128}")
 class Grants(AuthPart):
     """Each grant checks its input and issues tokens through :class:`~.tokens.Tokens`."""
 
+    def __init__(self, state: ServiceState, tables: Tables, settings: Settings,
+                 clients: ClientRegistry, scopes: ScopeRegistry, consents: Consents,
+                 tokens: Tokens, oidc: OpenIdConnect) -> None:
+        super().__init__(state, tables)
+        self.settings = settings
+        self.clients = clients
+        self.scopes = scopes
+        self.consents = consents
+        self.tokens = tokens
+        self.oidc = oidc
+
     @settled
-    def token_grant(
+    def oauth2_token(
         self, form: dict[str, str], basic: tuple[str, str] | None, auth_base: str = ISSUER
     ) -> dict[str, Any] | list[dict[str, Any]]:
         """``POST /v2/oauth2/token``: the response document of any supported grant."""
         grant = form.get("grant_type")
         if not grant:
             raise errors.InvalidRequest("Missing required parameter: grant_type")
-        if basic is not None:
-            client = self.authenticate_client(*basic)
-        else:
-            client = self.public_client(form.get("client_id"))
-        handlers = {
+        client = self.clients.login_client(basic, form.get("client_id"))
+        handlers: dict[str, Callable[[Client, dict[str, str], str],
+                                     dict[str, Any] | list[dict[str, Any]]]] = {
             "authorization_code": self._grant_code,
             "refresh_token": self._grant_refresh,
             "client_credentials": self._grant_client_credentials,
@@ -51,13 +70,13 @@ class Grants(AuthPart):
         value = form.get("code")
         if not value:
             raise errors.InvalidRequest("Missing required parameter: code")
-        code = self.codes.get(value)
-        now = self._now()
+        code = self.tables.codes.get(value)
+        now = self.now()
         if code is None or code.client_id != client.id:
             raise errors.InvalidGrant("Invalid authorization code")
         if code.used:
             if code.grant_id:
-                self._revoke_grant(code.grant_id)
+                self.tokens.revoke_grant(code.grant_id)
             raise errors.InvalidGrant("Authorization code has already been used")
         if now >= code.expires_at:
             raise errors.InvalidGrant("Authorization code has expired")
@@ -75,10 +94,10 @@ class Grants(AuthPart):
             if expected != code.challenge:
                 raise errors.InvalidGrant("Invalid code_verifier")
         code.used = True
-        requests = self.parse_requested(code.scope)
-        grant_id = self._ids.hex(8)
+        requests = self.scopes.parse_requested(code.scope)
+        grant_id = self.ids.hex(8)
         code.grant_id = grant_id
-        tokens = self._issue(
+        tokens = self.tokens.issue(
             code.identity_id, client, requests, code.consent_ids, offline=code.offline,
             session_id=code.session_id, grant_id=grant_id,
         )
@@ -91,18 +110,18 @@ class Grants(AuthPart):
         value = form.get("refresh_token")
         if not value:
             raise errors.InvalidRequest("Missing required parameter: refresh_token")
-        old = self.tokens.get(value)
-        now = self._now()
+        old = self.tables.tokens.get(value)
+        now = self.now()
         if old is None or old.kind != "refresh" or not old.active(now):
             raise errors.InvalidGrant("Invalid refresh token")
         if old.client_id != client.id:
             raise errors.InvalidGrant("Refresh token was issued to another client")
-        access = self._new_token("access", old, now)
-        doc = self._token_doc(access)
+        access = self.tokens.new("access", old, now)
+        doc = self.tokens.document(access)
         refresh = old
-        if self.rotate_refresh_tokens:
+        if self.settings.rotate_refresh_tokens:
             old.revoked = True
-            refresh = self._new_token("refresh", old, now)
+            refresh = self.tokens.new("refresh", old, now)
         doc["refresh_token"] = refresh.value
         doc["other_tokens"] = []
         return doc
@@ -110,10 +129,11 @@ class Grants(AuthPart):
     def _grant_client_credentials(
         self, client: Client, form: dict[str, str], auth_base: str
     ) -> dict[str, Any]:
-        requests = self.parse_requested(form.get("scope"))
-        consent_ids = {r.scope: self._consent(client.id, client.id, r).id for r in requests}
-        tokens = self._issue(client.id, client, requests, consent_ids, offline=False,
-                             session_id=None, grant_id=self._ids.hex(8))
+        requests = self.scopes.parse_requested(form.get("scope"))
+        consent_ids = {r.scope: self.consents.record(client.id, client.id, r).id
+                       for r in requests}
+        tokens = self.tokens.issue(client.id, client, requests, consent_ids, offline=False,
+                                   session_id=None, grant_id=self.ids.hex(8))
         return self._response(tokens, client, auth_base, state=None, session_id=None)
 
     def _grant_dependent(
@@ -122,18 +142,18 @@ class Grants(AuthPart):
         value = form.get("token")
         if not value:
             raise errors.InvalidRequest("Missing required parameter: token")
-        upstream = self.tokens.get(value)
-        now = self._now()
+        upstream = self.tables.tokens.get(value)
+        now = self.now()
         if upstream is None or upstream.kind != "access" or not upstream.active(now):
             raise errors.InvalidGrant("Invalid token")
         if upstream.resource_server != client.rs_name:
             raise errors.InvalidGrant("The token was not issued for this client's resource server")
         available: dict[str, Consent] = {}
         for node_id in upstream.consent_ids.values():
-            for child in self._children(node_id):
+            for child in self.consents.children(node_id):
                 available.setdefault(child.scope_string, child)
         if form.get("scope"):
-            wanted = [r.scope for r in self.parse_requested(form["scope"])]
+            wanted = [r.scope for r in self.scopes.parse_requested(form["scope"])]
             missing = [s for s in wanted if s not in available]
             if missing:
                 raise errors.InvalidScope(
@@ -142,10 +162,10 @@ class Grants(AuthPart):
         else:
             wanted = list(available)
         offline = form.get("access_type") == "offline"
-        grant_id = self._ids.hex(8)
+        grant_id = self.ids.hex(8)
         by_rs: dict[str, list[str]] = {}
         for scope in wanted:
-            by_rs.setdefault(self._scope_rs(scope) or scope, []).append(scope)
+            by_rs.setdefault(self.scopes.resource_server_of(scope) or scope, []).append(scope)
         docs = []
         for rs, scopes in by_rs.items():
             template = Token(
@@ -154,10 +174,31 @@ class Grants(AuthPart):
                 consent_ids={s: available[s].id for s in scopes}, issued_at=now,
                 expires_at=None, grant_id=grant_id, session_id=upstream.session_id,
             )
-            access = self._new_token("access", template, now)
-            doc = self._token_doc(access)
+            access = self.tokens.new("access", template, now)
+            doc = self.tokens.document(access)
             doc["token_type"] = "bearer"  # the recorded dependent-token response is lower case
             if offline:
-                doc["refresh_token"] = self._new_token("refresh", template, now).value
+                doc["refresh_token"] = self.tokens.new("refresh", template, now).value
             docs.append(doc)
         return docs
+
+    def _response(
+        self, tokens: list[tuple[Token, Token | None]], client: Client, auth_base: str, *,
+        state: str | None, session_id: str | None, nonce: str | None = None,
+    ) -> dict[str, Any]:
+        """The token endpoint's answer: the first resource server's tokens at the top
+        (with an id_token when openid was granted), the others in ``other_tokens``."""
+        docs = []
+        for access, refresh in tokens:
+            doc = self.tokens.document(access)
+            if refresh is not None:
+                doc["refresh_token"] = refresh.value
+            if state is not None:
+                doc["state"] = state
+            docs.append(doc)
+        top = dict(docs[0])
+        first = tokens[0][0]
+        if "openid" in first.scopes:
+            top["id_token"] = self.oidc.id_token(first, client, auth_base, session_id, nonce)
+        top["other_tokens"] = docs[1:]
+        return top

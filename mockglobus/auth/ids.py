@@ -27,5 +27,9 @@ def as_uuid(text: str) -> str | None:
         return None
 
 
-__all__ = ["CLIENTS_DOMAIN", "GLOBUSID_IDP", "GLOBUS_CLI_TEMPLATE", "ISSUER", "NAMESPACE",
-           "as_uuid", "stable_id"]
+#: The confidential client the double's own helpers (``mint_token``, ``grant_consent``)
+#: act through (a confidential client with a generated secret).
+HARNESS_CLIENT = stable_id("client", "harness")
+
+__all__ = ["CLIENTS_DOMAIN", "GLOBUSID_IDP", "GLOBUS_CLI_TEMPLATE", "HARNESS_CLIENT", "ISSUER",
+           "NAMESPACE", "as_uuid", "stable_id"]

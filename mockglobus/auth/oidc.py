@@ -3,28 +3,45 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from mockcore.locking import settled
 from mockglobus.auth import errors
 from mockglobus.auth.entities import Client, Identity, Token
 from mockglobus.auth.part import AuthPart
 from mockglobus.auth.scopes import AUTH_RS
-from mockglobus.locking import settled
+
+if TYPE_CHECKING:
+    from mockcore.state import ServiceState
+    from mockglobus.auth.accounts import Accounts
+    from mockglobus.auth.keys import SigningKey
+    from mockglobus.auth.tables import Settings, Tables
+    from mockglobus.auth.tokens import Tokens
 
 
 class OpenIdConnect(AuthPart):
-    """What OIDC adds on top of OAuth2: claims about the user, signed."""
+    """What OIDC adds on top of OAuth2: claims about the user, signed with ``key``."""
 
-    def _id_token(self, token: Token, client: Client, issuer: str, session_id: str | None,
-                  nonce: str | None = None) -> str:
-        now = int(self._now())
+    def __init__(self, state: ServiceState, tables: Tables, settings: Settings,
+                 key: SigningKey, accounts: Accounts, tokens: Tokens) -> None:
+        super().__init__(state, tables)
+        self.settings = settings
+        self.key = key
+        self.accounts = accounts
+        self.tokens = tokens
+
+    def id_token(self, token: Token, client: Client, issuer: str, session_id: str | None,
+                 nonce: str | None = None) -> str:
+        """The signed id_token that comes with ``token`` when its scopes include openid."""
+        now = int(self.now())
         claims: dict[str, Any] = {"sub": token.identity_id}
         if nonce is not None:
             claims["nonce"] = nonce
         claims.update(self._user_claims(token.identity_id, token.scopes, session_id))
         claims.update({
             "iss": issuer.rstrip("/"), "aud": client.id, "iat": now,
-            "exp": now + self.access_token_lifetime, "at_hash": self.key.at_hash(token.value),
+            "exp": now + self.settings.access_token_lifetime,
+            "at_hash": self.key.at_hash(token.value),
         })
         return self.key.sign(claims)
 
@@ -32,8 +49,8 @@ class OpenIdConnect(AuthPart):
         self, identity_id: str, scopes: Iterable[str], session_id: str | None
     ) -> dict[str, Any]:
         scopes = set(scopes)
-        ident = self.identities[identity_id]
-        session = self.sessions.get(session_id or "")
+        ident = self.tables.identities[identity_id]
+        session = self.tables.sessions.get(session_id or "")
 
         def last_auth(i: Identity) -> int | None:
             if session is None or i.id not in session.authentications:
@@ -41,7 +58,7 @@ class OpenIdConnect(AuthPart):
             return session.authentications[i.id]["auth_time"]
 
         def idp_name(i: Identity) -> str:
-            idp = self.idps.get(i.identity_provider)
+            idp = self.tables.idps.get(i.identity_provider)
             return idp.name if idp else ""
 
         claims: dict[str, Any] = {}
@@ -63,13 +80,14 @@ class OpenIdConnect(AuthPart):
                     "identity_provider_display_name": idp_name(i),
                     "last_authentication": last_auth(i),
                 }
-                for i in self.identity_set(ident.id)
+                for i in self.accounts.identity_set(ident.id)
             ]
         return claims
 
     @settled
     def userinfo(self, bearer: str | None) -> dict[str, Any]:
-        token = self._active_token(bearer)
+        """``GET``/``POST /v2/oauth2/userinfo`` with the caller's bearer token."""
+        token = self.tokens.active(bearer)
         if token is None or token.kind != "access" or token.resource_server != AUTH_RS:
             raise errors.Unauthorized()
         if "openid" not in token.scopes:
@@ -78,7 +96,8 @@ class OpenIdConnect(AuthPart):
         doc.update(self._user_claims(token.identity_id, token.scopes, token.session_id))
         return doc
 
-    def openid_configuration(self, base: str) -> dict[str, Any]:
+    def get_openid_configuration(self, base: str) -> dict[str, Any]:
+        """The discovery document, its URLs on ``base`` (the host the caller used)."""
         base = base.rstrip("/")
         return {
             "issuer": base,
@@ -96,5 +115,6 @@ class OpenIdConnect(AuthPart):
             "subject_types_supported": ["public"],
         }
 
-    def jwks(self) -> dict[str, Any]:
+    def get_jwk(self) -> dict[str, Any]:
+        """The public half of the signing key, as a JWK set (``/jwk.json``)."""
         return self.key.jwks()

@@ -1,22 +1,27 @@
-"""The base of every part of the Auth model (:mod:`.model` composes them)."""
+"""What every part of the Auth model holds (:mod:`.model` builds the parts and hands
+each the other parts it calls)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from mockcore.ids import IdSource
     from mockcore.state import ServiceState
+    from mockglobus.auth.tables import Tables
 
 
 class AuthPart:
-    """What the parts share: ``state`` (lock, clock, ids) and the tables
-    :meth:`AuthModel.reset <mockglobus.auth.model.AuthModel.reset>` builds."""
+    """``state`` (lock, clock, ids; what :func:`~mockcore.locking.locked` takes) and the
+    shared :class:`~mockglobus.auth.tables.Tables`."""
 
-    state: ServiceState
+    def __init__(self, state: ServiceState, tables: Tables) -> None:
+        self.state = state
+        self.tables = tables
 
     @property
-    def _ids(self) -> Any:
+    def ids(self) -> IdSource:
         return self.state.ids
 
-    def _now(self) -> float:
+    def now(self) -> float:
         return self.state.clock.time()

@@ -1,4 +1,19 @@
-"""Globus Auth over HTTP: thin handlers that read parameters, call the model, render.
+"""Globus Auth over HTTP: the route table (:data:`ROUTES`), and thin handlers that read
+parameters, call a part of the model, render.
+
+A route's view is either a method of a model part (``ClientApi.get_client``), called
+on this double's instance of that part with what the route's ``options`` say it reads,
+or a handler of this module, for routes that do more than read, call and render (the
+login page, the token endpoint's headers, the choice between two model methods). Its
+``upstream`` is the globus-sdk method that calls it, or the OAuth2/OIDC endpoint's name
+where no SDK method does. Options of a part's method:
+
+* ``caller``: pass the :class:`~.api_identities.Caller` (bearer token or Basic) first;
+* ``query``: pass these query parameters as keywords (None when absent);
+* ``flags``: pass ``{keyword: parameter}`` boolean query parameters (``true``/``false``);
+* ``body``: pass the request body's ``{body: {...}}`` object, its fields' types checked
+  (:mod:`.bodies`), as ``body``;
+* ``reply``: answer ``{reply: result}`` rather than the result itself.
 
 Mock-only additions (not on the real service):
 
@@ -15,15 +30,30 @@ Mock-only additions (not on the real service):
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
 import flask
+from werkzeug.wrappers import Response
 
-from mockglobus.auth import errors
-from mockglobus.auth.model import AuthModel, Caller
+from mockcore import routes as core_routes
+from mockcore.routes import Route
+from mockglobus.auth import bodies, errors
+from mockglobus.auth.api_clients import ClientApi
+from mockglobus.auth.api_identities import Caller, IdentityApi
+from mockglobus.auth.api_projects import ProjectApi
+from mockglobus.auth.entities import Client
+from mockglobus.auth.model import AuthModel
+from mockglobus.auth.oidc import OpenIdConnect
 
 blueprint = flask.Blueprint("globus_auth", __name__)
+
+#: The attribute of :class:`AuthModel` holding each part that serves routes.
+_PARTS: dict[type, str] = {
+    OpenIdConnect: "oidc", IdentityApi: "identity_api", ClientApi: "client_api",
+    ProjectApi: "project_api",
+}
 
 
 def _model() -> AuthModel:
@@ -58,7 +88,14 @@ def _page(title: str, body: str, status: int = 200) -> flask.Response:
     return flask.Response(doc, status=status, mimetype="text/html")
 
 
-# ------------------------------------------------------------------- helpers
+def _reply(result: Any) -> Response:
+    """A handler's or a part's result as the answer: a response as it is, else JSON."""
+    if isinstance(result, Response):
+        return result
+    return flask.jsonify(result)
+
+
+# ------------------------------------------------------------------- inputs
 def _basic() -> tuple[str, str] | None:
     header = flask.request.headers.get("Authorization", "")
     if not header.lower().startswith("basic "):
@@ -81,13 +118,9 @@ def _form() -> dict[str, str]:
     return {k: v for k, v in flask.request.form.items()}
 
 
-def _login_client() -> Any:
+def _login_client() -> Client:
     """The client calling introspect/revoke/validate: Basic, or a native ``client_id``."""
-    basic = _basic()
-    model = _model()
-    if basic is not None:
-        return model.authenticate_client(*basic)
-    return model.public_client(flask.request.form.get("client_id"))
+    return _model().client_registry.login_client(_basic(), flask.request.form.get("client_id"))
 
 
 def _caller() -> Caller:
@@ -95,14 +128,17 @@ def _caller() -> Caller:
         basic = _basic()
     except errors.InvalidClient:
         raise errors.Unauthorized() from None
-    return _model().caller(_bearer(), basic)
+    return _model().identity_api.caller(_bearer(), basic)
 
 
 def _json_body(envelope: str) -> dict[str, Any]:
+    """The ``envelope`` object of a JSON body, its fields' types checked
+    (:mod:`~mockglobus.auth.bodies`); JSON the app's strict decoder refuses (deep
+    nesting, ``NaN``, ``1e400``, bad UTF-8) is no body at all."""
     body = flask.request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get(envelope), dict):
         raise errors.BadRequest(f"Request body must be a JSON object with a '{envelope}' object")
-    return body[envelope]
+    return bodies.checked(envelope, body[envelope])
 
 
 def _flag(name: str) -> bool:
@@ -112,46 +148,21 @@ def _flag(name: str) -> bool:
     return value in ("true", "1", "yes")
 
 
-def _one(noun: str, item_id: str) -> flask.Response:
-    """GET, PUT or DELETE of one client, scope, project or policy: the model's
-    ``get_<noun>``, ``update_<noun>`` (with the ``{noun: {...}}`` body) or ``delete_<noun>``,
-    answered as ``{noun: document}``."""
-    caller, model = _caller(), _model()
-    verb = {"GET": "get", "PUT": "update", "DELETE": "delete"}[flask.request.method]
-    body = (_json_body(noun),) if verb == "update" else ()
-    return flask.jsonify({noun: getattr(model, f"{verb}_{noun}")(caller, item_id, *body)})
+# ----------------------------------------------------------------- handlers
+def get_openid_configuration() -> dict[str, Any]:
+    return _model().oidc.get_openid_configuration(_base())
 
 
-def _listed_or_created(noun: str, plural: str) -> flask.Response:
-    """GET lists (``list_<plural>``, answered as ``{plural: [...]}``); POST creates
-    (``create_<noun>`` with the ``{noun: {...}}`` body, answered as ``{noun: document}``)."""
-    caller, model = _caller(), _model()
-    if flask.request.method == "GET":
-        return flask.jsonify({plural: getattr(model, f"list_{plural}")(caller)})
-    return flask.jsonify({noun: getattr(model, f"create_{noun}")(caller, _json_body(noun))})
-
-
-# -------------------------------------------------------------- OIDC & keys
-@blueprint.get("/.well-known/openid-configuration")
-def openid_configuration():
-    return flask.jsonify(_model().openid_configuration(_base()))
-
-
-@blueprint.get("/jwk.json")
-def jwk():
-    return flask.jsonify(_model().jwks())
-
-
-# ------------------------------------------------------------------- OAuth2
-@blueprint.get("/v2/oauth2/authorize")
-def authorize():
+def authorize() -> Response:
+    """The login page, or the redirect back to the client (see the module docstring)."""
     model = _model()
     params = flask.request.args.to_dict()
     explicit = params.pop("login_as", None)
     mfa = params.pop("login_mfa", "false").lower() in ("true", "1", "yes")
-    login_as = explicit or model.browser_user
+    login_as = explicit or model.tables.browser_user
+    authorization = model.authorization
     try:
-        req = model.start_authorization(params, _base())
+        req = authorization.start_authorization(params, _base())
     except errors.OAuthError as exc:
         return _page("Authorization error",
                      f"<p id='error' data-error='{exc.error}'>{html.escape(exc.description)}</p>",
@@ -164,7 +175,7 @@ def authorize():
         links = "".join(
             f"<li>{link(u.username, html.escape(u.username))} ({html.escape(u.name or '')})"
             f" [{link(u.username, 'with MFA', login_mfa='true')}]</li>"
-            for u in model.users
+            for u in model.accounts.users
         )
         grant = f"<p>Grant name: {html.escape(req.named_grant)}</p>" if req.named_grant else ""
         return _page(
@@ -175,14 +186,13 @@ def authorize():
             f"<ul>{links}</ul>",
         )
     try:
-        location = model.complete_authorization(req, login_as or "", mfa=mfa)
+        location = authorization.complete_authorization(req, login_as or "", mfa=mfa)
     except errors.AccessDenied as exc:
         location = req.redirect(error=exc.error, error_description=exc.description)
     return flask.redirect(location, code=302)
 
 
-@blueprint.get("/v2/web/auth-code")
-def auth_code_page():
+def auth_code_page() -> flask.Response:
     code = flask.request.args.get("code")
     if code is None:
         err = flask.request.args.get("error", "missing code")
@@ -192,146 +202,198 @@ def auth_code_page():
                  f"<pre id='auth-code'>{html.escape(code)}</pre>")
 
 
-@blueprint.post("/v2/oauth2/token")
-def token():
-    result = _model().token_grant(_form(), _basic(), _base())
+def oauth2_token() -> flask.Response:
+    result = _model().grants.oauth2_token(_form(), _basic(), _base())
     response = flask.jsonify(result)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Pragma"] = "no-cache"
     return response
 
 
-@blueprint.post("/v2/oauth2/token/introspect")
-def introspect():
+def oauth2_token_introspect() -> dict[str, Any]:
     client = _login_client()
-    return flask.jsonify(_model().introspect(flask.request.form.get("token"), client,
-                                             flask.request.form.get("include")))
+    form = flask.request.form
+    return _model().token_checks.oauth2_token_introspect(form.get("token"), client,
+                                                         form.get("include"))
 
 
-@blueprint.post("/v2/oauth2/token/revoke")
-def revoke():
+def oauth2_revoke_token() -> dict[str, Any]:
     client = _login_client()
-    return flask.jsonify(_model().revoke_for(flask.request.form.get("token"), client))
+    return _model().token_checks.oauth2_revoke_token(flask.request.form.get("token"), client)
 
 
-@blueprint.post("/v2/oauth2/token/validate")
-def validate():
+def oauth2_validate_token() -> dict[str, Any]:
     client = _login_client()
-    return flask.jsonify(_model().validate(flask.request.form.get("token"), client))
+    return _model().token_checks.oauth2_validate_token(flask.request.form.get("token"), client)
 
 
-@blueprint.get("/v2/oauth2/userinfo")
-@blueprint.post("/v2/oauth2/userinfo")
-def userinfo():
-    return flask.jsonify(_model().userinfo(_bearer()))
+def userinfo() -> dict[str, Any]:
+    return _model().oidc.userinfo(_bearer())
 
 
-# ------------------------------------------------------------------ REST API
-@blueprint.get("/v2/api/identities")
-def identities():
-    args = flask.request.args
-    provision = _flag("provision")
-    found = _model().get_identities(_caller(), ids=args.get("ids"),
-                                    usernames=args.get("usernames"), provision=provision)
-    return flask.jsonify({"identities": found})
-
-
-@blueprint.get("/v2/api/identities/<identity_id>")
-def identity(identity_id: str):
-    return flask.jsonify({"identity": _model().get_identity(_caller(), identity_id)})
-
-
-@blueprint.get("/v2/api/identities/<identity_id>/consents")
-def consents(identity_id: str):
-    return flask.jsonify(
-        {"consents": _model().get_consents(_caller(), identity_id, _flag("all"))}
-    )
-
-
-@blueprint.get("/v2/api/identity_providers")
-def identity_providers():
-    args = flask.request.args
-    found = _model().get_identity_providers(_caller(), domains=args.get("domains"),
-                                            ids=args.get("ids"))
-    return flask.jsonify({"identity_providers": found})
-
-
-@blueprint.get("/v2/api/clients")
-def clients():
-    caller = _caller()
+def get_clients() -> dict[str, Any]:
+    """``GET /v2/api/clients``: the caller's clients, or with ``fqdn`` the one client
+    registered for that name."""
+    caller, api = _caller(), _model().client_api
     fqdn = flask.request.args.get("fqdn")
     if fqdn is not None:
-        return flask.jsonify({"client": _model().client_by_fqdn(caller, fqdn)})
-    return flask.jsonify({"clients": _model().list_clients(caller)})
+        return {"client": api.get_client_by_fqdn(caller, fqdn)}
+    return {"clients": api.get_clients(caller)}
 
 
-@blueprint.post("/v2/api/clients")
-def create_client():
+def create_client() -> dict[str, Any]:
+    """``POST /v2/api/clients``: with a ``template_id``, a native app instance (no
+    authentication needed); else a client of the caller's."""
     body = _json_body("client")
-    if "template_id" in body:  # a native app instance: no authentication needed
-        return flask.jsonify(
-            _model().create_native_app_instance(str(body["template_id"]), body.get("name", ""))
-        )
-    return flask.jsonify({"client": _model().create_client(_caller(), body)})
+    api = _model().client_api
+    if "template_id" in body:
+        return api.create_native_app_instance(str(body["template_id"]), body.get("name", ""))
+    return {"client": api.create_client(_caller(), body)}
 
 
-@blueprint.route("/v2/api/clients/<client_id>", methods=["GET", "PUT", "DELETE"])
-def client(client_id: str):
-    return _one("client", client_id)
+# -------------------------------------------------------------- the table
+def _auth(method: str) -> str:
+    return f"AuthClient.{method}"
 
 
-@blueprint.route("/v2/api/clients/<client_id>/credentials", methods=["GET", "POST"])
-def credentials(client_id: str):
-    caller, model = _caller(), _model()
-    if flask.request.method == "GET":
-        return flask.jsonify({"credentials": model.list_credentials(caller, client_id)})
-    body = _json_body("credential")
-    return flask.jsonify(
-        {"credential": model.create_credential(caller, client_id, body.get("name", ""))}
-    )
+ROUTES: list[Route] = [
+    # OIDC and keys
+    Route(("GET",), "/.well-known/openid-configuration", get_openid_configuration,
+          _auth("get_openid_configuration")),
+    Route(("GET",), "/jwk.json", OpenIdConnect.get_jwk, _auth("get_jwk")),
+    # OAuth2
+    Route(("GET",), "/v2/oauth2/authorize", authorize, "OAuth2 authorization endpoint",
+          note="a browser opens the URL of oauth2_get_authorize_url"),
+    Route(("GET",), "/v2/web/auth-code", auth_code_page, "Auth web: auth-code page",
+          note="the default redirect_uri of NativeAppAuthClient"),
+    Route(("POST",), "/v2/oauth2/token", oauth2_token, "AuthLoginClient.oauth2_token",
+          note="every grant: code, refresh, client credentials, dependent token"),
+    Route(("POST",), "/v2/oauth2/token/introspect", oauth2_token_introspect,
+          "ConfidentialAppAuthClient.oauth2_token_introspect"),
+    Route(("POST",), "/v2/oauth2/token/revoke", oauth2_revoke_token,
+          "AuthLoginClient.oauth2_revoke_token"),
+    Route(("POST",), "/v2/oauth2/token/validate", oauth2_validate_token,
+          "Auth API: Validate Token", note="globus-sdk 2's oauth2_validate_token"),
+    Route(("GET", "POST"), "/v2/oauth2/userinfo", userinfo, _auth("userinfo"),
+          note="GET; POST is the OIDC alternative"),
+    # identities and consents
+    Route(("GET",), "/v2/api/identities", IdentityApi.get_identities, _auth("get_identities"),
+          options={"caller": True, "query": ("ids", "usernames"),
+                   "flags": {"provision": "provision"}, "reply": "identities"}),
+    Route(("GET",), "/v2/api/identities/<identity_id>", IdentityApi.get_identity,
+          "Auth API: Get Identity", options={"caller": True, "reply": "identity"}),
+    Route(("GET",), "/v2/api/identities/<identity_id>/consents", IdentityApi.get_consents,
+          _auth("get_consents"),
+          options={"caller": True, "flags": {"all_clients": "all"}, "reply": "consents"}),
+    Route(("GET",), "/v2/api/identity_providers", IdentityApi.get_identity_providers,
+          _auth("get_identity_providers"),
+          options={"caller": True, "query": ("domains", "ids"), "reply": "identity_providers"}),
+    # clients and their credentials
+    Route(("GET",), "/v2/api/clients", get_clients, _auth("get_clients"),
+          note="and get_client(fqdn=...)"),
+    Route(("POST",), "/v2/api/clients", create_client, _auth("create_client"),
+          note="and ConfidentialAppAuthClient.create_child_client, "
+               "NativeAppAuthClient.create_native_app_instance"),
+    Route(("GET",), "/v2/api/clients/<client_id>", ClientApi.get_client, _auth("get_client"),
+          options={"caller": True, "reply": "client"}),
+    Route(("PUT",), "/v2/api/clients/<client_id>", ClientApi.update_client,
+          _auth("update_client"),
+          options={"caller": True, "body": "client", "reply": "client"}),
+    Route(("DELETE",), "/v2/api/clients/<client_id>", ClientApi.delete_client,
+          _auth("delete_client"), options={"caller": True, "reply": "client"}),
+    Route(("GET",), "/v2/api/clients/<client_id>/credentials", ClientApi.get_client_credentials,
+          _auth("get_client_credentials"), options={"caller": True, "reply": "credentials"}),
+    Route(("POST",), "/v2/api/clients/<client_id>/credentials",
+          ClientApi.create_client_credential, _auth("create_client_credential"),
+          options={"caller": True, "body": "credential", "reply": "credential"}),
+    Route(("DELETE",), "/v2/api/clients/<client_id>/credentials/<credential_id>",
+          ClientApi.delete_client_credential, _auth("delete_client_credential"),
+          options={"caller": True, "reply": "credential"}),
+    # scopes
+    Route(("POST",), "/v2/api/clients/<client_id>/scopes", ClientApi.create_scope,
+          _auth("create_scope"), options={"caller": True, "body": "scope", "reply": "scope"}),
+    Route(("GET",), "/v2/api/scopes", ClientApi.get_scopes, _auth("get_scopes"),
+          options={"caller": True, "query": ("ids", "scope_strings"), "reply": "scopes"}),
+    Route(("GET",), "/v2/api/scopes/<scope_id>", ClientApi.get_scope, _auth("get_scope"),
+          options={"caller": True, "reply": "scope"}),
+    Route(("PUT",), "/v2/api/scopes/<scope_id>", ClientApi.update_scope, _auth("update_scope"),
+          options={"caller": True, "body": "scope", "reply": "scope"}),
+    Route(("DELETE",), "/v2/api/scopes/<scope_id>", ClientApi.delete_scope,
+          _auth("delete_scope"), options={"caller": True, "reply": "scope"}),
+    # projects and policies
+    Route(("GET",), "/v2/api/projects", ProjectApi.get_projects, _auth("get_projects"),
+          options={"caller": True, "reply": "projects"}),
+    Route(("POST",), "/v2/api/projects", ProjectApi.create_project, _auth("create_project"),
+          options={"caller": True, "body": "project", "reply": "project"}),
+    Route(("GET",), "/v2/api/projects/<project_id>", ProjectApi.get_project,
+          _auth("get_project"), options={"caller": True, "reply": "project"}),
+    Route(("PUT",), "/v2/api/projects/<project_id>", ProjectApi.update_project,
+          _auth("update_project"), options={"caller": True, "body": "project", "reply": "project"}),
+    Route(("DELETE",), "/v2/api/projects/<project_id>", ProjectApi.delete_project,
+          _auth("delete_project"), options={"caller": True, "reply": "project"}),
+    Route(("GET",), "/v2/api/policies", ProjectApi.get_policies, _auth("get_policies"),
+          options={"caller": True, "reply": "policies"}),
+    Route(("POST",), "/v2/api/policies", ProjectApi.create_policy, _auth("create_policy"),
+          options={"caller": True, "body": "policy", "reply": "policy"}),
+    Route(("GET",), "/v2/api/policies/<policy_id>", ProjectApi.get_policy, _auth("get_policy"),
+          options={"caller": True, "reply": "policy"}),
+    Route(("PUT",), "/v2/api/policies/<policy_id>", ProjectApi.update_policy,
+          _auth("update_policy"), options={"caller": True, "body": "policy", "reply": "policy"}),
+    Route(("DELETE",), "/v2/api/policies/<policy_id>", ProjectApi.delete_policy,
+          _auth("delete_policy"), options={"caller": True, "reply": "policy"}),
+]
 
 
-@blueprint.delete("/v2/api/clients/<client_id>/credentials/<credential_id>")
-def credential(client_id: str, credential_id: str):
-    return flask.jsonify(
-        {"credential": _model().delete_credential(_caller(), client_id, credential_id)}
-    )
+def _part_of(view: Callable[..., Any]) -> str | None:
+    """The :class:`AuthModel` attribute holding the part ``view`` is a method of; None
+    for a handler of this module."""
+    owner = view.__qualname__.rpartition(".")[0]
+    if not owner:
+        return None
+    for part, attribute in _PARTS.items():
+        if part.__qualname__ == owner and part.__module__ == view.__module__:
+            return attribute
+    raise TypeError(f"{view.__qualname__} is not a method of a part in routes._PARTS")
 
 
-@blueprint.post("/v2/api/clients/<client_id>/scopes")
-def create_scope(client_id: str):
-    scope = _model().create_scope(_caller(), client_id, _json_body("scope"))
-    return flask.jsonify({"scope": scope})
+def _bind(route: Route) -> Callable[..., Response]:
+    """The Flask view of ``route`` (see the module docstring for its options)."""
+    view, part = route.view, _part_of(route.view)
+    if part is None:
+        def serve_handler(**path: str) -> Response:
+            return _reply(view(**path))
+
+        return serve_handler
+    name = view.__name__
+    options = route.options
+    with_caller: bool = options.get("caller", False)
+    query: tuple[str, ...] = options.get("query", ())
+    flags: dict[str, str] = options.get("flags", {})
+    envelope: str | None = options.get("body")
+    key: str | None = options.get("reply")
+
+    def serve(**path: str) -> Response:
+        # the part's method looked up on this double's instance, at each call
+        method = getattr(getattr(_model(), part), name)
+        head = (_caller(),) if with_caller else ()
+        inputs: dict[str, Any] = dict(path)
+        args = flask.request.args
+        inputs.update((q, args.get(q)) for q in query)
+        inputs.update((kw, _flag(q)) for kw, q in flags.items())
+        if envelope is not None:
+            inputs["body"] = _json_body(envelope)
+        result = method(*head, **inputs)
+        return _reply({key: result} if key else result)
+
+    return serve
 
 
-@blueprint.get("/v2/api/scopes")
-def scopes():
-    args = flask.request.args
-    found = _model().get_scopes(_caller(), ids=args.get("ids"),
-                                scope_strings=args.get("scope_strings"))
-    return flask.jsonify({"scopes": found})
+core_routes.mount(blueprint, ROUTES, _bind)
 
 
-@blueprint.route("/v2/api/scopes/<scope_id>", methods=["GET", "PUT", "DELETE"])
-def scope(scope_id: str):
-    return _one("scope", scope_id)
+def coverage_markdown() -> str:
+    """The Auth route coverage table for the docs, generated from :data:`ROUTES`."""
+    return core_routes.coverage_markdown(ROUTES, upstream_heading="globus_sdk method") + "\n"
 
 
-@blueprint.route("/v2/api/projects", methods=["GET", "POST"])
-def projects():
-    return _listed_or_created("project", "projects")
-
-
-@blueprint.route("/v2/api/projects/<project_id>", methods=["GET", "PUT", "DELETE"])
-def project(project_id: str):
-    return _one("project", project_id)
-
-
-@blueprint.route("/v2/api/policies", methods=["GET", "POST"])
-def policies():
-    return _listed_or_created("policy", "policies")
-
-
-@blueprint.route("/v2/api/policies/<policy_id>", methods=["GET", "PUT", "DELETE"])
-def policy(policy_id: str):
-    return _one("policy", policy_id)
+__all__ = ["ROUTES", "blueprint", "coverage_markdown"]

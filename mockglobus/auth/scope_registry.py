@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from mockglobus.auth import errors
 from mockglobus.auth.entities import Scope
 from mockglobus.auth.ids import stable_id
@@ -15,6 +17,10 @@ from mockglobus.auth.scopes import (
     parse_scopes,
     resource_server_of,
 )
+
+if TYPE_CHECKING:
+    from mockcore.state import ServiceState
+    from mockglobus.auth.tables import Settings, Tables
 
 _AUTH_SCOPE_NAMES = (
     "view_identity_set", "view_identities", "manage_projects", "view_clients",
@@ -43,13 +49,19 @@ BUILTIN_SCOPES: tuple[tuple[str, str, str], ...] = (
 class ScopeRegistry(AuthPart):
     """The scopes Auth knows; in permissive mode any well-formed scope string is accepted."""
 
-    def _register_scope(
+    def __init__(self, state: ServiceState, tables: Tables, settings: Settings) -> None:
+        super().__init__(state, tables)
+        self.settings = settings
+
+    def register(
         self, scope_string: str, resource_server: str, name: str, *,
         client: str | None = None, description: str = "", id: str | None = None,
         dependent_scopes: list[dict] | None = None, advertised: bool = False,
         allows_refresh_token: bool = True, required_domains: list[str] | None = None,
     ) -> Scope:
-        if scope_string in self._scope_by_string:
+        """Add a scope (served by ``client``'s resource server, when given)."""
+        tables = self.tables
+        if scope_string in tables.scope_by_string:
             raise errors.Conflict(f"scope {scope_string!r} already exists")
         scope = Scope(
             id=id or stable_id("scope", scope_string), scope_string=scope_string,
@@ -58,18 +70,33 @@ class ScopeRegistry(AuthPart):
             required_domains=list(required_domains or []),
             dependent_scopes=list(dependent_scopes or []),
         )
-        self.scopes[scope.id] = scope
-        self._scope_by_string[scope_string] = scope.id
-        if client in self.clients:
-            self.clients[client].scopes.append(scope.id)
+        tables.scopes[scope.id] = scope
+        tables.scope_by_string[scope_string] = scope.id
+        if client is not None and client in tables.clients:
+            tables.clients[client].scopes.append(scope.id)
         return scope
 
-    def _scope_rs(self, scope: str) -> str | None:
-        sid = self._scope_by_string.get(scope)
-        if sid is not None:
-            return self.scopes[sid].resource_server
-        if self.permissive:
-            return resource_server_of(scope)
+    def unregister(self, scope: Scope) -> None:
+        """Forget ``scope`` (and take it off its client)."""
+        tables = self.tables
+        del tables.scopes[scope.id]
+        del tables.scope_by_string[scope.scope_string]
+        owner = tables.clients.get(scope.client or "")
+        if owner and scope.id in owner.scopes:
+            owner.scopes.remove(scope.id)
+
+    def declared(self, scope_string: str) -> Scope | None:
+        """The registered scope with this string, or None."""
+        return self.tables.scopes.get(self.tables.scope_by_string.get(scope_string, ""))
+
+    def resource_server_of(self, scope_string: str) -> str | None:
+        """Who serves ``scope_string``: its registered resource server or, in permissive
+        mode, the one its form names; None for a scope this double refuses."""
+        scope = self.declared(scope_string)
+        if scope is not None:
+            return scope.resource_server
+        if self.settings.permissive:
+            return resource_server_of(scope_string)
         return None
 
     def parse_requested(self, text: str | None) -> list[ScopeRequest]:
@@ -83,12 +110,13 @@ class ScopeRegistry(AuthPart):
 
         def check(reqs: list[ScopeRequest]) -> None:
             for req in reqs:
-                if self._scope_rs(req.scope) is None:
+                if self.resource_server_of(req.scope) is None:
                     raise errors.InvalidScope(f"Unknown scope: {req.scope}")
                 check(req.dependencies)
 
         check(requests)
         return requests
 
-    def _scope_id(self, scope: str) -> str:
-        return self._scope_by_string.get(scope) or stable_id("scope", scope)
+    def id_of(self, scope_string: str) -> str:
+        """The id of ``scope_string``: the registered one, else the stable one derived."""
+        return self.tables.scope_by_string.get(scope_string) or stable_id("scope", scope_string)

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from mockglobus.auth.model import stable_id
+from mockglobus.auth.ids import stable_id
 
 if TYPE_CHECKING:
     from mockglobus.auth.model import AuthModel
@@ -86,57 +86,58 @@ def _fill(model: AuthModel, username: str, entry: dict[str, Any]) -> dict[str, A
 
 
 def seed(model: AuthModel, scenario: str | Path | dict | None, faker_users: int) -> None:
+    """Add what ``scenario`` names, and ``faker_users`` made-up users, to ``model``."""
     data = load_scenario(scenario)
+    accounts, registry, tables = model.accounts, model.client_registry, model.tables
     for idp in data.get("identity_providers") or []:
-        model.add_identity_provider(idp["name"], list(idp["domains"]),
-                                    short_name=idp.get("short_name"), id=idp.get("id"))
+        accounts.add_identity_provider(idp["name"], list(idp["domains"]),
+                                       short_name=idp.get("short_name"), id=idp.get("id"))
     for entry in data.get("users") or []:
         username = entry["username"]
-        primary = model.add_user(username, **_fill(model, username, entry))
+        primary = accounts.add_user(username, **_fill(model, username, entry))
         for linked in entry.get("linked") or []:
             if isinstance(linked, str):
                 linked = {"username": linked}
             try:
-                model.link(linked["username"], primary.id)
+                accounts.link(linked["username"], primary.id)
             except KeyError:
-                model.add_user(linked["username"], link_to=primary.id,
-                               **_fill(model, linked["username"], linked))
+                accounts.add_user(linked["username"], link_to=primary.id,
+                                  **_fill(model, linked["username"], linked))
     _faker_users(model, faker_users)
     projects: dict[str, str] = {}
     for entry in data.get("projects") or []:
-        admins = [model.identity(a).id for a in entry.get("admins") or []]
-        project = model.add_project(entry["display_name"], entry.get("contact_email")
-                                    or "support@example.org", admins, id=entry.get("id"))
+        admins = [accounts.identity(a).id for a in entry.get("admins") or []]
+        project = registry.add_project(entry["display_name"], entry.get("contact_email")
+                                       or "support@example.org", admins, id=entry.get("id"))
         projects[project.display_name] = project.id
     for entry in data.get("clients") or []:
         project = entry.get("project")
-        model.add_client(
+        registry.add_client(
             entry["name"], entry.get("type", "confidential_client"), id=entry.get("id"),
             secret=entry.get("secret"), project=projects.get(project, project),
             redirect_uris=entry.get("redirect_uris") or [],
             resource_server=entry.get("resource_server"), fqdns=entry.get("fqdns") or [],
         )
     for entry in data.get("scopes") or []:
-        client = model.clients[entry["client"]]
+        client = tables.clients[entry["client"]]
         deps = [
-            {"scope": model._scope_id(s.lstrip("*")), "optional": s.startswith("*"),
+            {"scope": model.scope_registry.id_of(s.lstrip("*")), "optional": s.startswith("*"),
              "requires_refresh_token": False}
             for s in entry.get("dependent_scopes") or []
         ]
-        model._register_scope(
+        model.scope_registry.register(
             f"https://auth.globus.org/scopes/{client.id}/{entry.get('suffix', 'all')}",
             client.rs_name, entry.get("name", client.name), client=client.id,
             description=entry.get("description", ""), dependent_scopes=deps,
         )
     for entry in data.get("groups") or []:
         gid = entry.get("id") or stable_id("group", entry["name"])
-        model.groups[gid] = {model.identity(m).account for m in entry.get("members") or []}
+        tables.groups[gid] = {accounts.identity(m).account for m in entry.get("members") or []}
     for entry in data.get("consents") or []:
-        model.grant_consent(entry["user"], entry["scope"], entry.get("client"))
-    model.browser_user = data.get("browser_user")
-    model.default_user = data.get("default_user") or (
-        model.users[0].username if model.users else None
-    )
+        model.consents.grant_consent(entry["user"], entry["scope"], entry.get("client"))
+    users = accounts.users
+    tables.browser_user = data.get("browser_user")
+    tables.default_user = data.get("default_user") or (users[0].username if users else None)
 
 
 def _faker_users(model: AuthModel, count: int) -> None:
@@ -144,10 +145,10 @@ def _faker_users(model: AuthModel, count: int) -> None:
     for _ in range(count):
         first, last = faker.first_name(), faker.last_name()
         domain = faker.domain_name()
-        idp = model.idp_for_domain(domain)
+        idp = model.accounts.idp_for_domain(domain)
         assert idp is not None
         username = f"{first.lower()}.{last.lower()}@{domain}"
-        if username.lower() in model._by_username:
+        if username.lower() in model.tables.by_username:
             continue
-        model.add_user(username, name=f"{first} {last}", email=username,
+        model.accounts.add_user(username, name=f"{first} {last}", email=username,
                        organization=idp.name, id=str(model.state.ids.uuid4()))

@@ -30,11 +30,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mockglobus.auth import errors
 from mockglobus.auth.entities import Identity, Policy, Session
 from mockglobus.auth.part import AuthPart
+
+if TYPE_CHECKING:
+    from mockcore.state import ServiceState
+    from mockglobus.auth.accounts import Accounts
+    from mockglobus.auth.tables import Tables
 
 _TRUE = ("true", "1", "yes")
 _FALSE = ("false", "0", "no", "")
@@ -79,6 +84,10 @@ class SessionRequirements:
 class Sessions(AuthPart):
     """Logging a user in to the browser's session so that it meets the requirements."""
 
+    def __init__(self, state: ServiceState, tables: Tables, accounts: Accounts) -> None:
+        super().__init__(state, tables)
+        self.accounts = accounts
+
     def _policy_domains_ok(self, policy: Policy, ident: Identity) -> bool:
         domain = domain_of(ident)
         include = [d.lower() for d in policy.domain_constraints_include or []]
@@ -95,16 +104,17 @@ class Sessions(AuthPart):
         return not (policy.high_assurance and timeout is not None
                     and now - auth["auth_time"] > timeout)
 
-    def _log_in(self, ident: Identity, wants: SessionRequirements, *, mfa: bool) -> Session:
+    def log_in(self, ident: Identity, wants: SessionRequirements, *, mfa: bool) -> Session:
         """``ident`` logs in (with MFA if ``mfa``) to the browser's session and meets
         ``wants``; the session, updated only if every requirement is met. Raises
         :class:`~.errors.AccessDenied` naming the first unmet requirement."""
-        now = self._now()
-        session = self.sessions.get(self.browser_session or "")
+        tables = self.tables
+        now = self.now()
+        session = tables.sessions.get(tables.browser_session or "")
         if session is None or session.account != ident.account:
-            session = Session(id=str(self._ids.uuid4()), account=ident.account)
+            session = Session(id=str(self.ids.uuid4()), account=ident.account)
         auths = {k: dict(v) for k, v in session.authentications.items()}
-        members = self.identity_set(ident.id)
+        members = self.accounts.identity_set(ident.id)
         by_id = {i.id: i for i in members}
 
         def authenticate(i: Identity) -> None:
@@ -132,7 +142,7 @@ class Sessions(AuthPart):
             if not mfa:
                 raise errors.AccessDenied("The session requires multi-factor authentication")
             authenticate(ident)
-        for policy in (self.policies[p] for p in wants.policies):
+        for policy in (tables.policies[p] for p in wants.policies):
             if any(self._policy_met(policy, by_id[i], a, now)
                    for i, a in auths.items() if i in by_id):
                 continue
@@ -150,6 +160,6 @@ class Sessions(AuthPart):
         for i in members:
             if i.id in auths and i.status == "unused":
                 i.status = "used"
-        self.sessions[session.id] = session
-        self.browser_session = session.id
+        tables.sessions[session.id] = session
+        tables.browser_session = session.id
         return session

@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from mockcore.locking import locked, settled
 from mockglobus.auth import errors
 from mockglobus.auth.entities import Client, Token, TokenInfo
 from mockglobus.auth.ids import ISSUER
 from mockglobus.auth.part import AuthPart
 from mockglobus.auth.scopes import ScopeRequest, ScopeSyntaxError, parse_scopes, resource_server_of
-from mockglobus.locking import locked, settled
+
+if TYPE_CHECKING:
+    from mockcore.state import ServiceState
+    from mockglobus.auth.accounts import Accounts
+    from mockglobus.auth.consents import Consents
+    from mockglobus.auth.tables import Tables
+    from mockglobus.auth.tokens import Tokens
 
 
 class TokenChecks(AuthPart):
     """Answers about tokens, to resource servers (in-process) and to clients (over HTTP)."""
 
-    def _active_token(self, value: str | None) -> Token | None:
-        token = self.tokens.get(value or "")
-        if token is None or not token.active(self._now()):
-            return None
-        return token
+    def __init__(self, state: ServiceState, tables: Tables, accounts: Accounts,
+                 consents: Consents, tokens: Tokens) -> None:
+        super().__init__(state, tables)
+        self.accounts = accounts
+        self.consents = consents
+        self.tokens = tokens
 
     @settled
     def check_access_token(
@@ -35,8 +43,8 @@ class TokenChecks(AuthPart):
         """
         if not token:
             raise errors.AuthenticationFailed("No Authorization header provided")
-        found = self.tokens.get(token)
-        now = self._now()
+        found = self.tables.tokens.get(token)
+        now = self.now()
         if found is None or found.kind != "access":
             raise errors.AuthenticationFailed("Token is not active")
         if found.revoked:
@@ -49,7 +57,7 @@ class TokenChecks(AuthPart):
             )
         if required_scope:
             self._require(found, resource_server, required_scope)
-        ident = self.identities.get(found.identity_id)
+        ident = self.tables.identities.get(found.identity_id)
         return TokenInfo(
             identity_id=found.identity_id,
             username=ident.username if ident else found.identity_id,
@@ -57,14 +65,14 @@ class TokenChecks(AuthPart):
             resource_server=found.resource_server, expires_at=float(found.expires_at or 0),
             issued_at=found.issued_at, name=ident.name if ident else None,
             email=ident.email if ident else None,
-            identity_set=tuple(i.id for i in self.identity_set(found.identity_id))
+            identity_set=tuple(i.id for i in self.accounts.identity_set(found.identity_id))
             if ident else (),
-            session_info=self._session_info(found),
+            session_info=self.session_info(found),
         )
 
-    def _session_info(self, token: Token) -> dict[str, Any]:
+    def session_info(self, token: Token) -> dict[str, Any]:
         """The session ``token`` was issued in, as introspect's ``session_info``."""
-        session = self.sessions.get(token.session_id or "")
+        session = self.tables.sessions.get(token.session_id or "")
         return session.to_api() if session else {"session_id": None, "authentications": {}}
 
     def _require(self, token: Token, resource_server: str, required: str) -> None:
@@ -81,30 +89,33 @@ class TokenChecks(AuthPart):
                 req = ScopeRequest(root_scope, False, [ScopeRequest(req.scope, True,
                                                                     req.dependencies)])
             node_id = token.consent_ids.get(req.scope)
-            if node_id is None or node_id not in self.consents:
+            if node_id is None or node_id not in self.tables.consents:
                 raise errors.ConsentRequired([req.serialize()], "Missing required consent")
             if not self._covered(node_id, req.dependencies):
                 raise errors.ConsentRequired([req.serialize()])
 
     def _covered(self, node_id: int, deps: list[ScopeRequest]) -> bool:
-        children = {c.scope_string: c for c in self._children(node_id)}
+        children = {c.scope_string: c for c in self.consents.children(node_id)}
         return all(
             d.scope in children and self._covered(children[d.scope].id, d.dependencies)
             for d in deps
         )
 
     @settled
-    def introspect(self, value: str | None, caller: Client, include: str | None) -> dict[str, Any]:
+    def oauth2_token_introspect(self, value: str | None, caller: Client,
+                                include: str | None) -> dict[str, Any]:
+        """``token/introspect``: only the token's audience (the client it was issued to,
+        or its resource server) learns that it is active."""
         if not value:
             raise errors.InvalidRequest("Missing required parameter: token")
-        token = self._active_token(value)
+        token = self.tokens.active(value)
         # Only the audience may look: the client it was issued to, or its resource server.
         in_audience = token is not None and caller.id == token.client_id or (
             token is not None and caller.rs_name == token.resource_server
         )
         if token is None or not in_audience:
             return {"active": False}
-        ident = self.identities[token.identity_id]
+        ident = self.tables.identities[token.identity_id]
         doc: dict[str, Any] = {
             "active": True, "token_type": "Bearer", "scope": " ".join(token.scopes),
             "client_id": token.client_id, "username": ident.username, "name": ident.name,
@@ -117,27 +128,30 @@ class TokenChecks(AuthPart):
         if unknown:
             raise errors.InvalidRequest(f"Unknown include value(s): {', '.join(sorted(unknown))}")
         if "identity_set" in wanted:
-            doc["identity_set"] = [i.id for i in self.identity_set(ident.id)]
+            doc["identity_set"] = [i.id for i in self.accounts.identity_set(ident.id)]
         if "identity_set_detail" in wanted:
-            doc["identity_set_detail"] = [i.to_api() for i in self.identity_set(ident.id)]
+            doc["identity_set_detail"] = [
+                i.to_api() for i in self.accounts.identity_set(ident.id)]
         if "session_info" in wanted:
-            doc["session_info"] = self._session_info(token)
+            doc["session_info"] = self.session_info(token)
         return doc
 
     @locked
-    def revoke_for(self, value: str | None, caller: Client) -> dict[str, Any]:
+    def oauth2_revoke_token(self, value: str | None, caller: Client) -> dict[str, Any]:
         """``token/revoke``: only the client a token was issued to may revoke it; an
         unknown token is not an error (RFC 7009)."""
         if not value:
             raise errors.InvalidRequest("Missing required parameter: token")
-        token = self.tokens.get(value)
+        token = self.tables.tokens.get(value)
         if token is not None and token.client_id == caller.id:
-            self.revoke(value)
+            self.tokens.revoke(value)
         return {"active": False}
 
     @settled
-    def validate(self, value: str | None, caller: Client) -> dict[str, Any]:
+    def oauth2_validate_token(self, value: str | None, caller: Client) -> dict[str, Any]:
+        """``token/validate`` (globus-sdk 2's ``oauth2_validate_token``): is the token
+        live and the caller's own?"""
         if not value:
             raise errors.InvalidRequest("Missing required parameter: token")
-        token = self._active_token(value)
+        token = self.tokens.active(value)
         return {"active": token is not None and token.client_id == caller.id}

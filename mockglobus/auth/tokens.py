@@ -1,33 +1,49 @@
-"""Making, answering with and revoking access and refresh tokens."""
+"""Making, finding and revoking access and refresh tokens."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from mockcore.locking import locked
 from mockglobus.auth.entities import Client, Token
+from mockglobus.auth.ids import HARNESS_CLIENT
 from mockglobus.auth.part import AuthPart
 from mockglobus.auth.scopes import AUTH_RS, TRANSFER_RS, TRANSFER_SCOPE, ScopeRequest
-from mockglobus.locking import locked
+from mockglobus.auth.tables import ACCESS_TOKEN_LIFETIME
 
-ACCESS_TOKEN_LIFETIME = 172_800  # 48 h, as the real service
+if TYPE_CHECKING:
+    from mockcore.state import ServiceState
+    from mockglobus.auth.accounts import Accounts
+    from mockglobus.auth.consents import Consents
+    from mockglobus.auth.scope_registry import ScopeRegistry
+    from mockglobus.auth.tables import Settings, Tables
 
 
 class Tokens(AuthPart):
     """One access token (and a refresh token when offline) per resource server."""
 
-    def _new_token(self, kind: str, like: Token, now: float) -> Token:
+    def __init__(self, state: ServiceState, tables: Tables, settings: Settings,
+                 accounts: Accounts, scopes: ScopeRegistry, consents: Consents) -> None:
+        super().__init__(state, tables)
+        self.settings = settings
+        self.accounts = accounts
+        self.scopes = scopes
+        self.consents = consents
+
+    def new(self, kind: str, like: Token, now: float) -> Token:
+        """A new ``kind`` ("access" or "refresh") token for what ``like`` was issued for."""
         token = Token(
-            value=self._ids.token(48), kind=kind, identity_id=like.identity_id,
+            value=self.ids.token(48), kind=kind, identity_id=like.identity_id,
             client_id=like.client_id, resource_server=like.resource_server, scopes=like.scopes,
             consent_ids=dict(like.consent_ids), issued_at=now,
-            expires_at=now + self.access_token_lifetime if kind == "access" else None,
+            expires_at=now + self.settings.access_token_lifetime if kind == "access" else None,
             grant_id=like.grant_id, session_id=like.session_id,
         )
-        self.tokens[token.value] = token
+        self.tables.tokens[token.value] = token
         return token
 
-    def _issue(
+    def issue(
         self, identity_id: str, client: Client, requests: list[ScopeRequest],
         consent_ids: dict[str, int], *, offline: bool, session_id: str | None, grant_id: str,
     ) -> list[tuple[Token, Token | None]]:
@@ -35,11 +51,11 @@ class Tokens(AuthPart):
         auth.globus.org one first."""
         by_rs: dict[str, list[str]] = {}
         for req in requests:
-            rs = self._scope_rs(req.scope)
+            rs = self.scopes.resource_server_of(req.scope)
             assert rs is not None  # parse_requested checked
             by_rs.setdefault(rs, []).append(req.scope)
         order = sorted(by_rs, key=lambda rs: rs != AUTH_RS)
-        now = self._now()
+        now = self.now()
         out = []
         for rs in order:
             template = Token(
@@ -48,42 +64,32 @@ class Tokens(AuthPart):
                 consent_ids={s: consent_ids[s] for s in by_rs[rs] if s in consent_ids},
                 issued_at=now, expires_at=None, grant_id=grant_id, session_id=session_id,
             )
-            access = self._new_token("access", template, now)
-            refresh = self._new_token("refresh", template, now) if offline else None
+            access = self.new("access", template, now)
+            refresh = self.new("refresh", template, now) if offline else None
             out.append((access, refresh))
         return out
 
-    def _token_doc(self, token: Token) -> dict[str, Any]:
+    def document(self, token: Token) -> dict[str, Any]:
+        """An access token as the token endpoint answers with it."""
         assert token.expires_at is not None
         return {
             "access_token": token.value,
             "scope": " ".join(token.scopes),
-            "expires_in": int(token.expires_at - self._now()),
+            "expires_in": int(token.expires_at - self.now()),
             "token_type": "Bearer",
             "resource_server": token.resource_server,
         }
 
-    def _response(
-        self, tokens: list[tuple[Token, Token | None]], client: Client, auth_base: str, *,
-        state: str | None, session_id: str | None, nonce: str | None = None,
-    ) -> dict[str, Any]:
-        docs = []
-        for access, refresh in tokens:
-            doc = self._token_doc(access)
-            if refresh is not None:
-                doc["refresh_token"] = refresh.value
-            if state is not None:
-                doc["state"] = state
-            docs.append(doc)
-        top = dict(docs[0])
-        first = tokens[0][0]
-        if "openid" in first.scopes:
-            top["id_token"] = self._id_token(first, client, auth_base, session_id, nonce)
-        top["other_tokens"] = docs[1:]
-        return top
+    def active(self, value: str | None) -> Token | None:
+        """The token ``value`` if it is live (neither expired nor revoked), else None."""
+        token = self.tables.tokens.get(value or "")
+        if token is None or not token.active(self.now()):
+            return None
+        return token
 
-    def _revoke_grant(self, grant_id: str) -> None:
-        for token in self.tokens.values():
+    def revoke_grant(self, grant_id: str) -> None:
+        """Revoke every token one grant issued."""
+        for token in self.tables.tokens.values():
             if token.grant_id == grant_id:
                 token.revoked = True
 
@@ -95,35 +101,37 @@ class Tokens(AuthPart):
         """A test helper: an access token for a user (or client identity) as if it had
         logged in through the harness client, consenting to ``scopes`` (default: the
         resource server's main scope). Dependent syntax records dependent consents."""
-        ident = self.identity(username_or_identity)
+        ident = self.accounts.identity(username_or_identity)
         if scopes is None:
             scopes = {TRANSFER_RS: TRANSFER_SCOPE, AUTH_RS: "openid profile email"}.get(
                 resource_server
             ) or next(
-                (s.scope_string for s in self.scopes.values()
+                (s.scope_string for s in self.tables.scopes.values()
                  if s.resource_server == resource_server), None,
             )
             if scopes is None:
                 raise ValueError(f"no known scope for resource server {resource_server}")
         text = scopes if isinstance(scopes, str) else " ".join(scopes)
-        requests = self.parse_requested(text)
+        requests = self.scopes.parse_requested(text)
         for req in requests:
-            if self._scope_rs(req.scope) != resource_server:
+            if self.scopes.resource_server_of(req.scope) != resource_server:
                 raise ValueError(f"scope {req.scope} is not for {resource_server}")
-        client = self.harness_client
-        consent_ids = {r.scope: self._consent(ident.account, client.id, r).id
+        client = self.tables.clients[HARNESS_CLIENT]
+        consent_ids = {r.scope: self.consents.record(ident.account, client.id, r).id
                        for r in requests}
-        [(access, _)] = self._issue(ident.account, client, requests, consent_ids,
-                                    offline=False, session_id=None,
-                                    grant_id=self._ids.hex(8))
+        [(access, _)] = self.issue(ident.account, client, requests, consent_ids,
+                                   offline=False, session_id=None, grant_id=self.ids.hex(8))
         return access.value
 
     @locked
     def revoke(self, token: str) -> None:
         """Revoke a token as its owner would (a refresh token takes its grant with it)."""
-        found = self.tokens.get(token)
+        found = self.tables.tokens.get(token)
         if found is None:
             return
         if found.kind == "refresh":
-            self._revoke_grant(found.grant_id)
+            self.revoke_grant(found.grant_id)
         found.revoked = True
+
+
+__all__ = ["ACCESS_TOKEN_LIFETIME", "Tokens"]

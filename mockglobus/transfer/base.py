@@ -1,14 +1,16 @@
-"""The base of every part of the Transfer model, and what the parts share: the
-collection and task lookups, role checks, result documents, and the constants."""
+"""What the parts of the Transfer model share: the constants, result documents, and
+:class:`Lookups` (the clock, collection and task lookups, role checks, documents)."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
+from mockcore.state import ServiceState
 from mockglobus.transfer import errors as E
 from mockglobus.transfer.access import Caller
 from mockglobus.transfer.endpoints import Collection
+from mockglobus.transfer.identity import TransferAuth
 from mockglobus.transfer.tables import Settings, Tables
 from mockglobus.transfer.tasks import Task
 from mockglobus.transfer.vfs import FsError, check_path_text
@@ -49,86 +51,84 @@ def is_uuid(value: Any) -> bool:
     return True
 
 
-class TransferPart:
-    """What every part may rely on: ``state`` (lock, clock, ids, scheduler), ``settings``,
-    ``t`` (the tables) and ``engine``, all set up by :class:`~.model.TransferModel`."""
+class Lookups:
+    """What every part asks: the time and fresh ids (from ``state``), a collection or an
+    owned task by id, a caller's roles and groups (groups from ``auth``), and the
+    documents of collections and tasks as a caller sees them."""
 
-    state: Any
-    settings: Settings
-    t: Tables
-    engine: Any
+    def __init__(self, state: ServiceState, tables: Tables, settings: Settings,
+                 auth: TransferAuth) -> None:
+        self.state = state
+        self.t = tables
+        self.settings = settings
+        self.auth = auth
 
-    def _now(self) -> float:
+    def now(self) -> float:
         return self.state.clock.time()
 
-    def _uuid(self) -> str:
+    def new_uuid(self) -> str:
         return str(self.state.ids.uuid4())
 
-    def _groups(self, caller: Caller) -> frozenset[str]:
-        if caller.group_ids:
-            return caller.group_ids
-        lookup = getattr(getattr(self.state, "auth", None), "group_ids_of", None)
-        if callable(lookup):
-            try:
-                return frozenset(lookup(caller.identity_id))
-            except Exception:  # noqa: BLE001 - auth not knowing groups means no groups
-                return frozenset()
-        return frozenset()
+    def groups(self, caller: Caller) -> frozenset[str]:
+        """The caller's group ids: those its token carried, else Auth's answer."""
+        return caller.group_ids or self.auth.group_ids_of(caller.identity_id)
 
-    def _collection(self, endpoint_id: str, *, allow_deleted: bool = False) -> Collection:
+    def collection(self, endpoint_id: str, *, allow_deleted: bool = False) -> Collection:
         coll = self.t.collections.get(str(endpoint_id))
         if coll is None or (coll.deleted and not allow_deleted):
             raise E.EndpointNotFound(str(endpoint_id))
         return coll
 
-    def _roles(self, coll: Collection, caller: Caller) -> list[str]:
-        roles = coll.roles_of(caller.identity_id, self._groups(caller))
+    def roles(self, coll: Collection, caller: Caller) -> list[str]:
+        groups = self.groups(caller)
+        roles = coll.roles_of(caller.identity_id, groups)
         if coll.is_guest and coll.host_id:
             host = self.t.collections.get(coll.host_id)
             # administrators of the mapped collection administer its guest collections
             if host is not None and "administrator" in host.roles_of(
-                    caller.identity_id, self._groups(caller)) and "administrator" not in roles:
+                    caller.identity_id, groups) and "administrator" not in roles:
                 roles = ["administrator"] + roles
         return roles
 
-    def _require_role(self, coll: Collection, caller: Caller, *wanted: str) -> list[str]:
-        roles = self._roles(coll, caller)
+    def require_role(self, coll: Collection, caller: Caller, *wanted: str) -> list[str]:
+        roles = self.roles(coll, caller)
         if not set(roles) & set(wanted):
             raise E.PermissionDenied(
                 f"You do not have the {' or '.join(wanted)} role on endpoint {coll.id}"
             )
         return roles
 
-    def _doc(self, coll: Collection, caller: Caller) -> dict[str, Any]:
+    def endpoint_doc(self, coll: Collection, caller: Caller) -> dict[str, Any]:
         host = self.t.collections.get(coll.host_id) if coll.host_id else None
         gcs = self.t.collections.get(coll.gcs_endpoint_id) if coll.gcs_endpoint_id else None
-        doc = coll.document(viewer_roles=self._roles(coll, caller), host=host, gcs_endpoint=gcs)
+        doc = coll.document(viewer_roles=self.roles(coll, caller), host=host, gcs_endpoint=gcs)
         doc["in_use"] = bool(self.t.active_by_endpoint.get(coll.id))
         return doc
 
-    def _admin_of(self, caller: Caller, coll: Collection | None, roles: tuple[str, ...]) -> bool:
+    def admin_of(self, caller: Caller, coll: Collection | None, roles: tuple[str, ...]) -> bool:
+        """Whether ``caller`` holds one of ``roles`` on ``coll`` or on a host of it."""
         while coll is not None:
-            if set(self._roles(coll, caller)) & set(roles):
+            if set(self.roles(coll, caller)) & set(roles):
                 return True
             coll = self.t.collections.get(coll.host_id) if coll.host_id else None
         return False
 
-    def _require_manager(self, caller: Caller, coll: Collection) -> None:
-        if not self._admin_of(caller, coll, MANAGER_ROLES):
+    def require_manager(self, caller: Caller, coll: Collection) -> None:
+        if not self.admin_of(caller, coll, MANAGER_ROLES):
             raise E.PermissionDenied(
                 f"You do not have the activity_manager role on endpoint {coll.id}")
 
-    def _require_monitor(self, caller: Caller, coll: Collection) -> None:
-        if not self._admin_of(caller, coll, MONITOR_ROLES):
+    def require_monitor(self, caller: Caller, coll: Collection) -> None:
+        if not self.admin_of(caller, coll, MONITOR_ROLES):
             raise E.PermissionDenied(f"You do not have a monitoring role on {coll.id}")
 
     @staticmethod
-    def _access_list(coll: Collection) -> dict[str, Any]:
+    def access_list(coll: Collection) -> dict[str, Any]:
         data = [r.document() for r in coll.acl.values()]
         return {"DATA_TYPE": "access_list", "endpoint": coll.id, "length": len(data),
                 "DATA": data}
 
-    def _own_task(self, caller: Caller, task_id: str) -> Task:
+    def own_task(self, caller: Caller, task_id: str) -> Task:
         task = self.t.tasks.get(str(task_id))
         if task is None or task.owner_id != caller.identity_id:
             raise E.NotFound(f"Task {task_id} not found")
@@ -139,7 +139,7 @@ class TransferPart:
         src = self.t.collections.get(task.source_id)
         dst = self.t.collections.get(task.destination_id or "")
         return task.document(
-            now=self._now(), bytes_per_second=s.bytes_per_second, overhead=s.file_overhead_s,
+            now=self.now(), bytes_per_second=s.bytes_per_second, overhead=s.file_overhead_s,
             source=src, destination=dst, admin=admin,
             source_host=self.t.collections.get(src.host_id or "") if src else None,
             destination_host=self.t.collections.get(dst.host_id or "") if dst else None,

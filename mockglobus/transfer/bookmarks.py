@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockglobus.locking import settled
+from mockcore.locking import settled
+from mockcore.state import ServiceState
 from mockglobus.transfer import errors as E
 from mockglobus.transfer.access import Caller
-from mockglobus.transfer.base import TransferPart, checked_path, object_body, result
+from mockglobus.transfer.base import Lookups, checked_path, object_body, result
 from mockglobus.transfer.endpoints import Bookmark
+from mockglobus.transfer.tables import Tables
 
 
-class Bookmarks(TransferPart):
+class Bookmarks:
     """Bookmarks are private to their owner; names are unique per owner."""
+
+    def __init__(self, state: ServiceState, tables: Tables, lookups: Lookups) -> None:
+        self.state = state
+        self.t = tables
+        self.lookups = lookups
 
     @settled
     def bookmark_list(self, caller: Caller) -> dict[str, Any]:
@@ -41,12 +48,12 @@ class Bookmarks(TransferPart):
         endpoint_id = body.get("endpoint_id")
         if not isinstance(endpoint_id, str):
             raise E.BadRequest("endpoint_id is required")
-        coll = self._collection(endpoint_id)
+        coll = self.lookups.collection(endpoint_id)
         path = body.get("path")
         if not isinstance(path, str) or not path.startswith("/"):
             raise E.BadRequest("path must be an absolute path (starting with '/')")
         checked_path(path)
-        mark = Bookmark(self._uuid(), caller.identity_id, name, coll.id, path,
+        mark = Bookmark(self.lookups.new_uuid(), caller.identity_id, name, coll.id, path,
                         pinned=bool(body.get("pinned", False)))
         self.t.bookmarks[mark.id] = mark
         self.t.bookmarks_by_owner[caller.identity_id].append(mark.id)

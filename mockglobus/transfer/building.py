@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from mockglobus.locking import locked, settled
+from mockcore.locking import locked, settled
+from mockcore.state import ServiceState
 from mockglobus.transfer.access import Caller
-from mockglobus.transfer.base import TransferPart
+from mockglobus.transfer.base import Lookups
 from mockglobus.transfer.endpoints import (
     GCP_GUEST,
     GCP_MAPPED,
@@ -16,18 +17,28 @@ from mockglobus.transfer.endpoints import (
     Collection,
     Server,
 )
-from mockglobus.transfer.tables import Subscription, TaskFault
+from mockglobus.transfer.engine import TaskEngine
+from mockglobus.transfer.file_access import local_user
+from mockglobus.transfer.tables import Subscription, Tables, TaskFault
 from mockglobus.transfer.vfs import Volume, split_path
 
 
-class Building(TransferPart):
-    """Setup helpers that skip the permission checks the API applies."""
+class Building:
+    """Setup helpers that skip the permission checks the API applies (the seed, tests,
+    and the API's own creations); ``engine`` resumes INACTIVE tasks."""
+
+    def __init__(self, state: ServiceState, tables: Tables, lookups: Lookups,
+                 engine: TaskEngine) -> None:
+        self.state = state
+        self.t = tables
+        self.lookups = lookups
+        self.engine = engine
 
     @locked
     def add_gcs_endpoint(self, display_name: str, *, admin: Caller | None = None,
                          id: str | None = None, **attrs: Any) -> Collection:
         """A GCSv5 endpoint (non-functional; hosts mapped collections)."""
-        eid = id or self._uuid()
+        eid = id or self.lookups.new_uuid()
         coll = Collection(
             id=eid, display_name=display_name, entity_type=GCSV5_ENDPOINT,
             creator_id=admin.identity_id if admin else eid,
@@ -50,8 +61,8 @@ class Building(TransferPart):
     ) -> Collection:
         """A GCSv5 mapped collection on ``endpoint``, or a GCP mapped collection of
         ``gcp_owner``; it gets a fresh :class:`Volume`."""
-        cid = id or self._uuid()
-        now = self._now()
+        cid = id or self.lookups.new_uuid()
+        now = self.lookups.now()
         if gcp_owner is not None:
             coll = Collection(
                 id=cid, display_name=display_name, entity_type=GCP_MAPPED,
@@ -61,7 +72,7 @@ class Building(TransferPart):
                              **(local_users or {})},
                 home_template=home_template,
                 attrs={"gcp_connected": True, "gcp_paused": False,
-                       "globus_connect_setup_key": self._uuid(),
+                       "globus_connect_setup_key": self.lookups.new_uuid(),
                        "default_directory": "/~/", **attrs},
             )
             coll.server_host = f"gcp-{cid[:8]}.example.net"
@@ -85,7 +96,7 @@ class Building(TransferPart):
             coll.roles.update(
                 {r.id: r for r in endpoint.roles.values()}
             )
-        coll.servers = [Server(next(self._server_ids), coll.server_host)]
+        coll.servers = [Server(next(self.t.server_ids), coll.server_host)]
         self.t.collections[cid] = coll
         return coll
 
@@ -94,20 +105,20 @@ class Building(TransferPart):
                              host_path: str = "/", id: str | None = None,
                              **attrs: Any) -> Collection:
         """A guest collection of ``owner`` sharing ``host_path`` of ``host`` (no checks)."""
-        cid = id or self._uuid()
+        cid = id or self.lookups.new_uuid()
         kind = GCP_GUEST if host.entity_type == GCP_MAPPED else GCSV5_GUEST
         coll = Collection(
             id=cid, display_name=display_name, entity_type=kind,
             creator_id=owner.identity_id, owner_string=owner.username,
             host_root=tuple(split_path(host_path)), host_id=host.id,
             gcs_endpoint_id=host.gcs_endpoint_id,
-            attrs={"local_user": self._local_user(host, owner),
+            attrs={"local_user": local_user(host, owner),
                    "gcs_version": host.attrs.get("gcs_version"),
                    "gcs_manager_url": host.attrs.get("gcs_manager_url"),
                    "default_directory": "/", **attrs},
         )
         coll.server_host = host.server_host
-        coll.servers = [Server(next(self._server_ids), coll.server_host)]
+        coll.servers = [Server(next(self.t.server_ids), coll.server_host)]
         self.t.collections[cid] = coll
         return coll
 
@@ -137,7 +148,7 @@ class Building(TransferPart):
     def reactivate_task(self, task_id: str) -> None:
         """What renewing credentials does to an INACTIVE task: it resumes."""
         task = self.t.tasks[task_id]
-        self.engine.reactivate(task, self._now())
+        self.engine.reactivate(task, self.lookups.now())
 
     @settled
     def set_gcp_connected(self, collection_id: str, connected: bool) -> None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockglobus.locking import settled
+from mockcore.locking import settled
+from mockcore.state import ServiceState
 from mockglobus.transfer import errors as E
 from mockglobus.transfer.access import Caller
-from mockglobus.transfer.base import TransferPart, checked_path, is_uuid, object_body, result
+from mockglobus.transfer.base import Lookups, checked_path, is_uuid, object_body, result
+from mockglobus.transfer.building import Building
 from mockglobus.transfer.endpoints import (
     BOOL_FIELDS,
     MAPPED_TYPES,
@@ -16,24 +18,36 @@ from mockglobus.transfer.endpoints import (
     UPDATABLE_MAPPED,
     Collection,
 )
+from mockglobus.transfer.file_access import FileAccess
 from mockglobus.transfer.query import int_param
+from mockglobus.transfer.tables import Tables
 from mockglobus.transfer.vfs import join
 
 DEFAULT_SUBSCRIPTION_ID = "5ab5c12a-7e11-4d0c-8f0e-000000000001"
 
 
-class EndpointOps(TransferPart):
-    """What ``/endpoint/...`` and ``/shared_endpoint`` do; GCSv5 ones are read-only here, as on the real service."""
+class EndpointOps:
+    """What ``/endpoint/...`` and ``/shared_endpoint`` do; GCSv5 ones are read-only here,
+    as on the real service. New collections are made by ``building``; a guest
+    collection's host path is checked through ``file_access``."""
+
+    def __init__(self, state: ServiceState, tables: Tables, lookups: Lookups,
+                 file_access: FileAccess, building: Building) -> None:
+        self.state = state
+        self.t = tables
+        self.lookups = lookups
+        self.file_access = file_access
+        self.building = building
 
     @settled
     def get_endpoint(self, caller: Caller, endpoint_id: str) -> dict[str, Any]:
-        return self._doc(self._collection(endpoint_id), caller)
+        return self.lookups.endpoint_doc(self.lookups.collection(endpoint_id), caller)
 
     @settled
     def update_endpoint(self, caller: Caller, endpoint_id: str, body: Any) -> dict[str, Any]:
-        coll = self._collection(endpoint_id)
+        coll = self.lookups.collection(endpoint_id)
         body = object_body(body, "Expected a JSON object of endpoint fields")
-        self._require_role(coll, caller, "administrator")
+        self.lookups.require_role(coll, caller, "administrator")
         if not coll.is_gcp:
             raise E.BadRequest(
                 "Globus Connect Server v5 endpoints and collections are managed with "
@@ -64,8 +78,8 @@ class EndpointOps(TransferPart):
 
     @settled
     def delete_endpoint(self, caller: Caller, endpoint_id: str) -> dict[str, Any]:
-        coll = self._collection(endpoint_id)
-        self._require_role(coll, caller, "administrator")
+        coll = self.lookups.collection(endpoint_id)
+        self.lookups.require_role(coll, caller, "administrator")
         if not coll.is_gcp:
             raise E.BadRequest(
                 "Globus Connect Server v5 endpoints and collections are deleted with "
@@ -76,11 +90,11 @@ class EndpointOps(TransferPart):
 
     @settled
     def set_subscription_id(self, caller: Caller, endpoint_id: str, body: Any) -> dict:
-        coll = self._collection(endpoint_id)
+        coll = self.lookups.collection(endpoint_id)
         if not isinstance(body, dict) or "subscription_id" not in body:
             raise E.BadRequest("Could not parse JSON: expected {'subscription_id': ...}")
         value = body["subscription_id"]
-        self._require_role(coll, caller, "administrator")
+        self.lookups.require_role(coll, caller, "administrator")
         if value == "DEFAULT":
             value = coll.attrs.get("subscription_id") or self._default_subscription(caller)
         elif value is not None and not is_uuid(value):
@@ -102,7 +116,7 @@ class EndpointOps(TransferPart):
     @settled
     def set_subscription_admin_verified(self, caller: Caller, endpoint_id: str,
                                         body: Any) -> dict:
-        coll = self._collection(endpoint_id)
+        coll = self.lookups.collection(endpoint_id)
         value = body.get("subscription_admin_verified") if isinstance(body, dict) else None
         if not isinstance(value, bool):
             raise E.BadRequest(
@@ -113,7 +127,7 @@ class EndpointOps(TransferPart):
                 "The collection must be associated with a subscription to set "
                 "subscription_admin_verified"
             )
-        if "administrator" not in self._roles(coll, caller):
+        if "administrator" not in self.lookups.roles(coll, caller):
             raise E.PermissionDenied(
                 "User does not have an admin role on the collection's subscription to "
                 "set subscription_admin_verified"
@@ -140,7 +154,7 @@ class EndpointOps(TransferPart):
             raise E.BadRequest("display_name is required")
         extras = {k: v for k, v in body.items()
                   if k in UPDATABLE_MAPPED and k not in ("display_name", "owner_string")}
-        coll = self.add_mapped_collection(name, gcp_owner=caller, **extras)
+        coll = self.building.add_mapped_collection(name, gcp_owner=caller, **extras)
         coll.attrs["gcp_connected"] = False  # until its GCP client connects
         return result("Created", "Endpoint created", "endpoint_create_result",
                       id=coll.id,
@@ -153,7 +167,7 @@ class EndpointOps(TransferPart):
         host_id = body.get("host_endpoint_id") or body.get("host_endpoint")
         if not isinstance(host_id, str):
             raise E.BadRequest("host_endpoint_id is required")
-        host = self._collection(host_id)
+        host = self.lookups.collection(host_id)
         if host.entity_type not in MAPPED_TYPES:
             raise E.BadRequest(f"Endpoint {host.id} does not support sharing")
         name = body.get("display_name")
@@ -162,12 +176,12 @@ class EndpointOps(TransferPart):
         path = body.get("host_path")
         if not isinstance(path, str):
             raise E.BadRequest("host_path is required")
-        mount = self._mount(host, caller, purpose="share")
-        parts = self._parts(mount, path)
-        found = self._lookup(mount, parts, path, "stat")
+        mount = self.file_access.mount(host, caller, purpose="share")
+        parts = self.file_access.parts(mount, path)
+        found = self.file_access.lookup(mount, parts, path, "stat")
         if found.node is None or found.node.kind != "dir":
             raise E.BadRequest(f"host_path '{path}' is not a directory")
-        guest = self.add_guest_collection(
+        guest = self.building.add_guest_collection(
             name, host=host, owner=caller, host_path=join(found.parts, trailing=True),
             **{k: v for k, v in body.items()
                if k in UPDATABLE_GUEST and k not in ("display_name", "owner_string")},
@@ -178,17 +192,17 @@ class EndpointOps(TransferPart):
 
     @settled
     def my_shared_endpoint_list(self, caller: Caller, endpoint_id: str) -> dict[str, Any]:
-        host = self._collection(endpoint_id)
-        data = [self._doc(c, caller) for c in self.t.collections.values()
+        host = self.lookups.collection(endpoint_id)
+        data = [self.lookups.endpoint_doc(c, caller) for c in self.t.collections.values()
                 if c.host_id == host.id and c.is_guest and not c.deleted
                 and c.creator_id == caller.identity_id]
         return {"DATA_TYPE": "endpoint_list", "DATA": data}
 
     @settled
-    def shared_endpoint_list(self, caller: Caller, endpoint_id: str, *,
-                             max_results: str | None, next_token: str | None) -> dict:
-        host = self._collection(endpoint_id)
-        self._require_role(host, caller, "administrator", "activity_monitor",
+    def get_shared_endpoint_list(self, caller: Caller, endpoint_id: str, *,
+                                 max_results: str | None, next_token: str | None) -> dict:
+        host = self.lookups.collection(endpoint_id)
+        self.lookups.require_role(host, caller, "administrator", "activity_monitor",
                            "activity_manager")
         size = int_param(max_results, "max_results", default=1000, minimum=1, maximum=1000)
         start = int_param(next_token, "next_token", default=0)
@@ -196,41 +210,43 @@ class EndpointOps(TransferPart):
                   if c.host_id == host.id and c.is_guest and not c.deleted]
         page = guests[start:start + size]
         more = start + size < len(guests)
-        return {"shared_endpoints": [self._doc(c, caller) for c in page],
+        return {"shared_endpoints": [self.lookups.endpoint_doc(c, caller) for c in page],
                 "next_token": str(start + size) if more else None}
 
     @settled
-    def server_list(self, caller: Caller, endpoint_id: str) -> dict[str, Any]:
-        coll = self._collection(endpoint_id)
+    def endpoint_server_list(self, caller: Caller, endpoint_id: str) -> dict[str, Any]:
+        coll = self.lookups.collection(endpoint_id)
         return {"DATA_TYPE": "endpoint_server_list", "endpoint": coll.id,
                 "DATA": [s.document() for s in coll.servers]}
 
     @settled
-    def get_server(self, caller: Caller, endpoint_id: str, server_id: str) -> dict[str, Any]:
-        coll = self._collection(endpoint_id)
+    def get_endpoint_server(self, caller: Caller, endpoint_id: str,
+                            server_id: str) -> dict[str, Any]:
+        coll = self.lookups.collection(endpoint_id)
         for server in coll.servers:
             if str(server.id) == str(server_id):
                 return server.document()
         raise E.NotFound(f"Server '{server_id}' not found on endpoint {coll.id}")
 
     @settled
-    def autoactivate(self, caller: Caller, endpoint_id: str) -> dict[str, Any]:
-        coll = self._collection(endpoint_id)
+    def endpoint_autoactivate(self, caller: Caller, endpoint_id: str) -> dict[str, Any]:
+        coll = self.lookups.collection(endpoint_id)
         doc = self._activation_doc(coll)
         doc.update(code="AlreadyActivated",
                    message=f"Endpoint does not require activation ({coll.display_name})")
         return doc
 
     @settled
-    def activation_requirements(self, caller: Caller, endpoint_id: str) -> dict[str, Any]:
-        return self._activation_doc(self._collection(endpoint_id))
+    def endpoint_get_activation_requirements(self, caller: Caller,
+                                             endpoint_id: str) -> dict[str, Any]:
+        return self._activation_doc(self.lookups.collection(endpoint_id))
 
-    def activate(self, caller: Caller, endpoint_id: str) -> dict[str, Any]:
-        return self.autoactivate(caller, endpoint_id)
+    def endpoint_activate(self, caller: Caller, endpoint_id: str) -> dict[str, Any]:
+        return self.endpoint_autoactivate(caller, endpoint_id)
 
     @settled
-    def deactivate(self, caller: Caller, endpoint_id: str) -> dict[str, Any]:
-        coll = self._collection(endpoint_id)
+    def endpoint_deactivate(self, caller: Caller, endpoint_id: str) -> dict[str, Any]:
+        coll = self.lookups.collection(endpoint_id)
         return result("NotActivated", f"Endpoint {coll.display_name} does not use "
                       "activation; nothing to deactivate")
 

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockglobus.locking import settled
+from mockcore.locking import settled
+from mockcore.state import ServiceState
 from mockglobus.transfer import errors as E
 from mockglobus.transfer.access import Caller
-from mockglobus.transfer.base import TransferPart
+from mockglobus.transfer.base import Lookups
 from mockglobus.transfer.endpoints import ENTITY_TYPES, GCP_MAPPED, GCSV5_ENDPOINT, Collection
 from mockglobus.transfer.query import bool_param, int_param
+from mockglobus.transfer.tables import Tables
 
 
-class EndpointSearch(TransferPart):
+class EndpointSearch:
     """Ranks display-name hits above hits in other text fields; every word must match."""
+
+    def __init__(self, state: ServiceState, tables: Tables, lookups: Lookups) -> None:
+        self.state = state
+        self.t = tables
+        self.lookups = lookups
 
     @settled
     def endpoint_search(self, caller: Caller, args: dict[str, str | None]) -> dict[str, Any]:
@@ -52,7 +59,7 @@ class EndpointSearch(TransferPart):
         for coll in self.t.collections.values():
             if coll.deleted:
                 continue
-            roles = self._roles(coll, caller)
+            roles = self.lookups.roles(coll, caller)
             if not self._in_scope(scope, coll, caller, roles, recent):
                 continue
             if entity_type and coll.entity_type != entity_type:
@@ -76,7 +83,7 @@ class EndpointSearch(TransferPart):
         page = hits[offset:offset + limit]
         data = []
         for rank, coll in page:
-            doc = self._doc(coll, caller)
+            doc = self.lookups.endpoint_doc(coll, caller)
             doc["_rank"] = round(rank, 4)
             data.append(doc)
         return {"DATA_TYPE": "endpoint_list", "DATA": data, "limit": limit,
@@ -105,7 +112,7 @@ class EndpointSearch(TransferPart):
             return "administrator" in roles
         visible = (bool(coll.attrs.get("public")) or bool(roles) or mine
                    or (coll.is_guest and bool(coll.acl_permissions(
-                       caller.identity_id, tuple(), self._groups(caller)) or any(
+                       caller.identity_id, tuple(), self.lookups.groups(caller)) or any(
                        r.principal in (caller.identity_id, "") for r in coll.acl.values()))))
         if scope == "hide-no-permissions":
             return visible and (bool(roles) or mine or not coll.is_guest)

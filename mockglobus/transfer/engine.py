@@ -18,48 +18,58 @@ failures) are retried every ``retry_delay_s`` until the deadline.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from functools import partial
 
+from mockcore.state import ServiceState
 from mockglobus.transfer.expansion import Expansion
 from mockglobus.transfer.outcome import Outcome, describe
-from mockglobus.transfer.submission import SYNC_LEVELS, Submission
 from mockglobus.transfer.subtasks import Subtasks
+from mockglobus.transfer.tables import Settings, Tables
 from mockglobus.transfer.tasks import ACTIVE, FAILED, INACTIVE, SUCCEEDED, Task
-from mockglobus.transfer.vfs import join
-
-if TYPE_CHECKING:
-    from mockglobus.transfer.model import TransferModel
-
 
 PAUSE_DEADLINE_S = 90 * 86_400.0
 UNPAUSE_DEADLINE_S = 86_400.0
 
 
-class TaskEngine(Submission, Expansion, Subtasks):
-    """Runs every task of one :class:`TransferModel` on its virtual clock; the submission,
-    expansion and subtask halves live in their own modules."""
+class TaskEngine:
+    """Runs every task of one Transfer model on the virtual clock of ``state``: queues,
+    pauses, deadlines and the end of tasks here; ``expansion`` plans a task's subtasks
+    when it starts, ``subtasks`` runs each one. Tasks come from
+    :class:`~.submission.Submission` (:meth:`enqueue`)."""
 
-    def __init__(self, model: TransferModel) -> None:
-        self.m = model
+    def __init__(self, state: ServiceState, tables: Tables, settings: Settings,
+                 expansion: Expansion, subtasks: Subtasks) -> None:
+        self.state = state
+        self.t = tables
+        self.settings = settings
+        self.expansion = expansion
+        self.subtasks = subtasks
+
+    def enqueue(self, task: Task, when: float) -> None:
+        """Take a task just recorded: its deadline, the pause rules that hold it, its
+        place in its owner's queue."""
+        self._schedule_deadline(task)
+        self._evaluate_pause(task, when, quiet=True)
+        self.t.queued[(task.owner_id, task.type)].append(task)
+        self._dispatch(task.owner_id, task.type, when)
 
     def _dispatch(self, owner: str, kind: str, when: float) -> None:
-        m = self.m
-        running = m.t.running[(owner, kind)]
-        queue = m.t.queued[(owner, kind)]
-        while queue and len(running) < m.settings.max_active_tasks_per_user:
+        running = self.t.running[(owner, kind)]
+        queue = self.t.queued[(owner, kind)]
+        while queue and len(running) < self.settings.max_active_tasks_per_user:
             task = queue.popleft()
             if task.done:
                 continue
             running.add(task.task_id)
-            task.pending_event = m.state.scheduler.at(
-                when + m.settings.startup_delay_s, lambda t, task=task: self._begin(task, t))
+            task.pending_event = self.state.scheduler.at(
+                when + self.settings.startup_delay_s, partial(self._begin, task))
 
     def _schedule_deadline(self, task: Task) -> None:
         if task.deadline_event is not None:
             task.deadline_event.cancel()
-        task.deadline_event = self.m.state.scheduler.at(
+        task.deadline_event = self.state.scheduler.at(
             max(task.deadline, task.request_time),
-            lambda t, task=task: self._expire(task, t))
+            partial(self._expire, task))
 
     def set_deadline(self, task: Task, deadline: float, *, explicit: bool) -> None:
         task.deadline = deadline
@@ -77,7 +87,7 @@ class TaskEngine(Submission, Expansion, Subtasks):
             "concurrency": 2, "parallelism": 4, "pipelining": 20,
         })
         try:
-            self._expand(task, when)
+            self.expansion.expand(task, when)
         except Outcome as out:
             self._fail(task, when, out)
             return
@@ -91,12 +101,12 @@ class TaskEngine(Submission, Expansion, Subtasks):
             self._succeed(task, when)
             return
         op = task.ops[task.cursor]
-        s = self.m.settings
+        s = self.settings
         took = (s.file_overhead_s + op.size / s.bytes_per_second) if op.kind == "copy" \
             else s.op_overhead_s
         task.op_started_at = when
-        task.pending_event = self.m.state.scheduler.at(
-            when + took, lambda t, task=task: self._complete(task, t))
+        task.pending_event = self.state.scheduler.at(
+            when + took, partial(self._complete, task))
 
     def _complete(self, task: Task, when: float) -> None:
         task.pending_event = None
@@ -105,11 +115,11 @@ class TaskEngine(Submission, Expansion, Subtasks):
         op = task.ops[task.cursor]
         op.attempts += 1
         try:
-            self._run(task, op, when)
+            self.subtasks.run(task, op, when)
         except Outcome as out:
             task.op_started_at = None
             if out.how == "skip":
-                self._record_skip(task, op, out, when)
+                self.subtasks.record_skip(task, op, out, when)
                 task.cursor += 1
                 self._next(task, when)
             elif out.how == "retry":
@@ -117,9 +127,9 @@ class TaskEngine(Submission, Expansion, Subtasks):
                 task.subtasks_retrying = 1
                 task.nice_status = out.code
                 task.add_event(when, out.code, is_error=True, details=out.details)
-                task.pending_event = self.m.state.scheduler.at(
-                    when + self.m.settings.retry_delay_s,
-                    lambda t, task=task: self._retry(task, t))
+                task.pending_event = self.state.scheduler.at(
+                    when + self.settings.retry_delay_s,
+                    partial(self._retry, task))
             elif out.how == "inactive":
                 task.faults += 1
                 task.nice_status = out.code
@@ -147,13 +157,12 @@ class TaskEngine(Submission, Expansion, Subtasks):
     def _maybe_progress(self, task: Task, when: float) -> None:
         last = next((e.time for e in reversed(task.events) if e.code in ("PROGRESS", "STARTED")),
                     task.request_time)
-        if when - last >= self.m.settings.progress_interval_s and task.type == "TRANSFER":
+        if when - last >= self.settings.progress_interval_s and task.type == "TRANSFER":
             task.add_event(when, "PROGRESS", details={
                 "bytes_transferred": task.bytes_done, "files_transferred": task.files_transferred,
             })
 
     def _close(self, task: Task, when: float, status: str) -> None:
-        m = self.m
         for handle in (task.pending_event, task.deadline_event):
             if handle is not None:
                 handle.cancel()
@@ -163,10 +172,10 @@ class TaskEngine(Submission, Expansion, Subtasks):
         task.op_started_at = None
         task.nice_status = None
         task.subtasks_retrying = 0
-        for eid in {task.source_id, task.destination_id} - {None}:
-            m.t.active_by_endpoint[eid].pop(task.task_id, None)
+        for eid in task.endpoint_ids:
+            self.t.active_by_endpoint[eid].pop(task.task_id, None)
         key = (task.owner_id, task.type)
-        m.t.running[key].discard(task.task_id)
+        self.t.running[key].discard(task.task_id)
         self._dispatch(task.owner_id, task.type, when)
 
     def _succeed(self, task: Task, when: float) -> None:
@@ -215,13 +224,12 @@ class TaskEngine(Submission, Expansion, Subtasks):
         self._close(task, when, FAILED)
 
     def forget(self, task: Task) -> None:
-        m = self.m
-        m.t.tasks.pop(task.task_id, None)
-        owned = m.t.tasks_by_owner.get(task.owner_id, [])
+        self.t.tasks.pop(task.task_id, None)
+        owned = self.t.tasks_by_owner.get(task.owner_id, [])
         if task in owned:
             owned.remove(task)
-        for eid in {task.source_id, task.destination_id} - {None}:
-            listed = m.t.tasks_by_endpoint.get(eid, [])
+        for eid in task.endpoint_ids:
+            listed = self.t.tasks_by_endpoint.get(eid, [])
             if task in listed:
                 listed.remove(task)
 
@@ -234,16 +242,15 @@ class TaskEngine(Submission, Expansion, Subtasks):
         self._next(task, when)
 
     def _matching_rules(self, task: Task, when: float) -> list[str]:
-        m = self.m
         ids = []
         sides = [(task.source_id, "pause_task_delete" if task.type == "DELETE"
                   else "pause_task_transfer_read")]
         if task.destination_id:
             sides.append((task.destination_id, "pause_task_transfer_write"))
         for eid, flag in sides:
-            coll = m.t.collections.get(eid)
+            coll = self.t.collections.get(eid)
             targets = {eid, coll.host_id} if coll is not None else {eid}
-            for rule in m.t.pause_rules.values():
+            for rule in self.t.pause_rules.values():
                 if (rule.endpoint_id in targets and rule.flags.get(flag) and rule.active(when)
                         and rule.applies_to(task.owner_id) and rule.id not in ids):
                     ids.append(rule.id)
@@ -276,12 +283,11 @@ class TaskEngine(Submission, Expansion, Subtasks):
                 self._begin(task, when)
 
     def rules_changed(self, endpoint_id: str, when: float) -> None:
-        m = self.m
         affected: dict[str, Task] = {}
-        affected.update(m.t.active_by_endpoint.get(endpoint_id, {}))
-        for coll in m.t.collections.values():  # guests of a paused host are paused too
+        affected.update(self.t.active_by_endpoint.get(endpoint_id, {}))
+        for coll in self.t.collections.values():  # guests of a paused host are paused too
             if coll.host_id == endpoint_id:
-                affected.update(m.t.active_by_endpoint.get(coll.id, {}))
+                affected.update(self.t.active_by_endpoint.get(coll.id, {}))
         for task in list(affected.values()):
             if not task.done:
                 self._evaluate_pause(task, when)
@@ -292,4 +298,4 @@ class TaskEngine(Submission, Expansion, Subtasks):
         self._pause_changed(task, was, when)
 
 
-__all__ = ["SYNC_LEVELS", "TaskEngine", "join"]
+__all__ = ["PAUSE_DEADLINE_S", "UNPAUSE_DEADLINE_S", "TaskEngine"]

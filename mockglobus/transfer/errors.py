@@ -15,9 +15,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from mockcore.errors import ServiceError
 
-class TransferError(Exception):
-    status: ClassVar[int] = 400
+
+class TransferError(ServiceError):
+    status: int = 400
     code: ClassVar[str] = "BadRequest"
     template: ClassVar[str] = "{detail}"
 
@@ -224,15 +226,21 @@ class EndpointError(TransferError):
     code = "EndpointError"
 
 
+class RequestRefused(TransferError):
+    """What the HTTP server refused before the app saw it (a malformed request line,
+    headers or a body too large), with the server's status
+    (``mockcore.wsgi.TRANSPORT_ERROR``); the code is that of a malformed request."""
+
+    code = "BadRequest"
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+
+
 class InternalError(TransferError):
     """A bug of the double's (never a client's mistake); recorded for the fixtures."""
 
     status = 500
     code = "ServerError"
-    template = "{detail}"
-
-
-class ServiceUnavailable(TransferError):
-    status = 503
-    code = "ServiceUnavailable"
     template = "{detail}"

@@ -6,9 +6,10 @@ import fnmatch
 import re
 from typing import Any
 
-from mockglobus.transfer import errors as E
-from mockglobus.transfer.access import Caller, Mount
-from mockglobus.transfer.outcome import Outcome, fs_code
+from mockglobus.transfer.access import Mount
+from mockglobus.transfer.file_access import FileAccess
+from mockglobus.transfer.outcome import Outcome, fs_code, source_problem
+from mockglobus.transfer.subtasks import Subtasks
 from mockglobus.transfer.tasks import Op, Task
 from mockglobus.transfer.vfs import Dir, File, FsError, Parts, Symlink
 
@@ -17,44 +18,30 @@ GLOB_CHARS = re.compile(r"(?<!\\)[*?\[]")
 
 class Expansion:
     """Transfers walk source trees (filter rules, sync levels, symlink modes, extras to
-    delete); deletes resolve paths and globs."""
+    delete); deletes resolve paths and globs. Sides are seen through ``subtasks``'s
+    mounts; paths are resolved by ``file_access``."""
 
-    def _caller(self, task: Task) -> Caller:
-        return task.caller  # type: ignore[no-any-return]
+    def __init__(self, file_access: FileAccess, subtasks: Subtasks) -> None:
+        self.file_access = file_access
+        self.subtasks = subtasks
 
-    def _mount_for(self, task: Task, coll_id: str | None, side: str) -> Mount:
-        m = self.m
-        coll = m.t.collections.get(coll_id or "")
-        if coll is None or coll.deleted:
-            raise Outcome("fatal", "ENDPOINT_ERROR", f"The {side} endpoint no longer exists",
-                           side=side)
-        try:
-            return m._mount(coll, self._caller(task), check_consent=False)
-        except E.TransferError as exc:
-            raise Outcome("fatal", "PERMISSION_DENIED", exc.message, side=side) from None
-
-    def _source_problem(self, task: Task, code: str, path: str, details: str, *,
-                        is_directory: bool = False) -> Outcome:
-        skippable = task.options.get("skip_source_errors") and code in (
-            "FILE_NOT_FOUND", "PERMISSION_DENIED", "AMBIGUOUS_PATH")
-        return Outcome("skip" if skippable else "fatal", code, details, side="source",
-                        path=path, is_directory=is_directory)
-
-    def _expand(self, task: Task, when: float) -> None:
+    def expand(self, task: Task, when: float) -> None:
+        """Turn the task's items into subtasks (``task.ops``); a fatal :class:`Outcome`
+        if the source does not allow it."""
         if task.type == "DELETE":
             self._expand_delete(task)
         else:
             self._expand_transfer(task, when)
 
     def _expand_transfer(self, task: Task, when: float) -> None:
-        src = self._mount_for(task, task.source_id, "source")
-        dst = self._mount_for(task, task.destination_id, "destination")
+        src = self.subtasks.mount_for(task, task.source_id, "source")
+        dst = self.subtasks.mount_for(task, task.destination_id, "destination")
         task.files = task.directories = task.symlinks = 0
         ops: list[Op] = []
         for item in task.items:
             src_text, dst_text = item["source_path"], item["destination_path"]
-            sparts = self.m._parts(src, src_text)
-            dparts = self.m._parts(dst, dst_text)
+            sparts = self.file_access.parts(src, src_text)
+            dparts = self.file_access.parts(dst, dst_text)
             try:
                 if item["DATA_TYPE"] == "transfer_symlink_item":
                     found = src.view.lookup(sparts, src.user, follow_last=False, text=src_text)
@@ -69,7 +56,7 @@ class Expansion:
                 if not src.allows(found.parts, "r"):
                     raise FsError(FsError.PERMISSION, src_text)
             except FsError as exc:
-                out = self._source_problem(
+                out = source_problem(
                     task, fs_code(exc), src_text,
                     f"Error on source '{src_text}': {exc.kind.replace('_', ' ')}",
                     is_directory=bool(item.get("recursive")))
@@ -79,8 +66,8 @@ class Expansion:
                     task.directories += 1
                 else:
                     task.files += 1
-                self._record_skip(task, Op("copy", sparts, dparts, src_text, dst_text), out,
-                                  when)
+                self.subtasks.record_skip(
+                    task, Op("copy", sparts, dparts, src_text, dst_text), out, when)
                 continue
             if item.get("recursive"):
                 if not isinstance(found.node, Dir):
@@ -119,12 +106,12 @@ class Expansion:
         task.directories += 1
         ops.append(Op("mkdir", sparts, dparts, stext, dtext))
         if depth > 64 or not src.user.may(node, 5) or not src.allows(sparts, "r"):
-            out = self._source_problem(task, "PERMISSION_DENIED", stext,
-                                       f"Cannot list source directory '{stext}'",
-                                       is_directory=True)
+            out = source_problem(task, "PERMISSION_DENIED", stext,
+                                 f"Cannot list source directory '{stext}'",
+                                 is_directory=True)
             if out.how == "fatal":
                 raise out
-            self._record_skip(task, Op("mkdir", sparts, dparts, stext, dtext), out, when)
+            self.subtasks.record_skip(task, Op("mkdir", sparts, dparts, stext, dtext), out, when)
             return
         seen: set[str] = set()
         for name in sorted(node.children):
@@ -197,7 +184,7 @@ class Expansion:
         ops.append(Op("delete", (), parts, "", text, extra=extra))
 
     def _expand_delete(self, task: Task) -> None:
-        mount = self._mount_for(task, task.source_id, "source")
+        mount = self.subtasks.mount_for(task, task.source_id, "source")
         opts = task.options
         task.files = task.directories = task.symlinks = 0
         ops: list[Op] = []
@@ -224,13 +211,13 @@ class Expansion:
         task.subtasks_total = task.files + task.directories + task.symlinks
 
     def _delete_targets(self, mount: Mount, text: str, globs: bool) -> list[tuple[Parts, str]]:
-        parts = self.m._parts(mount, text)
+        parts = self.file_access.parts(mount, text)
         if not globs or not parts:
             return [(parts, text)]
         last = text.rstrip("/").rsplit("/", 1)[-1]
         if not GLOB_CHARS.search(last):
             unescaped = re.sub(r"\\(.)", r"\1", text)
-            return [(self.m._parts(mount, unescaped), unescaped)]
+            return [(self.file_access.parts(mount, unescaped), unescaped)]
         parent_parts = parts[:-1]
         prefix = text.rstrip("/")[: -len(last)]
         try:

@@ -5,24 +5,37 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from mockcore.state import ServiceState
 from mockglobus.transfer import errors as E
 from mockglobus.transfer.access import Caller, Mount
-from mockglobus.transfer.base import RESOURCE_SERVER, TRANSFER_SCOPE, TransferPart
+from mockglobus.transfer.base import Lookups
 from mockglobus.transfer.endpoints import GCSV5_ENDPOINT, Collection
+from mockglobus.transfer.identity import TransferAuth
+from mockglobus.transfer.tables import Tables
 from mockglobus.transfer.vfs import FsError, Parts, User, View, join, normalise, split_path
 
 
-class FileAccess(TransferPart):
-    """Shared by the synchronous file operations and the task engine."""
+def local_user(coll: Collection, caller: Caller) -> str | None:
+    """The local account ``coll`` maps ``caller`` to, if any."""
+    name = coll.local_users.get(caller.identity_id)
+    if name is None and coll.map_all_identities:
+        name = caller.local_name()
+    return name
 
-    def _local_user(self, coll: Collection, caller: Caller) -> str | None:
-        name = coll.local_users.get(caller.identity_id)
-        if name is None and coll.map_all_identities:
-            name = caller.local_name()
-        return name
 
-    def _mount(self, coll: Collection, caller: Caller, *, purpose: str = "op",
-               check_consent: bool = True) -> Mount:
+class FileAccess:
+    """Shared by the synchronous file operations and the task engine; asks ``auth``
+    whether a caller consented to a collection's ``data_access`` scope."""
+
+    def __init__(self, state: ServiceState, tables: Tables, lookups: Lookups,
+                 auth: TransferAuth) -> None:
+        self.state = state
+        self.t = tables
+        self.lookups = lookups
+        self.auth = auth
+
+    def mount(self, coll: Collection, caller: Caller, *, purpose: str = "op",
+              check_consent: bool = True) -> Mount:
         """How ``caller`` sees ``coll``; raises the error the real service gives when
         it cannot see it at all."""
         if coll.entity_type == GCSV5_ENDPOINT:
@@ -31,17 +44,18 @@ class FileAccess(TransferPart):
                 "not a collection; use one of its collections for file operations"
             )
         if check_consent:
-            self._check_consent(coll, caller)
+            self.check_consent(coll, caller)
         if coll.attrs.get("mfa_required") and not caller.mfa:
             raise E.DirListingLoginFailed(
                 f"The collection '{coll.display_name}' requires a session with "
                 "multi-factor authentication", session_required_mfa=True)
+        now = self.lookups.now()
         if coll.is_guest:
-            host = self._collection(coll.host_id or "")
+            host = self.lookups.collection(coll.host_id or "")
             assert host.volume is not None
-            roles = self._roles(coll, caller)
+            roles = self.lookups.roles(coll, caller)
             owner_like = bool({"administrator", "access_manager"} & set(roles))
-            groups = self._groups(caller)
+            groups = self.lookups.groups(caller)
 
             def grant(parts: Parts) -> str:
                 if owner_like:
@@ -59,7 +73,7 @@ class FileAccess(TransferPart):
                     "Permission denied", "You do not have access to this guest collection"))
             return Mount(coll, View(host.volume, coll.host_root), user, home, grant, roles)
         assert coll.volume is not None
-        local = self._local_user(coll, caller)
+        local = local_user(coll, caller)
         if local is None:
             raise E.EndpointPermissionDenied(E.endpoint_transcript(
                 "Denied by endpoint", coll, "SITE AUTHZ",
@@ -71,40 +85,27 @@ class FileAccess(TransferPart):
             view = View(coll.volume)
             probe = view._node_at(home)
             if probe is None:
-                coll.volume.put_dir(join(home[:-1]), mtime=self._now())
-                coll.volume.put_dir(join(home), user=local, mode=0o700, mtime=self._now())
+                coll.volume.put_dir(join(home[:-1]), mtime=now)
+                coll.volume.put_dir(join(home), user=local, mode=0o700, mtime=now)
         return Mount(coll, View(coll.volume), User(local), home, None,
-                     self._roles(coll, caller))
+                     self.lookups.roles(coll, caller))
 
-    def _check_consent(self, coll: Collection, caller: Caller) -> None:
+    def check_consent(self, coll: Collection, caller: Caller) -> None:
         """A collection that needs a ``data_access`` consent refuses callers whose user
-        has not given it (beneath the Transfer scope of their token)."""
+        has not given it (beneath the Transfer scope of their token); Auth decides."""
         if not coll.requires_data_access_consent or coll.attrs.get("high_assurance"):
             return
-        scope = f"https://auth.globus.org/scopes/{coll.id}/data_access"
         if caller.has_data_access(coll.id):
             return
-        auth = getattr(self.state, "auth", None)
-        check = getattr(auth, "check_access_token", None)
-        if caller.token and callable(check):
-            from mockglobus.auth import errors as auth_errors
+        self.auth.require_consent(caller, f"https://auth.globus.org/scopes/{coll.id}/data_access")
 
-            try:
-                check(caller.token, RESOURCE_SERVER, scope)
-                return
-            except auth_errors.ConsentRequired as exc:
-                raise E.ConsentRequired(exc.required_scopes) from None
-            except auth_errors.TokenRejected as exc:
-                raise E.AuthenticationFailed(exc.message) from None
-        raise E.ConsentRequired([f"{TRANSFER_SCOPE}[*{scope}]"])
-
-    def _parts(self, mount: Mount, path: Any) -> Parts:
+    def parts(self, mount: Mount, path: Any) -> Parts:
         try:
             return normalise(path, mount.home)
         except FsError as exc:
             raise E.InvalidPath(exc.detail, path=str(path)) from None
 
-    def _fs_error(self, exc: FsError, mount: Mount, op: str, path: str) -> E.TransferError:
+    def fs_error(self, exc: FsError, mount: Mount, op: str, path: str) -> E.TransferError:
         """The endpoint's answer to a filesystem failure of ``op``: the error class and
         GridFTP-style transcript the real service gives (see :data:`_ENDPOINT_FAILURES`)."""
         if exc.kind == FsError.INVALID_PATH:
@@ -120,19 +121,19 @@ class FileAccess(TransferPart):
             failure.details.format(path=path))
         return failure.errors.get(op, failure.default)(text)
 
-    def _lookup(self, mount: Mount, parts: Parts, path: str, op: str) -> Any:
+    def lookup(self, mount: Mount, parts: Parts, path: str, op: str) -> Any:
         """What ``path`` names, as the caller's local user; the endpoint's error if not."""
         try:
             return mount.view.lookup(parts, mount.user, text=path)
         except FsError as exc:
-            raise self._fs_error(exc, mount, op, path) from None
+            raise self.fs_error(exc, mount, op, path) from None
 
-    def _gate(self, mount: Mount, parts: Parts, need: str, op: str, path: str) -> None:
+    def gate(self, mount: Mount, parts: Parts, need: str, op: str, path: str) -> None:
         if not mount.allows(parts, need):
-            raise self._fs_error(FsError(FsError.PERMISSION, path), mount, op, path)
+            raise self.fs_error(FsError(FsError.PERMISSION, path), mount, op, path)
 
     def _paused_op(self, coll: Collection, caller: Caller, flag: str) -> None:
-        now = self._now()
+        now = self.lookups.now()
         for rule in self.t.pause_rules.values():
             if (rule.endpoint_id in (coll.id, coll.host_id) and rule.flags.get(flag)
                     and rule.active(now) and rule.applies_to(caller.identity_id)):
@@ -141,17 +142,17 @@ class FileAccess(TransferPart):
                     f": {rule.message}"
                 )
 
-    def _file_op_prelude(self, caller: Caller, endpoint_id: str, flag: str, op: str) -> Mount:
-        coll = self._collection(endpoint_id)
+    def file_op_prelude(self, caller: Caller, endpoint_id: str, flag: str, op: str) -> Mount:
+        coll = self.lookups.collection(endpoint_id)
         if coll.is_gcp:
             host = self.t.collections.get(coll.host_id or "") if coll.is_guest else coll
             if host is not None and not host.attrs.get("gcp_connected", True):
                 if op == "ls":
                     raise E.DirListingGCDisconnected()
                 raise E.EndpointError("The GCP endpoint is not currently connected to Globus")
-        mount = self._mount(coll, caller)
+        mount = self.mount(coll, caller)
         self._paused_op(coll, caller, flag)
-        self.t.recently_used[caller.identity_id][coll.id] = self._now()
+        self.t.recently_used[caller.identity_id][coll.id] = self.lookups.now()
         return mount
 
 

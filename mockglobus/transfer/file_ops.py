@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockglobus.locking import settled
+from mockcore.locking import settled
+from mockcore.state import ServiceState
 from mockglobus.transfer import errors as E
 from mockglobus.transfer.access import Caller, Mount
-from mockglobus.transfer.base import TransferPart, object_body, result
+from mockglobus.transfer.base import Lookups, object_body, result
+from mockglobus.transfer.file_access import FileAccess
 from mockglobus.transfer.query import (
     StringMatch,
     TimeRange,
@@ -24,15 +26,21 @@ LS_FIELDS = ("group", "last_modified", "name", "permissions", "size", "type", "u
 LS_FILTER_FIELDS = ("name", "type", "size", "last_modified", "permissions", "user", "group")
 
 
-class FileOps(TransferPart):
-    """Each runs at once against the virtual filesystem, as the caller's local user."""
+class FileOps:
+    """Each runs at once against the virtual filesystem, as the caller's local user;
+    ``file_access`` mounts collections and words the endpoint's errors."""
+
+    def __init__(self, state: ServiceState, lookups: Lookups, file_access: FileAccess) -> None:
+        self.state = state
+        self.lookups = lookups
+        self.file_access = file_access
 
     @settled
     def operation_ls(self, caller: Caller, endpoint_id: str, *, path: str | None = None,
                      show_hidden: str | None = None, orderby: str | None = None,
                      limit: str | None = None, offset: str | None = None,
                      filters: list[str] | None = None) -> dict[str, Any]:
-        mount = self._file_op_prelude(caller, endpoint_id, "pause_ls", "ls")
+        mount = self.file_access.file_op_prelude(caller, endpoint_id, "pause_ls", "ls")
         hidden = bool_param(show_hidden, "show_hidden", default=True)
         order = parse_orderby(orderby, LS_FIELDS) or [("name", False)]
         lim = int_param(limit, "limit", default=100_000, maximum=100_000)
@@ -40,17 +48,17 @@ class FileOps(TransferPart):
         predicates = [self._ls_predicate(f) for f in (filters or []) if f]
         requested = path if path not in (None, "") else (
             mount.collection.attrs.get("default_directory") or "/~/")
-        parts = self._parts(mount, requested)
-        found = self._lookup(mount, parts, requested, "ls")
+        parts = self.file_access.parts(mount, requested)
+        found = self.file_access.lookup(mount, parts, requested, "ls")
         if found.node is None or found.node.kind != "dir":
-            raise self._fs_error(FsError(FsError.NOT_DIR, requested), mount, "ls",
+            raise self.file_access.fs_error(FsError(FsError.NOT_DIR, requested), mount, "ls",
                                  requested)
-        self._gate(mount, found.parts, "r", "ls", requested)
+        self.file_access.gate(mount, found.parts, "r", "ls", requested)
         if not mount.user.may(found.node, 5):
-            raise self._fs_error(FsError(FsError.PERMISSION, requested), mount, "ls",
+            raise self.file_access.fs_error(FsError(FsError.PERMISSION, requested), mount, "ls",
                                  requested)
         docs = []
-        for name, child in found.node.children.items():  # type: ignore[attr-defined]
+        for name, child in found.node.children.items():
             if not hidden and name.startswith("."):
                 continue
             doc = mount.view.file_doc(name, child, found.parts, mount.user)
@@ -89,7 +97,7 @@ class FileOps(TransferPart):
                 checks.append(lambda d, k=kinds: d["type"] in k)
             elif key in ("name", "user", "group", "permissions"):
                 match = StringMatch.parse(value)
-                checks.append(lambda d, m=match, f=key: m(d[f]))
+                checks.append(lambda d, m=match, f=key: m(d[f]))  # type: ignore[misc]
             elif key == "last_modified":
                 rng = TimeRange.parse(value, key)
                 checks.append(lambda d, r=rng: r(parse_time(d["last_modified"])))
@@ -100,18 +108,18 @@ class FileOps(TransferPart):
                     hi = int(high) if high else (lo if "," not in value else None)
                 except ValueError:
                     raise E.BadRequest(f"Invalid filter 'size:{value}'") from None
-                checks.append(lambda d, a=lo, b=hi: (a is None or d["size"] >= a)
+                checks.append(lambda d, a=lo, b=hi: (a is None or d["size"] >= a)  # type: ignore[misc]
                               and (b is None or d["size"] <= b))
         return lambda doc: all(check(doc) for check in checks)
 
     @settled
     def operation_stat(self, caller: Caller, endpoint_id: str, path: str | None) -> dict:
-        mount = self._file_op_prelude(caller, endpoint_id, "pause_ls", "stat")
+        mount = self.file_access.file_op_prelude(caller, endpoint_id, "pause_ls", "stat")
         if path in (None, ""):
             raise E.BadRequest("path is required")
-        parts = self._parts(mount, path)
-        found = self._lookup(mount, parts, path, "stat")
-        self._gate(mount, found.parts, "r", "stat", path)
+        parts = self.file_access.parts(mount, path)
+        found = self.file_access.lookup(mount, parts, path, "stat")
+        self.file_access.gate(mount, found.parts, "r", "stat", path)
         parent = found.parts[:-1]
         name = found.parts[-1] if found.parts else "/"
         assert found.node is not None
@@ -125,32 +133,33 @@ class FileOps(TransferPart):
     def operation_mkdir(self, caller: Caller, endpoint_id: str, body: Any) -> dict[str, Any]:
         body = object_body(body, "Expected a mkdir document")
         path = body.get("path")
-        mount = self._file_op_prelude(caller, endpoint_id, "pause_mkdir", "mkdir")
+        mount = self.file_access.file_op_prelude(caller, endpoint_id, "pause_mkdir", "mkdir")
         if not isinstance(path, str):
             raise E.BadRequest("path is required")
-        parts = self._parts(mount, path)
-        self._gate(mount, parts, "rw", "mkdir", path)
+        parts = self.file_access.parts(mount, path)
+        self.file_access.gate(mount, parts, "rw", "mkdir", path)
         try:
-            mount.view.mkdir(parts, mount.user, self._now(), text=path)
+            mount.view.mkdir(parts, mount.user, self.lookups.now(), text=path)
         except FsError as exc:
-            raise self._fs_error(exc, mount, "mkdir", path) from None
+            raise self.file_access.fs_error(exc, mount, "mkdir", path) from None
         return result("DirectoryCreated", "The directory was created successfully",
                       "mkdir_result")
 
     @settled
     def operation_rename(self, caller: Caller, endpoint_id: str, body: Any) -> dict[str, Any]:
         body = object_body(body, "Expected a rename document")
-        mount = self._file_op_prelude(caller, endpoint_id, "pause_rename", "rename")
+        mount = self.file_access.file_op_prelude(caller, endpoint_id, "pause_rename", "rename")
         old, new = body.get("old_path"), body.get("new_path")
         if not isinstance(old, str) or not isinstance(new, str):
             raise E.BadRequest("old_path and new_path are required")
-        old_parts, new_parts = self._parts(mount, old), self._parts(mount, new)
-        self._gate(mount, old_parts, "rw", "rename", old)
-        self._gate(mount, new_parts, "rw", "rename", new)
+        old_parts = self.file_access.parts(mount, old)
+        new_parts = self.file_access.parts(mount, new)
+        self.file_access.gate(mount, old_parts, "rw", "rename", old)
+        self.file_access.gate(mount, new_parts, "rw", "rename", new)
         try:
-            mount.view.rename(old_parts, new_parts, mount.user, self._now(),
+            mount.view.rename(old_parts, new_parts, mount.user, self.lookups.now(),
                               old_text=old, new_text=new)
         except FsError as exc:
-            raise self._fs_error(exc, mount, "rename",
+            raise self.file_access.fs_error(exc, mount, "rename",
                                  new if exc.path == new else old) from None
         return result("FileRenamed", "File or directory renamed successfully")

@@ -3,6 +3,7 @@ uses for it."""
 
 from __future__ import annotations
 
+from mockglobus.transfer.tasks import Task
 from mockglobus.transfer.vfs import FsError
 
 
@@ -18,6 +19,16 @@ class Outcome(Exception):
         self.side = side
         self.path = path
         self.is_directory = is_directory
+
+
+def source_problem(task: Task, code: str, path: str, details: str, *,
+                   is_directory: bool = False) -> Outcome:
+    """A source-side failure: skipped with ``skip_source_errors`` when it is one the
+    real service skips, else fatal."""
+    skippable = task.options.get("skip_source_errors") and code in (
+        "FILE_NOT_FOUND", "PERMISSION_DENIED", "AMBIGUOUS_PATH")
+    return Outcome("skip" if skippable else "fatal", code, details, side="source",
+                   path=path, is_directory=is_directory)
 
 
 def fs_code(exc: FsError) -> str:

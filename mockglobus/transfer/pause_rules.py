@@ -2,41 +2,48 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
-from mockglobus.locking import settled
+from mockcore.locking import settled
+from mockcore.state import ServiceState
 from mockglobus.transfer import errors as E
 from mockglobus.transfer.access import Caller
-from mockglobus.transfer.base import (
-    MONITOR_ROLES,
-    TransferPart,
-    is_uuid,
-    object_body,
-    result,
-)
+from mockglobus.transfer.base import MONITOR_ROLES, Lookups, is_uuid, object_body, result
 from mockglobus.transfer.endpoints import PAUSE_FLAGS, PauseRule
+from mockglobus.transfer.engine import TaskEngine
 from mockglobus.transfer.query import parse_time
+from mockglobus.transfer.tables import Tables
 
 
-class PauseRules(TransferPart):
-    """Every change tells the engine, which re-evaluates the paused state of affected tasks."""
+class PauseRules:
+    """Every change tells the ``engine``, which re-evaluates the paused state of affected
+    tasks."""
+
+    def __init__(self, state: ServiceState, tables: Tables, lookups: Lookups,
+                 engine: TaskEngine) -> None:
+        self.state = state
+        self.t = tables
+        self.lookups = lookups
+        self.engine = engine
 
     def _pause_rule(self, caller: Caller, rule_id: str) -> PauseRule:
         rule = self.t.pause_rules.get(rule_id)
         if rule is None:
             raise E.NotFound(f"Pause rule '{rule_id}' not found")
-        coll = self._collection(rule.endpoint_id, allow_deleted=True)
-        if not self._admin_of(caller, coll, MONITOR_ROLES):
+        coll = self.lookups.collection(rule.endpoint_id, allow_deleted=True)
+        if not self.lookups.admin_of(caller, coll, MONITOR_ROLES):
             raise E.NotFound(f"Pause rule '{rule_id}' not found")
         return rule
 
     @settled
-    def pause_rule_list(self, caller: Caller, filter_endpoint: str | None = None,
-                        filter_host_endpoint: str | None = None) -> dict[str, Any]:
+    def endpoint_manager_pause_rule_list(
+            self, caller: Caller, filter_endpoint: str | None = None,
+            filter_host_endpoint: str | None = None) -> dict[str, Any]:
         data = []
         for rule in self.t.pause_rules.values():
             coll = self.t.collections.get(rule.endpoint_id)
-            if coll is None or not self._admin_of(caller, coll, MONITOR_ROLES):
+            if coll is None or not self.lookups.admin_of(caller, coll, MONITOR_ROLES):
                 continue
             if filter_endpoint and rule.endpoint_id != filter_endpoint:
                 continue
@@ -71,45 +78,47 @@ class PauseRules(TransferPart):
                     raise E.BadRequest(f"Invalid start_time '{body['start_time']}'") from None
 
     @settled
-    def create_pause_rule(self, caller: Caller, body: Any) -> dict[str, Any]:
+    def endpoint_manager_create_pause_rule(self, caller: Caller, body: Any) -> dict[str, Any]:
         body = object_body(body, "Expected a pause_rule document")
         endpoint_id = body.get("endpoint_id")
         if not isinstance(endpoint_id, str):
             raise E.BadRequest("endpoint_id is required")
-        coll = self._collection(endpoint_id)
-        self._require_manager(caller, coll)
+        coll = self.lookups.collection(endpoint_id)
+        self.lookups.require_manager(caller, coll)
         if not isinstance(body.get("message"), str) or not body["message"].strip():
             raise E.BadRequest("message is required")
-        rule = PauseRule(self._uuid(), coll.id, coll.display_name, "", caller.identity_id)
+        rule = PauseRule(self.lookups.new_uuid(), coll.id, coll.display_name, "",
+                         caller.identity_id)
         self._apply_rule_fields(rule, body)
         self.t.pause_rules[rule.id] = rule
-        self.engine.rules_changed(coll.id, self._now())
-        if rule.start_time is not None and rule.start_time > self._now():
+        self.engine.rules_changed(coll.id, self.lookups.now())
+        if rule.start_time is not None and rule.start_time > self.lookups.now():
             self.state.scheduler.at(
-                rule.start_time, lambda when, eid=coll.id: self.engine.rules_changed(eid, when))
+                rule.start_time, partial(self.engine.rules_changed, coll.id))
         return rule.document()
 
     @settled
-    def get_pause_rule(self, caller: Caller, rule_id: str) -> dict[str, Any]:
+    def endpoint_manager_get_pause_rule(self, caller: Caller, rule_id: str) -> dict[str, Any]:
         return self._pause_rule(caller, rule_id).document()
 
     @settled
-    def update_pause_rule(self, caller: Caller, rule_id: str, body: Any) -> dict[str, Any]:
+    def endpoint_manager_update_pause_rule(self, caller: Caller, rule_id: str,
+                                           body: Any) -> dict[str, Any]:
         rule = self._pause_rule(caller, rule_id)
         body = object_body(body, "Expected a pause_rule document")
-        coll = self._collection(rule.endpoint_id, allow_deleted=True)
-        self._require_manager(caller, coll)
+        coll = self.lookups.collection(rule.endpoint_id, allow_deleted=True)
+        self.lookups.require_manager(caller, coll)
         rule.modified_by_id = caller.identity_id
         self._apply_rule_fields(rule, {k: v for k, v in body.items()
                                        if k not in ("endpoint_id", "id")})
-        self.engine.rules_changed(rule.endpoint_id, self._now())
+        self.engine.rules_changed(rule.endpoint_id, self.lookups.now())
         return rule.document()
 
     @settled
-    def delete_pause_rule(self, caller: Caller, rule_id: str) -> dict[str, Any]:
+    def endpoint_manager_delete_pause_rule(self, caller: Caller, rule_id: str) -> dict[str, Any]:
         rule = self._pause_rule(caller, rule_id)
-        coll = self._collection(rule.endpoint_id, allow_deleted=True)
-        self._require_manager(caller, coll)
+        coll = self.lookups.collection(rule.endpoint_id, allow_deleted=True)
+        self.lookups.require_manager(caller, coll)
         del self.t.pause_rules[rule.id]
-        self.engine.rules_changed(rule.endpoint_id, self._now())
+        self.engine.rules_changed(rule.endpoint_id, self.lookups.now())
         return result("Deleted", f"Pause rule '{rule.id}' deleted successfully")

@@ -126,7 +126,7 @@ def sort_by(items: list[Any], order: list[tuple[str, bool]],
     for name, desc in reversed(order):
         present = [i for i in items if key(i, name) is not None]
         missing = [i for i in items if key(i, name) is None]
-        present.sort(key=lambda i, n=name: key(i, n), reverse=desc)
+        present.sort(key=lambda i, n=name: key(i, n), reverse=desc)  # type: ignore[misc]
         items = present + missing
     return items
 

@@ -4,28 +4,35 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockglobus.locking import settled
+from mockcore.locking import settled
+from mockcore.state import ServiceState
 from mockglobus.transfer import errors as E
 from mockglobus.transfer.access import Caller
-from mockglobus.transfer.base import TransferPart, checked_path, is_uuid, object_body, result
-from mockglobus.transfer.endpoints import PRINCIPAL_TYPES_ACL, ROLES, AclRule, Collection
+from mockglobus.transfer.base import Lookups, checked_path, is_uuid, object_body, result
+from mockglobus.transfer.endpoints import PRINCIPAL_TYPES_ACL, ROLES, AclRule, Collection, Role
+from mockglobus.transfer.tables import Tables
 from mockglobus.transfer.vfs import join, split_path
 
 
-class RolesAndAcls(TransferPart):
+class RolesAndAcls:
     """Role assignments and access rules, each managed by the roles allowed to."""
 
+    def __init__(self, state: ServiceState, tables: Tables, lookups: Lookups) -> None:
+        self.state = state
+        self.t = tables
+        self.lookups = lookups
+
     @settled
-    def role_list(self, caller: Caller, endpoint_id: str) -> dict[str, Any]:
-        coll = self._collection(endpoint_id)
-        self._require_role(coll, caller, *ROLES)
+    def endpoint_role_list(self, caller: Caller, endpoint_id: str) -> dict[str, Any]:
+        coll = self.lookups.collection(endpoint_id)
+        self.lookups.require_role(coll, caller, *ROLES)
         return {"DATA_TYPE": "role_list",
                 "DATA": [r.document() for r in coll.roles.values()]}
 
     @settled
-    def add_role(self, caller: Caller, endpoint_id: str, body: Any) -> dict[str, Any]:
-        coll = self._collection(endpoint_id)
-        self._require_role(coll, caller, "administrator")
+    def add_endpoint_role(self, caller: Caller, endpoint_id: str, body: Any) -> dict[str, Any]:
+        coll = self.lookups.collection(endpoint_id)
+        self.lookups.require_role(coll, caller, "administrator")
         body = object_body(body, "Expected a role document")
         ptype, principal, role = (body.get("principal_type"), body.get("principal"),
                                   body.get("role"))
@@ -39,45 +46,45 @@ class RolesAndAcls(TransferPart):
             if (existing.principal_type, existing.principal, existing.role) == (
                     ptype, principal, role):
                 raise E.Conflict(f"A role '{role}' for {ptype} {principal} already exists")
-        from mockglobus.transfer.endpoints import Role
-
-        new = Role(self._uuid(), ptype, principal, role)
+        new = Role(self.lookups.new_uuid(), ptype, principal, role)
         coll.roles[new.id] = new
         doc = new.document()
         doc.update(code="Created", message="Role assigned successfully")
         return doc
 
     @settled
-    def get_role(self, caller: Caller, endpoint_id: str, role_id: str) -> dict[str, Any]:
-        coll = self._collection(endpoint_id)
-        self._require_role(coll, caller, *ROLES)
+    def get_endpoint_role(self, caller: Caller, endpoint_id: str, role_id: str) -> dict[str, Any]:
+        coll = self.lookups.collection(endpoint_id)
+        self.lookups.require_role(coll, caller, *ROLES)
         role = coll.roles.get(role_id)
         if role is None:
             raise E.NotFound(f"Role '{role_id}' not found on endpoint {coll.id}")
         return role.document()
 
     @settled
-    def delete_role(self, caller: Caller, endpoint_id: str, role_id: str) -> dict[str, Any]:
-        coll = self._collection(endpoint_id)
-        self._require_role(coll, caller, "administrator")
+    def delete_endpoint_role(self, caller: Caller, endpoint_id: str,
+                             role_id: str) -> dict[str, Any]:
+        coll = self.lookups.collection(endpoint_id)
+        self.lookups.require_role(coll, caller, "administrator")
         if coll.roles.pop(role_id, None) is None:
             raise E.NotFound(f"Role '{role_id}' not found on endpoint {coll.id}")
         return result("Deleted", f"Role '{role_id}' deleted successfully")
 
     def _acl_collection(self, caller: Caller, endpoint_id: str) -> Collection:
-        coll = self._collection(endpoint_id)
+        coll = self.lookups.collection(endpoint_id)
         if not coll.is_guest:
             raise E.NotSupported(f"Endpoint {coll.id} does not support access rules")
-        self._require_role(coll, caller, "administrator", "access_manager")
+        self.lookups.require_role(coll, caller, "administrator", "access_manager")
         return coll
 
     @settled
-    def acl_list(self, caller: Caller, endpoint_id: str) -> dict[str, Any]:
+    def endpoint_acl_list(self, caller: Caller, endpoint_id: str) -> dict[str, Any]:
         coll = self._acl_collection(caller, endpoint_id)
-        return self._access_list(coll)
+        return self.lookups.access_list(coll)
 
     @settled
-    def get_acl_rule(self, caller: Caller, endpoint_id: str, rule_id: str) -> dict[str, Any]:
+    def get_endpoint_acl_rule(self, caller: Caller, endpoint_id: str,
+                              rule_id: str) -> dict[str, Any]:
         coll = self._acl_collection(caller, endpoint_id)
         rule = coll.acl.get(rule_id)
         if rule is None:
@@ -85,7 +92,7 @@ class RolesAndAcls(TransferPart):
         return rule.document()
 
     @settled
-    def add_acl_rule(self, caller: Caller, endpoint_id: str, body: Any) -> dict[str, Any]:
+    def add_endpoint_acl_rule(self, caller: Caller, endpoint_id: str, body: Any) -> dict[str, Any]:
         coll = self._acl_collection(caller, endpoint_id)
         body = object_body(body, "Expected an access document")
         ptype, principal = body.get("principal_type"), body.get("principal", "")
@@ -114,7 +121,7 @@ class RolesAndAcls(TransferPart):
                 raise E.AclExists(
                     f"Access rule for {ptype} '{principal}' on '{norm}' already exists"
                 )
-        rule = AclRule(self._uuid(), ptype, principal, norm, perms, self._now(),
+        rule = AclRule(self.lookups.new_uuid(), ptype, principal, norm, perms, self.lookups.now(),
                        expiration_date=body.get("expiration_date"),
                        notify_email=body.get("notify_email"))
         coll.acl[rule.id] = rule
@@ -122,8 +129,8 @@ class RolesAndAcls(TransferPart):
                       "access_create_result", access_id=rule.id)
 
     @settled
-    def update_acl_rule(self, caller: Caller, endpoint_id: str, rule_id: str,
-                        body: Any) -> dict[str, Any]:
+    def update_endpoint_acl_rule(self, caller: Caller, endpoint_id: str, rule_id: str,
+                                 body: Any) -> dict[str, Any]:
         coll = self._acl_collection(caller, endpoint_id)
         rule = coll.acl.get(rule_id)
         if rule is None:
@@ -138,7 +145,7 @@ class RolesAndAcls(TransferPart):
         return result("Updated", f"Access rule '{rule_id}' updated successfully")
 
     @settled
-    def delete_acl_rule(self, caller: Caller, endpoint_id: str, rule_id: str) -> dict:
+    def delete_endpoint_acl_rule(self, caller: Caller, endpoint_id: str, rule_id: str) -> dict:
         coll = self._acl_collection(caller, endpoint_id)
         if coll.acl.pop(rule_id, None) is None:
             raise E.NotFound(f"Access rule '{rule_id}' not found")

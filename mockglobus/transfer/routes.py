@@ -1,37 +1,53 @@
 """The Transfer API v0.10 as a thin Flask blueprint over :class:`TransferModel`.
 
-The routes are data (:data:`ROUTES`): each names the model method that serves it and
-the parameters it reads; one handler, :meth:`Route.serve`, calls the model with the
-:class:`Caller` the bearer token names, and renders. Errors are rendered here, once: every
-:class:`~mockglobus.transfer.errors.TransferError` (and Auth's token rejections)
-becomes ``{"code", "message", "request_id", "resource", ...}`` with its HTTP status.
-Result documents get ``request_id`` and ``resource`` the same way.
+The routes are data (:data:`ROUTES`, :class:`mockcore.routes.Route`): each names the
+part method that serves it (``view``, unbound), the ``globus_sdk`` method it answers
+(``upstream``) and, in ``options``, what it reads: ``body`` (the parsed JSON body),
+``query`` parameters as keywords, ``repeated`` ones as lists (``{keyword: parameter}``),
+or all ``args`` parameters as one dict. One handler (:func:`_bind`) finds the model's
+part owning the view, calls it with the :class:`Caller` the bearer token names (Auth
+answers through the model's :class:`~mockglobus.transfer.identity.TransferAuth`), and
+renders. Errors are rendered here, once: every
+:class:`~mockglobus.transfer.errors.TransferError` becomes
+``{"code", "message", "request_id", "resource", ...}`` with its HTTP status. Result
+documents get ``request_id`` and ``resource`` the same way.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import sys
+from collections.abc import Callable
 from typing import Any
 
 import flask
 
-from mockglobus.auth import errors as auth_errors
+from mockcore import jsonbody
+from mockcore import routes as core_routes
+from mockcore.routes import Route
 from mockglobus.transfer import errors as E
 from mockglobus.transfer.access import Caller
-from mockglobus.transfer.model import RESOURCE_SERVER, TRANSFER_SCOPE, TransferModel
+from mockglobus.transfer.admin_actions import AdminActions
+from mockglobus.transfer.bookmarks import Bookmarks
+from mockglobus.transfer.endpoint_manager import EndpointManager
+from mockglobus.transfer.endpoint_ops import EndpointOps
+from mockglobus.transfer.endpoint_search import EndpointSearch
+from mockglobus.transfer.file_ops import FileOps
+from mockglobus.transfer.model import TransferModel
+from mockglobus.transfer.pause_rules import PauseRules
+from mockglobus.transfer.roles_acls import RolesAndAcls
+from mockglobus.transfer.task_ops import TaskOps
+from mockglobus.transfer.task_queries import TaskQueries
 
 blueprint = flask.Blueprint("transfer", __name__, url_prefix="/v0.10")
+
 
 def _state() -> Any:
     return flask.current_app.extensions["mockglobus"]
 
 
 def _model() -> TransferModel:
-    model = _state().transfer
-    if model is None:  # pragma: no cover - only with a state built without Transfer
-        raise E.ServiceUnavailable("Transfer is not part of this double")
-    return model
+    return _state().transfer
 
 
 def _request_id() -> str:
@@ -40,7 +56,7 @@ def _request_id() -> str:
 
 def render_error(exc: E.TransferError) -> flask.Response:
     """The one place a Transfer error becomes the real envelope (also used by the app's
-    fallbacks: unknown routes, wrong methods, token refusals, crashes)."""
+    fallbacks: unknown routes, wrong methods, requests the server refused, crashes)."""
     response = flask.jsonify(exc.body(_request_id(), flask.request.path))
     response.status_code = exc.status
     return response
@@ -59,27 +75,9 @@ def _token() -> str | None:
     return value.strip()
 
 
-def _caller() -> Caller:
-    """Who the bearer token says is calling; Auth's refusals as Transfer errors."""
-    state = _state()
-    token = _token()
-    try:
-        info = state.auth.check_access_token(token, RESOURCE_SERVER)
-    except auth_errors.ConsentRequired as exc:
-        raise E.ConsentRequired(exc.required_scopes, exc.message) from None
-    except auth_errors.TokenRejected as exc:
-        raise E.AuthenticationFailed(exc.message) from None
-    if TRANSFER_SCOPE not in info.scopes:
-        raise E.AuthenticationFailed(
-            f"Token is not valid for Transfer: it lacks the scope {TRANSFER_SCOPE}")
-    groups = frozenset()
-    lookup = getattr(state.auth, "group_ids_of", None)
-    if callable(lookup):
-        groups = frozenset(lookup(info.identity_id))
-    authentications = (info.session_info or {}).get("authentications") or {}
-    mfa = any("mfa" in (a.get("amr") or []) for a in authentications.values())
-    return Caller(info.identity_id, info.username, frozenset(info.scopes), groups,
-                  info.client_id, token, session_ids=frozenset(info.identity_set), mfa=mfa)
+def _caller(model: TransferModel) -> Caller:
+    """Who the bearer token says is calling (Auth's refusals come as Transfer errors)."""
+    return model.auth.caller_for_token(_token())
 
 
 def _body() -> Any:
@@ -87,7 +85,7 @@ def _body() -> Any:
     if not raw.strip():
         return None
     try:
-        return json.loads(raw)
+        return jsonbody.loads(raw)  # also refuses deep nesting, NaN, 1e400, bad UTF-8
     except ValueError as exc:
         raise E.BadRequest(f"Could not parse JSON: {exc}") from None
 
@@ -118,174 +116,222 @@ def _reply(doc: dict[str, Any], status: int = 200) -> flask.Response:
     return flask.Response(json.dumps(_project(doc)), status=status, mimetype="application/json")
 
 
-@dataclass(frozen=True)
-class Route:
-    """One route of the API as data: which model method serves it and what it reads.
+def _owner(view: Callable[..., Any]) -> type:
+    """The part class defining ``view`` (an unbound method, possibly decorated)."""
+    owner = getattr(sys.modules[view.__module__], view.__qualname__.split(".")[0], None)
+    if not isinstance(owner, type):
+        raise TypeError(f"{view.__qualname__} is not a method of a Transfer part")
+    return owner
 
-    The model method gets the caller, the path variables and, as keywords, ``body`` (the
-    parsed JSON body), each ``query`` parameter, each ``repeated`` one as a list
-    (``{keyword: parameter}``), or all ``args`` parameters as one dict.
-    """
 
-    method: str
-    rule: str
-    call: str
-    sdk: str  # the globus_sdk TransferClient method, for the coverage table
-    body: bool = False
-    query: tuple[str, ...] = ()
-    args: tuple[str, ...] = ()
-    repeated: dict[str, str] = field(default_factory=dict)
+def _bind(route: Route) -> Callable[..., flask.Response]:
+    """The Flask view of ``route``: the caller, the path variables and what
+    ``route.options`` names, passed to the view on this state's instance of its part."""
+    view, owner = route.view, _owner(route.view)
+    options = route.options
+    body: bool = options.get("body", False)
+    query: tuple[str, ...] = options.get("query", ())
+    args: tuple[str, ...] = options.get("args", ())
+    repeated: dict[str, str] = options.get("repeated", {})
 
-    def serve(self, **path: str) -> flask.Response:
-        caller = _caller()
+    def serve(**path: str) -> flask.Response:
+        model = _model()
+        caller = _caller(model)
         inputs: dict[str, Any] = path
-        if self.query or self.repeated:
-            args = flask.request.args
-            inputs.update((name, args.get(name)) for name in self.query)
-            inputs.update((kw, args.getlist(p)) for kw, p in self.repeated.items())
-        if self.body:
+        if query or repeated:
+            request_args = flask.request.args
+            inputs.update((name, request_args.get(name)) for name in query)
+            inputs.update((kw, request_args.getlist(p)) for kw, p in repeated.items())
+        if body:
             inputs["body"] = _body()
-        extra = (_args(*self.args),) if self.args else ()
-        return _reply(getattr(_model(), self.call)(caller, *extra, **inputs))
+        extra = (_args(*args),) if args else ()
+        return _reply(view(model.part(owner), caller, *extra, **inputs))
 
+    return serve
+
+
+def _sdk(method: str) -> str:
+    return f"TransferClient.{method}"
+
+
+SDK3 = "SDK 3 only"
 
 ROUTES: list[Route] = [
     # submission
-    Route("GET", "/submission_id", "get_submission_id", "get_submission_id"),
-    Route("POST", "/transfer", "submit_transfer", "submit_transfer", body=True),
-    Route("POST", "/delete", "submit_delete", "submit_delete", body=True),
+    Route(("GET",), "/submission_id", TaskOps.get_submission_id, _sdk("get_submission_id")),
+    Route(("POST",), "/transfer", TaskOps.submit_transfer, _sdk("submit_transfer"),
+          options={"body": True}),
+    Route(("POST",), "/delete", TaskOps.submit_delete, _sdk("submit_delete"),
+          options={"body": True}),
     # tasks
-    Route("GET", "/task_list", "task_list", "task_list",
-          query=("limit", "offset", "orderby", "filter")),
-    Route("GET", "/task/<task_id>", "get_task", "get_task"),
-    Route("PUT", "/task/<task_id>", "update_task", "update_task", body=True),
-    Route("POST", "/task/<task_id>/cancel", "cancel_task", "cancel_task"),
-    Route("POST", "/task/<task_id>/remove", "remove_task", ""),
-    Route("GET", "/task/<task_id>/event_list", "task_event_list", "task_event_list",
-          query=("limit", "offset", "filter")),
-    Route("GET", "/task/<task_id>/successful_transfers", "task_successful_transfers",
-          "task_successful_transfers", query=("marker",)),
-    Route("GET", "/task/<task_id>/skipped_errors", "task_skipped_errors", "task_skipped_errors",
-          query=("marker",)),
-    Route("GET", "/task/<task_id>/pause_info", "task_pause_info", "task_pause_info"),
+    Route(("GET",), "/task_list", TaskQueries.task_list, _sdk("task_list"),
+          options={"query": ("limit", "offset", "orderby", "filter")}),
+    Route(("GET",), "/task/<task_id>", TaskQueries.get_task, _sdk("get_task")),
+    Route(("PUT",), "/task/<task_id>", TaskOps.update_task, _sdk("update_task"),
+          options={"body": True}),
+    Route(("POST",), "/task/<task_id>/cancel", TaskOps.cancel_task, _sdk("cancel_task")),
+    Route(("POST",), "/task/<task_id>/remove", TaskOps.remove_task),
+    Route(("GET",), "/task/<task_id>/event_list", TaskQueries.task_event_list,
+          _sdk("task_event_list"), options={"query": ("limit", "offset", "filter")}),
+    Route(("GET",), "/task/<task_id>/successful_transfers",
+          TaskQueries.task_successful_transfers, _sdk("task_successful_transfers"),
+          options={"query": ("marker",)}),
+    Route(("GET",), "/task/<task_id>/skipped_errors", TaskQueries.task_skipped_errors,
+          _sdk("task_skipped_errors"), options={"query": ("marker",)}),
+    Route(("GET",), "/task/<task_id>/pause_info", TaskQueries.task_pause_info,
+          _sdk("task_pause_info")),
     # endpoints
-    Route("GET", "/endpoint_search", "endpoint_search", "endpoint_search",
-          args=("filter_fulltext", "filter_scope", "filter_owner_id", "filter_host_endpoint",
-                "filter_non_functional", "filter_entity_type", "limit", "offset")),
-    Route("POST", "/endpoint", "create_endpoint", "create_endpoint (SDK 3)", body=True),
-    Route("GET", "/endpoint/<endpoint_id>", "get_endpoint", "get_endpoint"),
-    Route("PUT", "/endpoint/<endpoint_id>", "update_endpoint", "update_endpoint", body=True),
-    Route("DELETE", "/endpoint/<endpoint_id>", "delete_endpoint", "delete_endpoint"),
-    Route("PUT", "/endpoint/<endpoint_id>/subscription", "set_subscription_id",
-          "set_subscription_id", body=True),
-    Route("PUT", "/endpoint/<endpoint_id>/subscription_admin_verified",
-          "set_subscription_admin_verified", "set_subscription_admin_verified", body=True),
-    Route("GET", "/endpoint/<endpoint_id>/my_effective_pause_rule_list",
-          "my_effective_pause_rule_list", "my_effective_pause_rule_list"),
-    Route("GET", "/endpoint/<endpoint_id>/my_shared_endpoint_list", "my_shared_endpoint_list",
-          "my_shared_endpoint_list"),
-    Route("GET", "/endpoint/<endpoint_id>/shared_endpoint_list", "shared_endpoint_list",
-          "get_shared_endpoint_list", query=("max_results", "next_token")),
-    Route("POST", "/shared_endpoint", "create_shared_endpoint", "create_shared_endpoint",
-          body=True),
-    Route("GET", "/endpoint/<endpoint_id>/server_list", "server_list", "endpoint_server_list"),
-    Route("GET", "/endpoint/<endpoint_id>/server/<server_id>", "get_server", "get_endpoint_server"),
-    Route("POST", "/endpoint/<endpoint_id>/autoactivate", "autoactivate",
-          "endpoint_autoactivate (SDK 3)"),
-    Route("POST", "/endpoint/<endpoint_id>/activate", "activate", "endpoint_activate (SDK 3)"),
-    Route("POST", "/endpoint/<endpoint_id>/deactivate", "deactivate",
-          "endpoint_deactivate (SDK 3)"),
-    Route("GET", "/endpoint/<endpoint_id>/activation_requirements", "activation_requirements",
-          "endpoint_get_activation_requirements (SDK 3)"),
+    Route(("GET",), "/endpoint_search", EndpointSearch.endpoint_search,
+          _sdk("endpoint_search"),
+          options={"args": ("filter_fulltext", "filter_scope", "filter_owner_id",
+                            "filter_host_endpoint", "filter_non_functional",
+                            "filter_entity_type", "limit", "offset")}),
+    Route(("POST",), "/endpoint", EndpointOps.create_endpoint, _sdk("create_endpoint"),
+          note=SDK3, options={"body": True}),
+    Route(("GET",), "/endpoint/<endpoint_id>", EndpointOps.get_endpoint, _sdk("get_endpoint")),
+    Route(("PUT",), "/endpoint/<endpoint_id>", EndpointOps.update_endpoint,
+          _sdk("update_endpoint"), options={"body": True}),
+    Route(("DELETE",), "/endpoint/<endpoint_id>", EndpointOps.delete_endpoint,
+          _sdk("delete_endpoint")),
+    Route(("PUT",), "/endpoint/<endpoint_id>/subscription", EndpointOps.set_subscription_id,
+          _sdk("set_subscription_id"), options={"body": True}),
+    Route(("PUT",), "/endpoint/<endpoint_id>/subscription_admin_verified",
+          EndpointOps.set_subscription_admin_verified, _sdk("set_subscription_admin_verified"),
+          options={"body": True}),
+    Route(("GET",), "/endpoint/<endpoint_id>/my_effective_pause_rule_list",
+          TaskQueries.my_effective_pause_rule_list, _sdk("my_effective_pause_rule_list")),
+    Route(("GET",), "/endpoint/<endpoint_id>/my_shared_endpoint_list",
+          EndpointOps.my_shared_endpoint_list, _sdk("my_shared_endpoint_list")),
+    Route(("GET",), "/endpoint/<endpoint_id>/shared_endpoint_list",
+          EndpointOps.get_shared_endpoint_list, _sdk("get_shared_endpoint_list"),
+          options={"query": ("max_results", "next_token")}),
+    Route(("POST",), "/shared_endpoint", EndpointOps.create_shared_endpoint,
+          _sdk("create_shared_endpoint"), options={"body": True}),
+    Route(("GET",), "/endpoint/<endpoint_id>/server_list", EndpointOps.endpoint_server_list,
+          _sdk("endpoint_server_list")),
+    Route(("GET",), "/endpoint/<endpoint_id>/server/<server_id>",
+          EndpointOps.get_endpoint_server, _sdk("get_endpoint_server")),
+    Route(("POST",), "/endpoint/<endpoint_id>/autoactivate", EndpointOps.endpoint_autoactivate,
+          _sdk("endpoint_autoactivate"), note=SDK3),
+    Route(("POST",), "/endpoint/<endpoint_id>/activate", EndpointOps.endpoint_activate,
+          _sdk("endpoint_activate"), note=SDK3),
+    Route(("POST",), "/endpoint/<endpoint_id>/deactivate", EndpointOps.endpoint_deactivate,
+          _sdk("endpoint_deactivate"), note=SDK3),
+    Route(("GET",), "/endpoint/<endpoint_id>/activation_requirements",
+          EndpointOps.endpoint_get_activation_requirements,
+          _sdk("endpoint_get_activation_requirements"), note=SDK3),
     # roles and access rules
-    Route("GET", "/endpoint/<endpoint_id>/role_list", "role_list", "endpoint_role_list"),
-    Route("POST", "/endpoint/<endpoint_id>/role", "add_role", "add_endpoint_role", body=True),
-    Route("GET", "/endpoint/<endpoint_id>/role/<role_id>", "get_role", "get_endpoint_role"),
-    Route("DELETE", "/endpoint/<endpoint_id>/role/<role_id>", "delete_role",
-          "delete_endpoint_role"),
-    Route("GET", "/endpoint/<endpoint_id>/access_list", "acl_list", "endpoint_acl_list"),
-    Route("POST", "/endpoint/<endpoint_id>/access", "add_acl_rule", "add_endpoint_acl_rule",
-          body=True),
-    Route("GET", "/endpoint/<endpoint_id>/access/<rule_id>", "get_acl_rule",
-          "get_endpoint_acl_rule"),
-    Route("PUT", "/endpoint/<endpoint_id>/access/<rule_id>", "update_acl_rule",
-          "update_endpoint_acl_rule", body=True),
-    Route("DELETE", "/endpoint/<endpoint_id>/access/<rule_id>", "delete_acl_rule",
-          "delete_endpoint_acl_rule"),
+    Route(("GET",), "/endpoint/<endpoint_id>/role_list", RolesAndAcls.endpoint_role_list,
+          _sdk("endpoint_role_list")),
+    Route(("POST",), "/endpoint/<endpoint_id>/role", RolesAndAcls.add_endpoint_role,
+          _sdk("add_endpoint_role"), options={"body": True}),
+    Route(("GET",), "/endpoint/<endpoint_id>/role/<role_id>", RolesAndAcls.get_endpoint_role,
+          _sdk("get_endpoint_role")),
+    Route(("DELETE",), "/endpoint/<endpoint_id>/role/<role_id>",
+          RolesAndAcls.delete_endpoint_role, _sdk("delete_endpoint_role")),
+    Route(("GET",), "/endpoint/<endpoint_id>/access_list", RolesAndAcls.endpoint_acl_list,
+          _sdk("endpoint_acl_list")),
+    Route(("POST",), "/endpoint/<endpoint_id>/access", RolesAndAcls.add_endpoint_acl_rule,
+          _sdk("add_endpoint_acl_rule"), options={"body": True}),
+    Route(("GET",), "/endpoint/<endpoint_id>/access/<rule_id>",
+          RolesAndAcls.get_endpoint_acl_rule, _sdk("get_endpoint_acl_rule")),
+    Route(("PUT",), "/endpoint/<endpoint_id>/access/<rule_id>",
+          RolesAndAcls.update_endpoint_acl_rule, _sdk("update_endpoint_acl_rule"),
+          options={"body": True}),
+    Route(("DELETE",), "/endpoint/<endpoint_id>/access/<rule_id>",
+          RolesAndAcls.delete_endpoint_acl_rule, _sdk("delete_endpoint_acl_rule")),
     # bookmarks
-    Route("GET", "/bookmark_list", "bookmark_list", "bookmark_list"),
-    Route("POST", "/bookmark", "create_bookmark", "create_bookmark", body=True),
-    Route("GET", "/bookmark/<bookmark_id>", "get_bookmark", "get_bookmark"),
-    Route("PUT", "/bookmark/<bookmark_id>", "update_bookmark", "update_bookmark", body=True),
-    Route("DELETE", "/bookmark/<bookmark_id>", "delete_bookmark", "delete_bookmark"),
+    Route(("GET",), "/bookmark_list", Bookmarks.bookmark_list, _sdk("bookmark_list")),
+    Route(("POST",), "/bookmark", Bookmarks.create_bookmark, _sdk("create_bookmark"),
+          options={"body": True}),
+    Route(("GET",), "/bookmark/<bookmark_id>", Bookmarks.get_bookmark, _sdk("get_bookmark")),
+    Route(("PUT",), "/bookmark/<bookmark_id>", Bookmarks.update_bookmark,
+          _sdk("update_bookmark"), options={"body": True}),
+    Route(("DELETE",), "/bookmark/<bookmark_id>", Bookmarks.delete_bookmark,
+          _sdk("delete_bookmark")),
     # file operations
-    Route("GET", "/operation/endpoint/<endpoint_id>/ls", "operation_ls", "operation_ls",
-          query=("path", "show_hidden", "orderby", "limit", "offset"),
-          repeated={"filters": "filter"}),
-    Route("GET", "/operation/endpoint/<endpoint_id>/stat", "operation_stat", "operation_stat",
-          query=("path",)),
-    Route("POST", "/operation/endpoint/<endpoint_id>/mkdir", "operation_mkdir", "operation_mkdir",
-          body=True),
-    Route("POST", "/operation/endpoint/<endpoint_id>/rename", "operation_rename",
-          "operation_rename", body=True),
+    Route(("GET",), "/operation/endpoint/<endpoint_id>/ls", FileOps.operation_ls,
+          _sdk("operation_ls"),
+          options={"query": ("path", "show_hidden", "orderby", "limit", "offset"),
+                   "repeated": {"filters": "filter"}}),
+    Route(("GET",), "/operation/endpoint/<endpoint_id>/stat", FileOps.operation_stat,
+          _sdk("operation_stat"), options={"query": ("path",)}),
+    Route(("POST",), "/operation/endpoint/<endpoint_id>/mkdir", FileOps.operation_mkdir,
+          _sdk("operation_mkdir"), options={"body": True}),
+    Route(("POST",), "/operation/endpoint/<endpoint_id>/rename", FileOps.operation_rename,
+          _sdk("operation_rename"), options={"body": True}),
     # endpoint manager
-    Route("GET", "/endpoint_manager/monitored_endpoints", "monitored_endpoints",
-          "endpoint_manager_monitored_endpoints"),
-    Route("GET", "/endpoint_manager/endpoint/<endpoint_id>/hosted_endpoint_list",
-          "hosted_endpoint_list", "endpoint_manager_hosted_endpoint_list"),
-    Route("GET", "/endpoint_manager/endpoint/<endpoint_id>", "em_get_endpoint",
-          "endpoint_manager_get_endpoint"),
-    Route("GET", "/endpoint_manager/endpoint/<endpoint_id>/access_list", "em_acl_list",
-          "endpoint_manager_acl_list"),
-    Route("GET", "/endpoint_manager/task_list", "em_task_list", "endpoint_manager_task_list",
-          args=("filter_status", "filter_task_id", "filter_owner_id", "filter_endpoint",
-                "filter_endpoint_use", "filter_is_paused", "filter_completion_time",
-                "filter_min_faults", "filter_local_user", "last_key", "limit")),
-    Route("GET", "/endpoint_manager/task/<task_id>", "em_get_task", "endpoint_manager_get_task"),
-    Route("GET", "/endpoint_manager/task/<task_id>/event_list", "em_task_event_list",
-          "endpoint_manager_task_event_list", query=("limit", "offset", "filter_is_error")),
-    Route("GET", "/endpoint_manager/task/<task_id>/pause_info", "em_task_pause_info",
-          "endpoint_manager_task_pause_info"),
-    Route("GET", "/endpoint_manager/task/<task_id>/successful_transfers", "em_successful_transfers",
-          "endpoint_manager_task_successful_transfers", query=("marker",)),
-    Route("GET", "/endpoint_manager/task/<task_id>/skipped_errors", "em_skipped_errors",
-          "endpoint_manager_task_skipped_errors", query=("marker",)),
-    Route("POST", "/endpoint_manager/admin_cancel", "admin_cancel", "endpoint_manager_cancel_tasks",
-          body=True),
-    Route("GET", "/endpoint_manager/admin_cancel/<action_id>", "admin_cancel_status",
-          "endpoint_manager_cancel_status"),
-    Route("POST", "/endpoint_manager/admin_pause", "admin_pause", "endpoint_manager_pause_tasks",
-          body=True),
-    Route("POST", "/endpoint_manager/admin_resume", "admin_resume", "endpoint_manager_resume_tasks",
-          body=True),
-    Route("GET", "/endpoint_manager/pause_rule_list", "pause_rule_list",
-          "endpoint_manager_pause_rule_list", query=("filter_endpoint", "filter_host_endpoint")),
-    Route("POST", "/endpoint_manager/pause_rule", "create_pause_rule",
-          "endpoint_manager_create_pause_rule", body=True),
-    Route("GET", "/endpoint_manager/pause_rule/<rule_id>", "get_pause_rule",
-          "endpoint_manager_get_pause_rule"),
-    Route("PUT", "/endpoint_manager/pause_rule/<rule_id>", "update_pause_rule",
-          "endpoint_manager_update_pause_rule", body=True),
-    Route("DELETE", "/endpoint_manager/pause_rule/<rule_id>", "delete_pause_rule",
-          "endpoint_manager_delete_pause_rule"),
+    Route(("GET",), "/endpoint_manager/monitored_endpoints",
+          EndpointManager.endpoint_manager_monitored_endpoints,
+          _sdk("endpoint_manager_monitored_endpoints")),
+    Route(("GET",), "/endpoint_manager/endpoint/<endpoint_id>/hosted_endpoint_list",
+          EndpointManager.endpoint_manager_hosted_endpoint_list,
+          _sdk("endpoint_manager_hosted_endpoint_list")),
+    Route(("GET",), "/endpoint_manager/endpoint/<endpoint_id>",
+          EndpointManager.endpoint_manager_get_endpoint, _sdk("endpoint_manager_get_endpoint")),
+    Route(("GET",), "/endpoint_manager/endpoint/<endpoint_id>/access_list",
+          EndpointManager.endpoint_manager_acl_list, _sdk("endpoint_manager_acl_list")),
+    Route(("GET",), "/endpoint_manager/task_list", EndpointManager.endpoint_manager_task_list,
+          _sdk("endpoint_manager_task_list"),
+          options={"args": ("filter_status", "filter_task_id", "filter_owner_id",
+                            "filter_endpoint", "filter_endpoint_use", "filter_is_paused",
+                            "filter_completion_time", "filter_min_faults",
+                            "filter_local_user", "last_key", "limit")}),
+    Route(("GET",), "/endpoint_manager/task/<task_id>",
+          EndpointManager.endpoint_manager_get_task, _sdk("endpoint_manager_get_task")),
+    Route(("GET",), "/endpoint_manager/task/<task_id>/event_list",
+          EndpointManager.endpoint_manager_task_event_list,
+          _sdk("endpoint_manager_task_event_list"),
+          options={"query": ("limit", "offset", "filter_is_error")}),
+    Route(("GET",), "/endpoint_manager/task/<task_id>/pause_info",
+          EndpointManager.endpoint_manager_task_pause_info,
+          _sdk("endpoint_manager_task_pause_info")),
+    Route(("GET",), "/endpoint_manager/task/<task_id>/successful_transfers",
+          EndpointManager.endpoint_manager_task_successful_transfers,
+          _sdk("endpoint_manager_task_successful_transfers"), options={"query": ("marker",)}),
+    Route(("GET",), "/endpoint_manager/task/<task_id>/skipped_errors",
+          EndpointManager.endpoint_manager_task_skipped_errors,
+          _sdk("endpoint_manager_task_skipped_errors"), options={"query": ("marker",)}),
+    Route(("POST",), "/endpoint_manager/admin_cancel",
+          AdminActions.endpoint_manager_cancel_tasks, _sdk("endpoint_manager_cancel_tasks"),
+          options={"body": True}),
+    Route(("GET",), "/endpoint_manager/admin_cancel/<action_id>",
+          AdminActions.endpoint_manager_cancel_status, _sdk("endpoint_manager_cancel_status")),
+    Route(("POST",), "/endpoint_manager/admin_pause",
+          AdminActions.endpoint_manager_pause_tasks, _sdk("endpoint_manager_pause_tasks"),
+          options={"body": True}),
+    Route(("POST",), "/endpoint_manager/admin_resume",
+          AdminActions.endpoint_manager_resume_tasks, _sdk("endpoint_manager_resume_tasks"),
+          options={"body": True}),
+    Route(("GET",), "/endpoint_manager/pause_rule_list",
+          PauseRules.endpoint_manager_pause_rule_list, _sdk("endpoint_manager_pause_rule_list"),
+          options={"query": ("filter_endpoint", "filter_host_endpoint")}),
+    Route(("POST",), "/endpoint_manager/pause_rule",
+          PauseRules.endpoint_manager_create_pause_rule,
+          _sdk("endpoint_manager_create_pause_rule"), options={"body": True}),
+    Route(("GET",), "/endpoint_manager/pause_rule/<rule_id>",
+          PauseRules.endpoint_manager_get_pause_rule, _sdk("endpoint_manager_get_pause_rule")),
+    Route(("PUT",), "/endpoint_manager/pause_rule/<rule_id>",
+          PauseRules.endpoint_manager_update_pause_rule,
+          _sdk("endpoint_manager_update_pause_rule"), options={"body": True}),
+    Route(("DELETE",), "/endpoint_manager/pause_rule/<rule_id>",
+          PauseRules.endpoint_manager_delete_pause_rule,
+          _sdk("endpoint_manager_delete_pause_rule")),
 ]
 
-for _route in ROUTES:
-    blueprint.add_url_rule(_route.rule, endpoint=_route.call, view_func=_route.serve,
-                           methods=[_route.method])
 
-#: Every route of the blueprint as (methods, rule, SDK method) rows, for the docs'
-#: coverage table (generated, not written by hand).
+core_routes.mount(blueprint, ROUTES, _bind)
+
+#: Every route of the blueprint as (methods, path, upstream) rows.
 ROUTE_TABLE: list[tuple[str, str, str]] = [
-    (r.method, "/v0.10" + r.rule, r.sdk) for r in ROUTES
+    (", ".join(r.methods), "/v0.10" + r.rule, r.upstream) for r in ROUTES
 ]
 
 
 def coverage_markdown() -> str:
-    """The route coverage table for the docs, generated from :data:`ROUTE_TABLE`."""
-    rows = ["| Method | Path | globus_sdk TransferClient method |", "|---|---|---|"]
-    rows += [f"| {m} | `{rule}` | {sdk or '-'} |" for m, rule, sdk in ROUTE_TABLE]
-    return "\n".join(rows) + "\n"
+    """The route coverage table for the docs, generated from :data:`ROUTES`."""
+    return core_routes.coverage_markdown(
+        ROUTES, upstream_heading="globus_sdk method", prefix="/v0.10") + "\n"
 
 
-__all__ = ["ROUTES", "ROUTE_TABLE", "Route", "blueprint", "coverage_markdown"]
+__all__ = ["ROUTES", "ROUTE_TABLE", "blueprint", "coverage_markdown", "render_error"]

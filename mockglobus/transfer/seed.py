@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from mockglobus.transfer.access import Caller
 
 if TYPE_CHECKING:
-    from mockglobus.transfer.model import TransferModel
+    from mockglobus.transfer.building import Building
 
 _NS = uuid.UUID("5f0e0a5e-6c6f-4f59-9b1a-3a8e6d2f7c11")
 
@@ -46,20 +46,20 @@ def _role_id(*parts: str) -> str:
     return str(uuid.uuid5(_NS, "role:" + ":".join(parts)))
 
 
-def seed_default_world(model: TransferModel) -> None:
+def seed_default_world(building: Building) -> None:
     from mockglobus.transfer.endpoint_ops import DEFAULT_SUBSCRIPTION_ID
     from mockglobus.transfer.endpoints import Role
 
-    model.add_subscription(DEFAULT_SUBSCRIPTION_ID)  # every user may use it
+    building.add_subscription(DEFAULT_SUBSCRIPTION_ID)  # every user may use it
 
-    tutorial = model.add_gcs_endpoint(
+    tutorial = building.add_gcs_endpoint(
         "Globus Tutorial Endpoint", id=TUTORIAL_ENDPOINT_ID, admin=TUTORIAL_ADMIN,
         organization="Globus", description="Hosts the Globus tutorial collections",
     )
     tutorial.roles[_role_id("tutorial", "admin")] = Role(
         _role_id("tutorial", "admin"), "identity", TUTORIAL_ADMIN.identity_id, "administrator")
     for number, cid in ((1, TUTORIAL_COLLECTION_1), (2, TUTORIAL_COLLECTION_2)):
-        coll = model.add_mapped_collection(
+        coll = building.add_mapped_collection(
             f"Globus Tutorial Collection {number}", endpoint=tutorial, id=cid,
             map_all_identities=True, public=True, organization="Globus",
             department="Tutorials", keywords="tutorial,example,globus",
@@ -77,30 +77,30 @@ def seed_default_world(model: TransferModel) -> None:
             volume.put_file(f"/home/share/godata/{name}", data, user="tutorial",
                             mtime=SEED_TIME)
 
-    research = model.add_gcs_endpoint(
+    research = building.add_gcs_endpoint(
         "Example University Research Computing", id=RESEARCH_ENDPOINT_ID,
         organization="Example University", department="Research Computing",
     )
-    data = model.add_mapped_collection(
+    archive = building.add_mapped_collection(
         "Example University Climate Archive", endpoint=research, id=RESEARCH_COLLECTION_ID,
         map_all_identities=True, requires_data_access_consent=True, public=True,
         organization="Example University", department="Research Computing",
         keywords="climate,model,archive", quota_bytes=50 * 1024**4,
         description="Model output of the regional climate ensemble (needs data_access consent)",
     )
-    assert data.volume is not None
-    data.volume.put_dir("/projects/climate", mtime=SEED_TIME)
-    data.volume.put_dir("/home", mtime=SEED_TIME)
+    assert archive.volume is not None
+    archive.volume.put_dir("/projects/climate", mtime=SEED_TIME)
+    archive.volume.put_dir("/home", mtime=SEED_TIME)
     for run in range(1, 3):
         for step in range(3):
-            data.volume.put_file(
+            archive.volume.put_file(
                 f"/projects/climate/run-{run:03d}/output-{step:02d}.nc",
                 size=(1 + step) * 1024**3, seed=f"climate-{run}-{step}", mtime=SEED_TIME,
             )
-    data.volume.put_file("/projects/climate/README.txt",
-                         b"Regional climate ensemble, runs 001-002.\n", mtime=SEED_TIME)
+    archive.volume.put_file("/projects/climate/README.txt",
+                            b"Regional climate ensemble, runs 001-002.\n", mtime=SEED_TIME)
 
-    gcp = model.add_mapped_collection(
+    gcp = building.add_mapped_collection(
         "Demo Laptop", gcp_owner=DEMO_USER, id=DEMO_GCP_ID, home_template="/Users/{user}/",
         description="A Globus Connect Personal endpoint on a demo laptop",
     )
@@ -111,7 +111,7 @@ def seed_default_world(model: TransferModel) -> None:
                         user=DEMO_USER.local_name(), mtime=SEED_TIME)
     gcp.volume.put_file(f"{home}/shared/notes.md", b"# Notes\nSee results.csv\n",
                         user=DEMO_USER.local_name(), mtime=SEED_TIME)
-    guest = model.add_guest_collection(
+    guest = building.add_guest_collection(
         "Demo Shared Results", host=gcp, owner=DEMO_USER, host_path=f"{home}/shared/",
         id=DEMO_GUEST_ID, description="Results shared read-only with every Globus user",
         public=True,

@@ -3,48 +3,66 @@ the same ``submission_id`` twice answers with the first task (idempotency)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from mockcore.state import ServiceState
 from mockglobus.transfer import errors as E
 from mockglobus.transfer.access import Caller
-from mockglobus.transfer.base import checked_path, object_body
+from mockglobus.transfer.base import Lookups, checked_path, object_body
 from mockglobus.transfer.endpoints import GCSV5_ENDPOINT, Collection
+from mockglobus.transfer.file_access import FileAccess
 from mockglobus.transfer.query import parse_time
+from mockglobus.transfer.tables import Settings, Tables
 from mockglobus.transfer.tasks import Task
 from mockglobus.transfer.vfs import CHECKSUM_ALGORITHMS
+
+if TYPE_CHECKING:
+    from mockglobus.transfer.engine import TaskEngine
 
 SYNC_LEVELS = {"exists": 0, "size": 1, "mtime": 2, "checksum": 3}
 
 
+def check_label(label: Any) -> str | None:
+    """``label`` when it is a label the service accepts (also for task updates)."""
+    if label is None:
+        return None
+    if not isinstance(label, str):
+        raise E.ClientBadRequest("Invalid label: must be a string")
+    if len(label) > 128:
+        raise E.ClientBadRequest("Invalid label: must be at most 128 characters")
+    if "\r" in label or "\n" in label:
+        raise E.ClientBadRequest("Invalid label: may not contain newlines")
+    if label != label.strip():
+        raise E.ClientBadRequest("Invalid label: may not start or end with whitespace")
+    return label
+
+
+def parse_deadline(value: Any) -> float:
+    """A deadline's ISO 8601 text as a time (also for task updates)."""
+    if not isinstance(value, str) or not value.strip():
+        raise E.ClientBadRequest(f"Invalid deadline '{value}': expected an ISO 8601 time")
+    try:
+        return parse_time(value)
+    except ValueError:
+        raise E.ClientBadRequest(
+            f"Invalid deadline '{value}': expected an ISO 8601 time") from None
+
+
 class Submission:
-    """The submission half of :class:`~.engine.TaskEngine`."""
+    """Checks a submitted document against the tables, records the task and hands it to
+    the ``engine``; consents are checked by ``file_access``."""
 
-    @staticmethod
-    def check_label(label: Any) -> str | None:
-        if label is None:
-            return None
-        if not isinstance(label, str):
-            raise E.ClientBadRequest("Invalid label: must be a string")
-        if len(label) > 128:
-            raise E.ClientBadRequest("Invalid label: must be at most 128 characters")
-        if "\r" in label or "\n" in label:
-            raise E.ClientBadRequest("Invalid label: may not contain newlines")
-        if label != label.strip():
-            raise E.ClientBadRequest("Invalid label: may not start or end with whitespace")
-        return label
-
-    @staticmethod
-    def parse_deadline(value: Any) -> float:
-        if not isinstance(value, str) or not value.strip():
-            raise E.ClientBadRequest(f"Invalid deadline '{value}': expected an ISO 8601 time")
-        try:
-            return parse_time(value)
-        except ValueError:
-            raise E.ClientBadRequest(
-                f"Invalid deadline '{value}': expected an ISO 8601 time") from None
+    def __init__(self, state: ServiceState, tables: Tables, settings: Settings,
+                 lookups: Lookups, file_access: FileAccess, engine: TaskEngine) -> None:
+        self.state = state
+        self.t = tables
+        self.settings = settings
+        self.lookups = lookups
+        self.file_access = file_access
+        self.engine = engine
 
     def submit(self, caller: Caller, body: Any, kind: str) -> dict[str, Any]:
-        m = self.m
+        """Accept a ``TRANSFER`` or ``DELETE`` document of ``caller`` as a queued task."""
         data_type = kind.lower()
         body = object_body(body, f"Could not parse JSON: expected a {data_type} document")
         if body.get("DATA_TYPE", data_type) != data_type:
@@ -53,20 +71,20 @@ class Submission:
         sid = body.get("submission_id")
         if not isinstance(sid, str) or not sid:
             raise E.ClientBadRequest("A submission_id is required; get one from /submission_id")
-        previous = m.t.submissions.get(sid)
+        previous = self.t.submissions.get(sid)
         if previous is not None:
-            task = m.t.tasks.get(previous)
+            task = self.t.tasks.get(previous)
             if task is None or task.owner_id != caller.identity_id:
                 raise E.Conflict(f"submission_id '{sid}' was used by another user")
             if task.type != kind:
                 raise E.Conflict(f"submission_id '{sid}' was used for a {task.type} task")
             return self._submission_result(task, duplicate=True)
 
-        label = self.check_label(body.get("label"))
-        now = m._now()
+        label = check_label(body.get("label"))
+        now = self.lookups.now()
         explicit = body.get("deadline") is not None
-        deadline = (self.parse_deadline(body["deadline"]) if explicit
-                    else now + m.settings.default_deadline_s)
+        deadline = (parse_deadline(body["deadline"]) if explicit
+                    else now + self.settings.default_deadline_s)
         items = body.get("DATA")
         options: dict[str, Any] = {}
         if kind == "TRANSFER":
@@ -82,8 +100,8 @@ class Submission:
                     "delete_destination_extra requires at least one recursive item")
             if options.get("filter_rules") and not any(i.get("recursive") for i in checked):
                 raise E.ClientBadRequest("filter_rules require at least one recursive item")
-            m._check_consent(src, caller)
-            m._check_consent(dst, caller)
+            self.file_access.check_consent(src, caller)
+            self.file_access.check_consent(dst, caller)
         else:
             src = self._endpoint_arg(body, "endpoint")
             dst = None
@@ -95,7 +113,7 @@ class Submission:
                     raise E.BadRequest(f"Invalid value for '{flag}': must be a boolean")
                 options[flag] = value
             checked = [self._delete_item(i, n) for n, i in enumerate(items)]
-            m._check_consent(src, caller)
+            self.file_access.check_consent(src, caller)
         for flag in ("notify_on_succeeded", "notify_on_failed", "notify_on_inactive",
                      "store_base_path_info"):
             if flag in body and not isinstance(body[flag], bool):
@@ -103,7 +121,7 @@ class Submission:
             options[flag] = body.get(flag, flag != "store_base_path_info")
 
         task = Task(
-            task_id=str(m.state.ids.uuid1()), seq=next(m._seq), type=kind,
+            task_id=str(self.state.ids.uuid1()), seq=next(self.t.seq), type=kind,
             owner_id=caller.identity_id, username=caller.username,
             owner_string=caller.username, submission_id=sid, request_time=now,
             deadline=deadline, explicit_deadline=explicit, label=label,
@@ -122,17 +140,14 @@ class Submission:
             task.subtasks_total = len(checked) + 1
         else:
             task.subtasks_total = len(checked)
-        m.t.tasks[task.task_id] = task
-        m.t.submissions[sid] = task.task_id
-        m.t.tasks_by_owner[caller.identity_id].append(task)
-        for eid in {task.source_id, task.destination_id} - {None}:
-            m.t.tasks_by_endpoint[eid].append(task)
-            m.t.active_by_endpoint[eid][task.task_id] = task
-            m.t.recently_used[caller.identity_id][eid] = now
-        self._schedule_deadline(task)
-        self._evaluate_pause(task, now, quiet=True)
-        m.t.queued[(task.owner_id, task.type)].append(task)
-        self._dispatch(task.owner_id, task.type, now)
+        self.t.tasks[task.task_id] = task
+        self.t.submissions[sid] = task.task_id
+        self.t.tasks_by_owner[caller.identity_id].append(task)
+        for eid in task.endpoint_ids:
+            self.t.tasks_by_endpoint[eid].append(task)
+            self.t.active_by_endpoint[eid][task.task_id] = task
+            self.t.recently_used[caller.identity_id][eid] = now
+        self.engine.enqueue(task, now)
         return self._submission_result(task, duplicate=False)
 
     def _submission_result(self, task: Task, *, duplicate: bool) -> dict[str, Any]:
@@ -164,7 +179,7 @@ class Submission:
         value = body.get(key)
         if not isinstance(value, str) or not value:
             raise E.ClientBadRequest(f"'{key}' is required")
-        coll = self.m._collection(value)
+        coll = self.lookups.collection(value)
         if coll.entity_type == GCSV5_ENDPOINT:
             raise E.ClientBadRequest(
                 f"'{coll.display_name}' ({coll.id}) is a Globus Connect Server v5 endpoint; "

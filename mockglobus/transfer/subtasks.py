@@ -5,7 +5,11 @@ from __future__ import annotations
 import fnmatch
 from typing import Any
 
-from mockglobus.transfer.outcome import Outcome, fs_code
+from mockglobus.transfer import errors as E
+from mockglobus.transfer.access import Mount
+from mockglobus.transfer.file_access import FileAccess
+from mockglobus.transfer.outcome import Outcome, fs_code, source_problem
+from mockglobus.transfer.tables import Tables
 from mockglobus.transfer.tasks import Op, Task, iso
 from mockglobus.transfer.vfs import Dir, File, FsError, Symlink
 
@@ -13,10 +17,26 @@ INACTIVE_CODES = ("AUTH", "NO_CREDENTIALS")
 
 
 class Subtasks:
-    """Copies, mkdirs, symlinks and deletes; injected faults, quota and checksum checks."""
+    """Copies, mkdirs, symlinks and deletes; injected faults, quota and checksum checks.
+    A task acts on collections as its submitter sees them (``file_access``)."""
+
+    def __init__(self, tables: Tables, file_access: FileAccess) -> None:
+        self.t = tables
+        self.file_access = file_access
+
+    def mount_for(self, task: Task, coll_id: str | None, side: str) -> Mount:
+        """How the task's owner sees a side of it now; a fatal outcome if they cannot."""
+        coll = self.t.collections.get(coll_id or "")
+        if coll is None or coll.deleted:
+            raise Outcome("fatal", "ENDPOINT_ERROR", f"The {side} endpoint no longer exists",
+                          side=side)
+        try:
+            return self.file_access.mount(coll, task.caller, check_consent=False)
+        except E.TransferError as exc:
+            raise Outcome("fatal", "PERMISSION_DENIED", exc.message, side=side) from None
 
     def _fault_for(self, task: Task, op: Op) -> str | None:
-        for fault in self.m.t.faults:
+        for fault in self.t.faults:
             if fault.exhausted:
                 continue
             sides = []
@@ -33,12 +53,11 @@ class Subtasks:
                     return fault.code
         return None
 
-    def _run(self, task: Task, op: Op, when: float) -> None:
-        m = self.m
-        side_id = task.destination_id if task.type == "TRANSFER" else task.source_id
-        for cid in {task.source_id, side_id} - {None}:
-            coll = m.t.collections.get(cid)
-            host = m.t.collections.get(coll.host_id or "") if coll and coll.is_guest else coll
+    def run(self, task: Task, op: Op, when: float) -> None:
+        """Do subtask ``op`` now; raises :class:`Outcome` when it does not succeed."""
+        for cid in task.endpoint_ids:
+            coll = self.t.collections.get(cid)
+            host = self.t.collections.get(coll.host_id or "") if coll and coll.is_guest else coll
             if host is not None and host.is_gcp:
                 if not host.attrs.get("gcp_connected", True):
                     raise Outcome("retry", "GC_NOT_CONNECTED",
@@ -78,8 +97,8 @@ class Subtasks:
                         side="destination", path=path)
 
     def _run_delete(self, task: Task, op: Op, when: float) -> None:
-        mount = self._mount_for(task, task.destination_id if op.extra else task.source_id,
-                                "destination" if op.extra else "source")
+        mount = self.mount_for(task, task.destination_id if op.extra else task.source_id,
+                               "destination" if op.extra else "source")
         try:
             mount.view.remove(op.dst, mount.user, when, text=op.dst_text)
         except FsError as exc:
@@ -90,7 +109,7 @@ class Subtasks:
                            path=op.dst_text) from None
 
     def _run_mkdir(self, task: Task, op: Op, when: float) -> None:
-        dst = self._mount_for(task, task.destination_id, "destination")
+        dst = self.mount_for(task, task.destination_id, "destination")
         if not dst.allows(op.dst, "rw"):
             raise self._dst_error(task, FsError(FsError.PERMISSION, op.dst_text), op.dst_text)
         try:
@@ -99,7 +118,7 @@ class Subtasks:
             raise self._dst_error(task, exc, op.dst_text) from None
 
     def _run_symlink(self, task: Task, op: Op, when: float) -> None:
-        dst = self._mount_for(task, task.destination_id, "destination")
+        dst = self.mount_for(task, task.destination_id, "destination")
         if not dst.allows(op.dst, "rw"):
             raise self._dst_error(task, FsError(FsError.PERMISSION, op.dst_text), op.dst_text)
         try:
@@ -117,16 +136,17 @@ class Subtasks:
         task.successful.append(self._success_row(task, op, None))
 
     def _run_copy(self, task: Task, op: Op, when: float, *, corrupt: bool) -> None:
-        src = self._mount_for(task, task.source_id, "source")
-        dst = self._mount_for(task, task.destination_id, "destination")
+        src = self.mount_for(task, task.source_id, "source")
+        dst = self.mount_for(task, task.destination_id, "destination")
         try:
             found = src.view.lookup(op.src, src.user, text=op.src_text)
+            assert found.node is not None  # lookup raises FsError for a missing path
             if not src.allows(found.parts, "r") or not src.user.may(found.node, 4):
                 raise FsError(FsError.PERMISSION, op.src_text)
         except FsError as exc:
-            raise self._source_problem(task, fs_code(exc), op.src_text,
-                                       f"Error reading '{op.src_text}': "
-                                       f"{exc.kind.replace('_', ' ')}") from None
+            raise source_problem(task, fs_code(exc), op.src_text,
+                                 f"Error reading '{op.src_text}': "
+                                 f"{exc.kind.replace('_', ' ')}") from None
         source = found.node
         if not isinstance(source, File):
             raise Outcome("fatal", "IS_A_DIRECTORY", f"'{op.src_text}' is a directory",
@@ -198,7 +218,7 @@ class Subtasks:
             "dynamic": False,
         }
 
-    def _record_skip(self, task: Task, op: Op, out: Outcome, when: float) -> None:
+    def record_skip(self, task: Task, op: Op, out: Outcome, when: float) -> None:
         task.faults += 1
         task.subtasks_skipped_errors += 1
         task.add_event(when, out.code, is_error=True, details=out.details)

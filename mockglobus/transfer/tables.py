@@ -1,9 +1,11 @@
 """The Transfer model's records and tables: settings, injected faults, admin actions,
-and every table (with its indexes) that :meth:`TransferModel.reset` builds afresh."""
+and every table (with its indexes and counters) that :meth:`TransferModel.reset` empties."""
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict, deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +31,7 @@ class Settings:
 
 @dataclass
 class TaskFault:
-    """An injected task-time failure (see :meth:`TransferModel.inject_fault`)."""
+    """An injected task-time failure (see :meth:`~.building.Building.inject_fault`)."""
 
     collection_id: str
     path_glob: str
@@ -81,7 +83,10 @@ class Subscription:
 
 @dataclass
 class Tables:
-    """Every table of the model; task indexes keep list costs independent of the task count."""
+    """Every table of the model; task indexes keep list costs independent of the task count.
+
+    The parts of the model share one :class:`Tables`, so a reset empties it in place
+    (:meth:`clear`) rather than replacing it."""
 
     collections: dict[str, Collection] = field(default_factory=dict)
     subscriptions: dict[str, Subscription] = field(default_factory=dict)
@@ -100,3 +105,10 @@ class Tables:
     recently_used: dict[str, dict[str, float]] = field(default_factory=lambda: defaultdict(dict))
     admin_actions: dict[int, AdminAction] = field(default_factory=dict)
     faults: list[TaskFault] = field(default_factory=list)
+    seq: Iterator[int] = field(default_factory=lambda: itertools.count(1))  # task order
+    server_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1001))
+    admin_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+
+    def clear(self) -> None:
+        """Empty every table and restart every counter, keeping this object."""
+        self.__dict__.update(Tables().__dict__)

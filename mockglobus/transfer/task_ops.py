@@ -4,14 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockglobus.locking import settled
+from mockcore.locking import settled
+from mockcore.state import ServiceState
 from mockglobus.transfer import errors as E
 from mockglobus.transfer.access import Caller
-from mockglobus.transfer.base import TransferPart, object_body, result
+from mockglobus.transfer.base import Lookups, object_body, result
+from mockglobus.transfer.engine import TaskEngine
+from mockglobus.transfer.submission import Submission, check_label, parse_deadline
+from mockglobus.transfer.tables import Tables
 
 
-class TaskOps(TransferPart):
-    """The owner's side of a task's life; the engine runs it."""
+class TaskOps:
+    """The owner's side of a task's life: ``submission`` checks and records new tasks,
+    the ``engine`` runs, cancels and forgets them."""
+
+    def __init__(self, state: ServiceState, tables: Tables, lookups: Lookups,
+                 submission: Submission, engine: TaskEngine) -> None:
+        self.state = state
+        self.t = tables
+        self.lookups = lookups
+        self.submission = submission
+        self.engine = engine
 
     @settled
     def get_submission_id(self, caller: Caller) -> dict[str, Any]:
@@ -21,15 +34,15 @@ class TaskOps(TransferPart):
 
     @settled
     def submit_transfer(self, caller: Caller, body: Any) -> dict[str, Any]:
-        return self.engine.submit(caller, body, "TRANSFER")
+        return self.submission.submit(caller, body, "TRANSFER")
 
     @settled
     def submit_delete(self, caller: Caller, body: Any) -> dict[str, Any]:
-        return self.engine.submit(caller, body, "DELETE")
+        return self.submission.submit(caller, body, "DELETE")
 
     @settled
     def update_task(self, caller: Caller, task_id: str, body: Any) -> dict[str, Any]:
-        task = self._own_task(caller, task_id)
+        task = self.lookups.own_task(caller, task_id)
         body = object_body(body, "Expected a task document")
         unknown = set(body) - {"DATA_TYPE", "label", "deadline", "task_id"}
         if unknown:
@@ -39,24 +52,23 @@ class TaskOps(TransferPart):
         if task.done:
             raise E.Conflict(f"Task {task.task_id} is complete and cannot be updated")
         if "label" in body:
-            task.label = self.engine.check_label(body["label"])
+            task.label = check_label(body["label"])
         if "deadline" in body:
-            self.engine.set_deadline(task, self.engine.parse_deadline(body["deadline"]),
-                                     explicit=True)
+            self.engine.set_deadline(task, parse_deadline(body["deadline"]), explicit=True)
         return result("Updated", "Updated task successfully")
 
     @settled
     def cancel_task(self, caller: Caller, task_id: str) -> dict[str, Any]:
-        task = self._own_task(caller, task_id)
+        task = self.lookups.own_task(caller, task_id)
         if task.done:
             return result("TaskComplete", "The task completed before the cancel request "
                           "was processed; there is nothing to cancel.")
-        self.engine.cancel(task, self._now(), by_admin=None, message=None)
+        self.engine.cancel(task, self.lookups.now(), by_admin=None, message=None)
         return result("Canceled", "The task has been cancelled successfully.")
 
     @settled
     def remove_task(self, caller: Caller, task_id: str) -> dict[str, Any]:
-        task = self._own_task(caller, task_id)
+        task = self.lookups.own_task(caller, task_id)
         if not task.done:
             raise E.Conflict(f"Task {task.task_id} is still running; cancel it first")
         self.engine.forget(task)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockglobus.locking import settled
+from mockcore.locking import settled
+from mockcore.state import ServiceState
 from mockglobus.transfer import errors as E
 from mockglobus.transfer.access import Caller
-from mockglobus.transfer.base import TransferPart
+from mockglobus.transfer.base import Lookups
 from mockglobus.transfer.query import (
     StringMatch,
     TimeRange,
@@ -17,6 +18,7 @@ from mockglobus.transfer.query import (
     sort_by,
     split_clauses,
 )
+from mockglobus.transfer.tables import Tables
 from mockglobus.transfer.tasks import Task
 
 TASK_FILTER_FIELDS = ("task_id", "type", "status", "label", "request_time", "completion_time")
@@ -28,12 +30,19 @@ TASK_ORDER_FIELDS = (
 STATUSES = ("ACTIVE", "INACTIVE", "SUCCEEDED", "FAILED")
 
 
-class TaskQueries(TransferPart):
-    """Read-only views; paged by offset/limit or by marker, like the real routes."""
+class TaskQueries:
+    """Read-only views; paged by offset/limit or by marker, like the real routes. The
+    endpoint manager pages the same way (:meth:`paged_events`, :meth:`marker_page`,
+    :meth:`pause_info`)."""
+
+    def __init__(self, state: ServiceState, tables: Tables, lookups: Lookups) -> None:
+        self.state = state
+        self.t = tables
+        self.lookups = lookups
 
     @settled
     def get_task(self, caller: Caller, task_id: str) -> dict[str, Any]:
-        return self.task_doc(self._own_task(caller, task_id))
+        return self.lookups.task_doc(self.lookups.own_task(caller, task_id))
 
     @settled
     def task_list(self, caller: Caller, *, limit: str | None = None,
@@ -61,7 +70,7 @@ class TaskQueries(TransferPart):
         else:
             chosen = list(reversed(chosen))  # newest first
         page = chosen[off:off + lim]
-        return {"DATA_TYPE": "task_list", "DATA": [self.task_doc(t) for t in page],
+        return {"DATA_TYPE": "task_list", "DATA": [self.lookups.task_doc(t) for t in page],
                 "length": len(page), "limit": lim, "offset": off, "total": len(chosen)}
 
     def _task_sort_key(self, task: Task, name: str) -> Any:
@@ -97,15 +106,15 @@ class TaskQueries(TransferPart):
                 checks.append(lambda t, m=match: m(t.label))
             elif key in ("request_time", "completion_time"):
                 rng = TimeRange.parse(value, key)
-                checks.append(lambda t, r=rng, f=key: r(getattr(t, f)))
+                checks.append(lambda t, r=rng, f=key: r(getattr(t, f)))  # type: ignore[misc]
         return checks
 
-    def _paged_events(self, task: Task, limit: str | None, offset: str | None,
+    def paged_events(self, task: Task, limit: str | None, offset: str | None,
                       filter: str | None) -> dict[str, Any]:
         lim = int_param(limit, "limit", default=10, minimum=1, maximum=1000)
         off = int_param(offset, "offset", default=0)
         clauses = split_clauses(filter or "", ("is_error",))
-        events = [] if task.history_deleted(self._now()) else list(reversed(task.events))
+        events = [] if task.history_deleted(self.lookups.now()) else list(reversed(task.events))
         if "is_error" in clauses:
             want = bool_param(clauses["is_error"], "is_error", default=True)
             events = [e for e in events if e.is_error == want]
@@ -116,12 +125,12 @@ class TaskQueries(TransferPart):
     @settled
     def task_event_list(self, caller: Caller, task_id: str, *, limit: str | None = None,
                         offset: str | None = None, filter: str | None = None) -> dict:
-        return self._paged_events(self._own_task(caller, task_id), limit, offset, filter)
+        return self.paged_events(self.lookups.own_task(caller, task_id), limit, offset, filter)
 
-    def _marker_page(self, task: Task, rows: list[dict], data_type: str,
+    def marker_page(self, task: Task, rows: list[dict], data_type: str,
                      marker: str | None) -> dict[str, Any]:
         start = int_param(marker, "marker", default=0)
-        if task.history_deleted(self._now()):
+        if task.history_deleted(self.lookups.now()):
             rows = []
         size = 100
         page = rows[start:start + size]
@@ -132,20 +141,20 @@ class TaskQueries(TransferPart):
     @settled
     def task_successful_transfers(self, caller: Caller, task_id: str,
                                   marker: str | None = None) -> dict[str, Any]:
-        task = self._own_task(caller, task_id)
-        return self._marker_page(task, task.successful, "successful_transfers", marker)
+        task = self.lookups.own_task(caller, task_id)
+        return self.marker_page(task, task.successful, "successful_transfers", marker)
 
     @settled
     def task_skipped_errors(self, caller: Caller, task_id: str,
                             marker: str | None = None) -> dict[str, Any]:
-        task = self._own_task(caller, task_id)
-        return self._marker_page(task, task.skipped, "skipped_errors", marker)
+        task = self.lookups.own_task(caller, task_id)
+        return self.marker_page(task, task.skipped, "skipped_errors", marker)
 
     @settled
     def task_pause_info(self, caller: Caller, task_id: str) -> dict[str, Any]:
-        return self._pause_info(self._own_task(caller, task_id))
+        return self.pause_info(self.lookups.own_task(caller, task_id))
 
-    def _pause_info(self, task: Task) -> dict[str, Any]:
+    def pause_info(self, task: Task) -> dict[str, Any]:
         rules = [self.t.pause_rules[r].document(limited=True)
                  for r in task.paused_by_rules if r in self.t.pause_rules]
         admin_msg = task.admin_paused_message
@@ -160,8 +169,8 @@ class TaskQueries(TransferPart):
 
     @settled
     def my_effective_pause_rule_list(self, caller: Caller, endpoint_id: str) -> dict:
-        coll = self._collection(endpoint_id)
-        now = self._now()
+        coll = self.lookups.collection(endpoint_id)
+        now = self.lookups.now()
         data = [r.document(limited=True) for r in self.t.pause_rules.values()
                 if r.endpoint_id in (coll.id, coll.host_id) and r.active(now)
                 and r.applies_to(caller.identity_id)]

@@ -191,6 +191,11 @@ class Task:
                                   or bool(self.paused_by_rules))
 
     @property
+    def endpoint_ids(self) -> set[str]:
+        """The collections the task acts on: its source, and a transfer's destination."""
+        return {eid for eid in (self.source_id, self.destination_id) if eid is not None}
+
+    @property
     def running(self) -> bool:
         """Allowed to make progress (started, not paused, not inactive, not done)."""
         return self.started and self.status == ACTIVE and not self.is_paused

@@ -418,8 +418,8 @@ class View:
                 self.mkdir(parts[:depth], user, mtime)
             elif not isinstance(found.node, Dir):
                 raise FsError(FsError.NOT_DIR, join(parts[:depth]))
-        found = self.resolve(parts, user) if parts else None
-        node = found.node if found else self._node_at(self.root)
+        leaf = self.resolve(parts, user) if parts else None
+        node = leaf.node if leaf else self._node_at(self.root)
         assert isinstance(node, Dir)
         return node
 

@@ -1,4 +1,4 @@
-"""Who may see and cancel what, as the real server decides (reference 2.2).
+"""Who may see and cancel what, as fts-rest-flask's ``fts3auth/authorization.py`` decides.
 
 X.509 identities are given to the in-process transport directly (the TLS path is
 exercised by the x509 suite); token users get level ``all`` for every operation,

@@ -1,4 +1,4 @@
-"""Banning storages and users (reference 3.13), in both transports.
+"""Banning storages and users (fts-rest-flask ``controllers/banning.py``), in both transports.
 
 Token users hold level ``all`` for every operation, so they may ban in both
 transports. The tests of the ``config`` level itself need an X.509 identity without

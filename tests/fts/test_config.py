@@ -1,7 +1,8 @@
-"""``/config/*`` routes (reference 3.16), in both transports with a token user (level
-``all``). ``/config/authorize``, ``/config/activity_shares``, ``/config/cloud_storage``
-require an X.509 certificate, and grants change a certificate user's levels: those
-tests run in-process, where an identity can be given without TLS (``fts_mock``)."""
+"""``/config/*`` routes (fts-rest-flask ``controllers/config/*``), in both transports with a
+token user (level ``all``). ``/config/authorize``, ``/config/activity_shares``,
+``/config/cloud_storage`` require an X.509 certificate, and grants change a certificate
+user's levels: those tests run in-process, where an identity can be given without TLS
+(``fts_mock``)."""
 
 from __future__ import annotations
 

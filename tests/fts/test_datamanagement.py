@@ -1,4 +1,4 @@
-"""``/dm/*`` on mock:// storage, as fts-rest-flask 3.13.4 answers (reference 3.17, 9).
+"""``/dm/*`` on gfal2 mock:// storage, as fts-rest-flask 3.13.4 ``datamanagement.py`` answers.
 
 Token and anonymous callers run on both transports; X.509 users are given to the
 in-process transport directly (like test_authorization), and one grid user goes

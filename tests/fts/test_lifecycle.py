@@ -197,7 +197,7 @@ def test_max_time_in_queue_cancels_files_still_queued(fts, ctx):
 
 def test_deterministic_job_id_and_duplicate_sid(fts, ctx):
     job_id = submit(ctx, transfer(), id_generator="deterministic", sid="abc")
-    assert job_id == "6b85c008-f243-5c15-ac3f-e8ae81d5a138"  # reference 5.7 worked example
+    assert job_id == "6b85c008-f243-5c15-ac3f-e8ae81d5a138"  # as lib/JobBuilder.py derives it
     from fts3.rest.client.exceptions import ClientError
 
     with pytest.raises(ClientError, match="409"):

@@ -1,4 +1,5 @@
-"""The optimizer routes (reference 3.14): no authorization at all, in both transports."""
+"""The optimizer routes (fts-rest-flask ``controllers/optimizer.py``): no authorization at
+all, in both transports."""
 
 from __future__ import annotations
 

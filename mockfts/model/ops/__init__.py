@@ -2,8 +2,9 @@
 
 Plain classes over :class:`mockfts.model.store.FtsState` (nothing here knows Flask).
 ``state.ops`` is an :class:`Operations`; the REST handlers of :mod:`mockfts.api.admin`
-and :mod:`mockfts.api.config` call it. Every public method takes ``state.lock`` and
-settles due events first, like the store.
+and :mod:`mockfts.api.config` call it. Every public method runs under ``state.lock``
+(``@locked``); those whose answer depends on the jobs settle due events first
+(``@settled``), like the store.
 """
 
 from __future__ import annotations

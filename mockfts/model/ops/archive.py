@@ -1,4 +1,4 @@
-"""The archive (``t_job_backup``/``t_file_backup``, reference 3.11).
+"""The archive (``t_job_backup``/``t_file_backup``, fts-rest-flask ``controllers/archive.py``).
 
 The real DB cleaner moves jobs that finished long ago out of the live tables; the
 archive routes read them there. The double keeps the same split: :meth:`Archive.move`
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from mockcore.locking import locked, settled
 from mockfts import errors
 from mockfts.model.identity import TRANSFER, Identity
 from mockfts.model.records import Job
@@ -37,12 +38,11 @@ class Archive:
 
         self.state.scheduler.at(now + DAY, clean)
 
+    @settled
     def move(self, days: float | None = None) -> list[str]:
         """Archive every job finished more than ``days`` days ago; returns their ids."""
-        with self.state.lock:
-            self.state.settle()
-            days = self.retention_days if days is None else days
-            return self._move(self.state.clock.time() - days * DAY)
+        days = self.retention_days if days is None else days
+        return self._move(self.state.clock.time() - days * DAY)
 
     def _move(self, cutoff: float) -> list[str]:
         moved = self.state.remove_finished_before(cutoff)
@@ -50,11 +50,11 @@ class Archive:
             self.jobs[job.job_id] = job
         return [job.job_id for job in moved]
 
+    @locked
     def job(self, identity: Identity, job_id: str) -> Job:
-        with self.state.lock:
-            job = self.jobs.get(job_id)
-            if job is None:
-                raise errors.ArchivedJobNotFound(job_id=job_id)
-            if not identity.may(TRANSFER, job.user_dn, job.vo_name):
-                raise errors.JobForbidden(job_id=job_id).plain()
-            return job
+        job = self.jobs.get(job_id)
+        if job is None:
+            raise errors.ArchivedJobNotFound(job_id=job_id)
+        if not identity.may(TRANSFER, job.user_dn, job.vo_name):
+            raise errors.JobForbidden(job_id=job_id).plain()
+        return job

@@ -1,4 +1,4 @@
-"""Banned storages and users (``/ban/se``, ``/ban/dn``, reference 3.13), with their effects.
+"""Banned storages and users (``/ban/se``, ``/ban/dn``), with their effects.
 
 Facts read in fts-rest-flask 3.13.4 ``controllers/banning.py`` and
 ``lib/JobBuilder_utils.apply_banning``:
@@ -30,6 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from mockcore.locking import locked, settled
 from mockfts import errors
 from mockfts.model import states as S
 from mockfts.model.identity import Identity
@@ -70,37 +71,39 @@ class Bans:
             raise errors.BadBanStatus()
         if allow_submit and status == CANCEL:
             raise errors.AllowSubmitWithCancel()
-        vo = identity.vo or ""
-        with self.state.lock:
-            self.state.settle()
-            stored = WAIT_AS if allow_submit else status
-            self.storages[(storage, vo)] = StorageBan(
-                storage, message, self.state.clock.time(), identity.user_dn, vo, stored)
-            self.config.audit(identity, "ban-se", f"Storage {storage} for {vo} banned ({status})")
-            if status == CANCEL:
-                return self._cancel_storage(storage, vo)
-            return self._hold_storage(storage, vo)
+        return self._ban_storage(identity, storage, status, WAIT_AS if allow_submit else status,
+                                 message)
 
+    @settled  # after the checks above: a refused ban settles nothing
+    def _ban_storage(self, identity: Identity, storage: str, status: str, stored: str,
+                     message: str | None) -> list[str]:
+        vo = identity.vo or ""
+        self.storages[(storage, vo)] = StorageBan(
+            storage, message, self.state.clock.time(), identity.user_dn, vo, stored)
+        self.config.audit(identity, "ban-se", f"Storage {storage} for {vo} banned ({status})")
+        if status == CANCEL:
+            return self._cancel_storage(storage, vo)
+        return self._hold_storage(storage, vo)
+
+    @settled
     def unban_storage(self, identity: Identity, storage: str) -> list[str]:
         vo = identity.vo or ""
-        with self.state.lock:
-            self.state.settle()
-            self.storages.pop((storage, vo), None)
-            now = self.state.clock.time()
-            affected = []
-            for job in self._touching(storage, vo, (S.ON_HOLD, S.ON_HOLD_STAGING)):
-                affected.append(job.job_id)
-                for file in job.files:  # the whole job re-enters the queue
-                    if file.file_state in (S.ON_HOLD, S.ON_HOLD_STAGING):
-                        file.file_state = S.SUBMITTED if file.file_state == S.ON_HOLD \
-                            else S.STAGING
-                        self.state.daemon.resume(job, file, now)
-            self.config.audit(identity, "unban-se", f"Storage {storage} unbanned")
-            return affected
+        self.storages.pop((storage, vo), None)
+        now = self.state.clock.time()
+        affected = []
+        for job in self._touching(storage, vo, (S.ON_HOLD, S.ON_HOLD_STAGING)):
+            affected.append(job.job_id)
+            for file in job.files:  # the whole job re-enters the queue
+                if file.file_state in (S.ON_HOLD, S.ON_HOLD_STAGING):
+                    file.file_state = S.SUBMITTED if file.file_state == S.ON_HOLD \
+                        else S.STAGING
+                    self.state.daemon.resume(job, file, now)
+        self.config.audit(identity, "unban-se", f"Storage {storage} unbanned")
+        return affected
 
+    @locked
     def banned_storages(self) -> list[StorageBan]:
-        with self.state.lock:
-            return list(self.storages.values())
+        return list(self.storages.values())
 
     def _touching(self, storage: str, vo: str, file_states) -> list[Job]:
         """Unfinished jobs with a file of ``vo`` (any VO for ``*``) on ``storage`` in
@@ -178,32 +181,34 @@ class Bans:
     def ban_user(self, identity: Identity, dn: str, message: str | None = "") -> list[str]:
         if dn == identity.user_dn:
             raise errors.SelfBan()
-        with self.state.lock:
-            self.state.settle()
-            now = self.state.clock.time()
-            self.state.banned_dns[dn] = {
-                "dn": dn, "message": message, "addition_time": now,
-                "admin_dn": identity.user_dn, "status": None,
-            }
-            affected = []
-            for job in self.state.unfinished_jobs():
-                if job.user_dn != dn or job.job_state not in S.JOB_ACTIVE_STATES:
-                    continue
-                affected.append(job.job_id)
-                for file in job.files:
-                    if file.file_state in S.FILE_ACTIVE_STATES:
-                        self._cancel_file(file, REASON_USER_BANNED, now)
-                before = job.job_state
-                job.job_state, job.reason, job.job_finished = S.CANCELED, REASON_USER_BANNED, now
-                self.state.job_changed(job, before)
-            self.config.audit(identity, "ban-dn", f"User {dn} banned")
-            return affected
+        return self._ban_user(identity, dn, message)
 
+    @settled  # after the check above: a refused ban settles nothing
+    def _ban_user(self, identity: Identity, dn: str, message: str | None) -> list[str]:
+        now = self.state.clock.time()
+        self.state.banned_dns[dn] = {
+            "dn": dn, "message": message, "addition_time": now,
+            "admin_dn": identity.user_dn, "status": None,
+        }
+        affected = []
+        for job in self.state.unfinished_jobs():
+            if job.user_dn != dn or job.job_state not in S.JOB_ACTIVE_STATES:
+                continue
+            affected.append(job.job_id)
+            for file in job.files:
+                if file.file_state in S.FILE_ACTIVE_STATES:
+                    self._cancel_file(file, REASON_USER_BANNED, now)
+            before = job.job_state
+            job.job_state, job.reason, job.job_finished = S.CANCELED, REASON_USER_BANNED, now
+            self.state.job_changed(job, before)
+        self.config.audit(identity, "ban-dn", f"User {dn} banned")
+        return affected
+
+    @locked
     def unban_user(self, identity: Identity, dn: str) -> None:
-        with self.state.lock:
-            self.state.banned_dns.pop(dn, None)
-            self.config.audit(identity, "unban-dn", f"User {dn} unbanned")
+        self.state.banned_dns.pop(dn, None)
+        self.config.audit(identity, "unban-dn", f"User {dn} unbanned")
 
+    @locked
     def banned_users(self) -> list[dict]:
-        with self.state.lock:
-            return [dict(row) for row in self.state.banned_dns.values()]
+        return [dict(row) for row in self.state.banned_dns.values()]

@@ -1,4 +1,4 @@
-"""Server configuration tables (``/config/*``, reference 3.16), with their audit trail.
+"""Server configuration tables (``/config/*``), with their audit trail.
 
 Facts read in fts-rest-flask 3.13.4 (``controllers/config/*.py``, ``model/config.py``):
 
@@ -13,7 +13,7 @@ Facts read in fts-rest-flask 3.13.4 (``controllers/config/*.py``, ``model/config
   ``except`` and ``Bad share value`` comes out instead; 0 reads as missing).
 * Storage config: ``se_info`` columns plus per-VO operation limits; a limit <= 0
   deletes it. A blank storage name, or a non-object entry, is ``Malformed
-  configuration``. ``tpc_support`` must be FULL, PULL, PUSH or NONE (reference 3.16).
+  configuration``. ``tpc_support`` must be FULL, PULL, PUSH or NONE (``config/se.py``).
 * Grants (``t_authz_dn``): each gives level ``all`` for one operation to a DN, on top of
   the role levels; ``admin`` cannot be granted or revoked through the API.
 * Audit rows ``{datetime, dn, config, action}`` are written where the real controllers
@@ -22,9 +22,9 @@ Facts read in fts-rest-flask 3.13.4 (``controllers/config/*.py``, ``model/config
   does not audit ``DELETE /config/global``, ``DELETE /config/se`` nor cloud storage
   changes, and neither does the double.
 
-The daemon reads ``retry`` of the global configuration (per-VO default retries,
-reference 6.6). Drain, shares, storage limits and activity shares are stored and shown
-but do not change the double's scheduling.
+The daemon reads ``retry`` of the global configuration (per-VO default retries, FTS3
+``MySqlAPI::getRetry``). Drain, shares, storage limits and activity shares are stored and
+shown but do not change the double's scheduling.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from numbers import Number
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
+from mockcore.locking import locked, settled
 from mockfts import errors
 from mockfts.model.identity import ADMIN, ALL, CONFIG, Identity
 
@@ -147,65 +148,64 @@ class Configuration:
     def audit(self, identity: Identity, action: str, config: str) -> None:
         self.audit_rows.append(AuditRow(self.state.clock.time(), identity.user_dn, config, action))
 
+    @locked
     def recent_audit(self, limit: int = 100) -> list[AuditRow]:
-        with self.state.lock:
-            return list(reversed(self.audit_rows[-limit:]))
+        return list(reversed(self.audit_rows[-limit:]))
 
     # --- hosts and drain ---------------------------------------------------------------
 
+    @settled
     def hosts(self) -> list[Host]:
         """The daemon's hosts, each beating every minute (ordered by host, service)."""
-        with self.state.lock:
-            self.state.settle()
-            now = self.state.clock.time()
-            beat = now - now % 60
-            return [Host(name, service, beat, self.drained.get((name, service), False))
-                    for name in sorted(self.state.daemon.settings.transfer_hosts)
-                    for service in HOST_SERVICES]
+        now = self.state.clock.time()
+        beat = now - now % 60
+        return [Host(name, service, beat, self.drained.get((name, service), False))
+                for name in sorted(self.state.daemon.settings.transfer_hosts)
+                for service in HOST_SERVICES]
 
+    @locked
     def set_drain(self, identity: Identity, body: dict) -> None:
         hostname, drain = body.get("hostname"), body.get("drain", True)
         if not isinstance(drain, bool) or not isinstance(hostname, str):
             raise errors.InvalidDrain()
-        with self.state.lock:
-            if hostname not in self.state.daemon.settings.transfer_hosts:
-                raise errors.HostNotFound()
-            self.audit(identity, "drain", f"Turning drain {drain} the drain mode for {hostname}")
-            for service in HOST_SERVICES:
-                self.drained[(hostname, service)] = drain
+        if hostname not in self.state.daemon.settings.transfer_hosts:
+            raise errors.HostNotFound()
+        self.audit(identity, "drain", f"Turning drain {drain} the drain mode for {hostname}")
+        for service in HOST_SERVICES:
+            self.drained[(hostname, service)] = drain
 
     # --- global configuration ----------------------------------------------------------
 
+    @locked
     def global_config(self) -> dict[str, dict[str, Any]]:
-        with self.state.lock:
-            result: dict[str, dict[str, Any]] = {"*": {}}
-            for vo, row in self.globals.items():
-                result[vo] = dict(row)
-            return result
+        result: dict[str, dict[str, Any]] = {"*": {}}
+        for vo, row in self.globals.items():
+            result[vo] = dict(row)
+        return result
 
+    @locked
     def set_global(self, identity: Identity, body: dict) -> dict[str, dict[str, Any]]:
         vo = body.get("vo_name", "*")
-        with self.state.lock:
-            row = dict(self.globals.get(vo) or {
-                "retry": 0, "max_time_queue": 0, "global_timeout": 0, "sec_per_mb": 0,
-                "vo_name": vo, "no_streaming": False, "show_user_dn": False,
-            })
-            for key, value in body.items():
-                if key not in GLOBAL_COLUMNS:
-                    raise errors.UnknownConfigField(key=key)
-                row[key] = _cast(key, value, GLOBAL_COLUMNS[key])
-            vo = row["vo_name"]
-            self.globals[vo] = row
-            self._retry_to_daemon(vo, row["retry"])
-            self.audit(identity, "set-globals", json.dumps(row))
-            return self.global_config()
+        row = dict(self.globals.get(vo) or {
+            "retry": 0, "max_time_queue": 0, "global_timeout": 0, "sec_per_mb": 0,
+            "vo_name": vo, "no_streaming": False, "show_user_dn": False,
+        })
+        for key, value in body.items():
+            if key not in GLOBAL_COLUMNS:
+                raise errors.UnknownConfigField(key=key)
+            row[key] = _cast(key, value, GLOBAL_COLUMNS[key])
+        vo = row["vo_name"]
+        self.globals[vo] = row
+        self._retry_to_daemon(vo, row["retry"])
+        self.audit(identity, "set-globals", json.dumps(row))
+        return self.global_config()
 
+    @locked
     def delete_global(self, vo: str | None) -> None:
         if not vo or vo == "*":
             raise errors.MissingVoName()
-        with self.state.lock:
-            self.globals.pop(vo, None)
-            self.state.daemon.settings.vo_retry.pop(vo, None)
+        self.globals.pop(vo, None)
+        self.state.daemon.settings.vo_retry.pop(vo, None)
 
     def max_time_queue(self, vo: str) -> int:
         """Hours a job of ``vo`` may stay queued (the VO's row, else ``*``; 0 = no limit)."""
@@ -218,6 +218,7 @@ class Configuration:
 
     # --- links -------------------------------------------------------------------------
 
+    @locked
     def set_link(self, identity: Identity, body: dict) -> Link:
         source, destination = body.get("source", "*"), body.get("destination", "*")
         name = body.get("symbolicname")
@@ -232,39 +233,38 @@ class Configuration:
             raise errors.MissingPair()
         if min_active > max_active:
             raise errors.MaxBelowMin()
-        with self.state.lock:
-            link = self.links.get(name) or Link(source, destination, name, min_active, max_active)
-            for key, value in body.items():
-                if key in LINK_INT_COLUMNS:
-                    try:
-                        value = None if value is None else int(value)
-                    except (TypeError, ValueError) as exc:
-                        raise errors.ActiveNotInteger(detail=str(exc)) from None
-                elif key == "no_delegation":
-                    value = _cast(key, value, bool)
-                elif key not in ("source", "destination", "symbolicname"):
-                    continue  # not a column of t_link_config
-                setattr(link, key, value)
-            self.links.pop(name, None)
-            self.links[link.symbolicname] = link
-            self.audit(identity, "link", json.dumps(body))
-            return link
+        link = self.links.get(name) or Link(source, destination, name, min_active, max_active)
+        for key, value in body.items():
+            if key in LINK_INT_COLUMNS:
+                try:
+                    value = None if value is None else int(value)
+                except (TypeError, ValueError) as exc:
+                    raise errors.ActiveNotInteger(detail=str(exc)) from None
+            elif key == "no_delegation":
+                value = _cast(key, value, bool)
+            elif key not in ("source", "destination", "symbolicname"):
+                continue  # not a column of t_link_config
+            setattr(link, key, value)
+        self.links.pop(name, None)
+        self.links[link.symbolicname] = link
+        self.audit(identity, "link", json.dumps(body))
+        return link
 
+    @locked
     def link(self, name: str) -> Link:
-        with self.state.lock:
-            try:
-                return self.links[name]
-            except KeyError:
-                raise errors.LinkNotFound(name=name) from None
+        try:
+            return self.links[name]
+        except KeyError:
+            raise errors.LinkNotFound(name=name) from None
 
+    @locked
     def all_links(self) -> list[Link]:
-        with self.state.lock:
-            return list(self.links.values())
+        return list(self.links.values())
 
+    @locked
     def delete_link(self, identity: Identity, name: str) -> None:
-        with self.state.lock:
-            self.links.pop(name, None)
-            self.audit(identity, "link-delete", f"Link {name} has been deleted")
+        self.links.pop(name, None)
+        self.audit(identity, "link-delete", f"Link {name} has been deleted")
 
     def link_limit(self, source: str, destination: str) -> int | None:
         """``max_active`` of the most specific configured link for a pair (``*`` wildcards)."""
@@ -282,6 +282,7 @@ class Configuration:
 
     # --- shares ------------------------------------------------------------------------
 
+    @locked
     def set_share(self, identity: Identity, body: dict) -> int:
         try:
             share = int(body.get("share"))  # type: ignore[arg-type]
@@ -293,28 +294,28 @@ class Configuration:
         if not source or not destination or not vo or not share:
             raise errors.MissingShareFields()
         source, destination = _storage(source), _storage(destination)
-        with self.state.lock:
-            self.shares[(source, destination, vo)] = share
-            self.audit(identity, "share-set",
-                       f"Share {source}, {destination}, {vo} has been set to {share}")
-            return share
+        self.shares[(source, destination, vo)] = share
+        self.audit(identity, "share-set",
+                   f"Share {source}, {destination}, {vo} has been set to {share}")
+        return share
 
+    @locked
     def all_shares(self) -> list[dict]:
-        with self.state.lock:
-            return [{"source": s, "destination": d, "vo": vo, "share": share}
-                    for (s, d, vo), share in self.shares.items()]
+        return [{"source": s, "destination": d, "vo": vo, "share": share}
+                for (s, d, vo), share in self.shares.items()]
 
+    @locked
     def delete_share(self, identity: Identity, source: str | None, destination: str | None,
                      vo: str | None) -> None:
         if not source or not destination or not vo:
             raise errors.MissingShareKey()
-        with self.state.lock:
-            if self.shares.pop((source, destination, vo), None) is not None:
-                self.audit(identity, "share-delete",
-                           f"Share {source}, {destination}, {vo} has been deleted")
+        if self.shares.pop((source, destination, vo), None) is not None:
+            self.audit(identity, "share-delete",
+                       f"Share {source}, {destination}, {vo} has been deleted")
 
     # --- storages ----------------------------------------------------------------------
 
+    @locked
     def set_storages(self, identity: Identity, body: dict) -> list:
         """Validate every entry first, then apply them all (the real commit is atomic)."""
         plan = []
@@ -353,46 +354,45 @@ class Configuration:
                          limits))
         info_shown: Any = None
         operations_shown: Any = None
-        with self.state.lock:
-            for storage, cfg, info, operations, limits in plan:
-                if info is None:
-                    continue
-                row = self.storages.setdefault(storage, dict.fromkeys(SE_INFO_COLUMNS))
-                row.update(info)
-                self.audit(identity, "set-se-config", f"Set config {storage}: {json.dumps(cfg)}")
-                info_shown = {"storage": storage, **row}
-                operations_shown = operations
-                if operations:
-                    for vo, op, limit in limits:
-                        if limit > 0:
-                            self.operation_limits[(vo, storage, op)] = limit
-                        else:
-                            self.operation_limits.pop((vo, storage, op), None)
-                    self.audit(identity, "set-se-limits",
-                               f"Set limits for {storage}: {json.dumps(operations)}")
+        for storage, cfg, info, operations, limits in plan:
+            if info is None:
+                continue
+            row = self.storages.setdefault(storage, dict.fromkeys(SE_INFO_COLUMNS))
+            row.update(info)
+            self.audit(identity, "set-se-config", f"Set config {storage}: {json.dumps(cfg)}")
+            info_shown = {"storage": storage, **row}
+            operations_shown = operations
+            if operations:
+                for vo, op, limit in limits:
+                    if limit > 0:
+                        self.operation_limits[(vo, storage, op)] = limit
+                    else:
+                        self.operation_limits.pop((vo, storage, op), None)
+                self.audit(identity, "set-se-limits",
+                           f"Set limits for {storage}: {json.dumps(operations)}")
         return [info_shown, operations_shown]
 
+    @locked
     def storage_config(self, storage: str | None = None) -> dict[str, dict]:
-        with self.state.lock:
-            result: dict[str, dict] = {}
-            for name, row in self.storages.items():
-                if storage and name != storage:
-                    continue
-                result[name] = {"se_info": {key: row[key] for key in SE_INFO_SHOWN}}
-            for (vo, name, op), limit in self.operation_limits.items():
-                if storage and name != storage:
-                    continue
-                per_vo = result.setdefault(name, {}).setdefault("operations", {})
-                per_vo.setdefault(vo, {})[op] = limit
-            return result
+        result: dict[str, dict] = {}
+        for name, row in self.storages.items():
+            if storage and name != storage:
+                continue
+            result[name] = {"se_info": {key: row[key] for key in SE_INFO_SHOWN}}
+        for (vo, name, op), limit in self.operation_limits.items():
+            if storage and name != storage:
+                continue
+            per_vo = result.setdefault(name, {}).setdefault("operations", {})
+            per_vo.setdefault(vo, {})[op] = limit
+        return result
 
+    @locked
     def delete_storage(self, storage: str | None) -> None:
         if not storage:
             raise errors.MissingSeParameter()
-        with self.state.lock:
-            self.storages.pop(storage, None)
-            for key in [k for k in self.operation_limits if k[1] == storage]:
-                del self.operation_limits[key]
+        self.storages.pop(storage, None)
+        for key in [k for k in self.operation_limits if k[1] == storage]:
+            del self.operation_limits[key]
 
     def throughput_limits(self, source: str, destination: str) -> dict[str, float]:
         """Configured throughput limits of a pair's storages (the snapshot's ``limits``)."""
@@ -407,39 +407,40 @@ class Configuration:
 
     # --- authorizations ----------------------------------------------------------------
 
+    @locked
     def grant(self, identity: Identity, dn: Any, operation: Any) -> dict:
         if not dn or not operation:
             raise errors.MissingAuthzFields()
+        dn, operation = _cast("dn", dn, str), _cast("operation", operation, str)
         if operation == ADMIN:
             raise errors.AdminLevelLocked()
-        with self.state.lock:
-            granted = self.grants.setdefault(dn, set())
-            if operation not in granted:
-                granted.add(operation)
-                self.audit(identity, "authorize", f'{operation} granted to "{dn}"')
-            return {"dn": dn, "operation": operation}
+        granted = self.grants.setdefault(dn, set())
+        if operation not in granted:
+            granted.add(operation)
+            self.audit(identity, "authorize", f'{operation} granted to "{dn}"')
+        return {"dn": dn, "operation": operation}
 
+    @locked
     def list_grants(self, dn: str | None = None, operation: str | None = None) -> list[dict]:
-        with self.state.lock:
-            return [{"dn": who, "operation": op}
-                    for who, ops in self.grants.items() if not dn or who == dn
-                    for op in sorted(ops) if not operation or op == operation]
+        return [{"dn": who, "operation": op}
+                for who, ops in self.grants.items() if not dn or who == dn
+                for op in sorted(ops) if not operation or op == operation]
 
+    @locked
     def revoke(self, identity: Identity, dn: str | None, operation: str | None) -> None:
         if not dn:
             raise errors.MissingAuthzDn()
         if operation == ADMIN:
             raise errors.AdminLevelLocked()
-        with self.state.lock:
-            granted = self.grants.get(dn, set())
-            if operation:
-                granted.discard(operation)
-                self.audit(identity, "revoke", f'{operation} revoked for "{dn}"')
-            else:
-                granted.clear()
-                self.audit(identity, "revoke", f'All revoked for "{dn}"')
-            if not granted:
-                self.grants.pop(dn, None)
+        granted = self.grants.get(dn, set())
+        if operation:
+            granted.discard(operation)
+            self.audit(identity, "revoke", f'{operation} revoked for "{dn}"')
+        else:
+            granted.clear()
+            self.audit(identity, "revoke", f'All revoked for "{dn}"')
+        if not granted:
+            self.grants.pop(dn, None)
 
     def effective(self, identity: Identity) -> Identity:
         """``identity`` with its DB grants applied (level ``all`` for each granted
@@ -456,6 +457,7 @@ class Configuration:
 
     # --- activity shares ---------------------------------------------------------------
 
+    @locked
     def set_activity_share(self, identity: Identity, body: dict) -> dict:
         if not body.get("vo"):
             raise errors.MissingActivityVo()
@@ -476,28 +478,27 @@ class Configuration:
                     raise errors.ShareWeightNotNumber()
         body["share"] = share
         active = _cast("active", body["active"], bool)
-        with self.state.lock:
-            self.activity_shares[body["vo"]] = {"vo": body["vo"], "active": active,
-                                                "activity_share": share}
-            self.audit(identity, "activity-share", json.dumps(body))
-            return dict(self.activity_shares[body["vo"]])
+        vo = _cast("vo", body["vo"], str)  # the key of the row: a list or object cannot be
+        self.activity_shares[vo] = {"vo": vo, "active": active, "activity_share": share}
+        self.audit(identity, "activity-share", json.dumps(body))
+        return dict(self.activity_shares[vo])
 
+    @locked
     def all_activity_shares(self) -> dict[str, dict]:
-        with self.state.lock:
-            return {vo: self._share_view(row) for vo, row in self.activity_shares.items()}
+        return {vo: self._share_view(row) for vo, row in self.activity_shares.items()}
 
+    @locked
     def activity_share(self, vo: str) -> dict:
-        with self.state.lock:
-            row = self.activity_shares.get(vo)
-            if row is None:
-                raise errors.NoActivityShares(vo=vo)
-            return self._share_view(row)
+        row = self.activity_shares.get(vo)
+        if row is None:
+            raise errors.NoActivityShares(vo=vo)
+        return self._share_view(row)
 
+    @locked
     def delete_activity_share(self, identity: Identity, vo: str) -> None:
-        with self.state.lock:
-            if self.activity_shares.pop(vo, None) is None:
-                raise errors.NoActivityShares(vo=vo)
-            self.audit(identity, "activity-share", f'Activity share removed for "{vo}"')
+        if self.activity_shares.pop(vo, None) is None:
+            raise errors.NoActivityShares(vo=vo)
+        self.audit(identity, "activity-share", f'Activity share removed for "{vo}"')
 
     @staticmethod
     def _share_view(row: dict) -> dict:
@@ -508,22 +509,22 @@ class Configuration:
 
     # --- cloud storages ----------------------------------------------------------------
 
+    @locked
     def set_cloud_storage(self, body: dict) -> str:
         if "storage_name" not in body:
             raise errors.MissingCloudStorageName()
         name = body["storage_name"]
-        with self.state.lock:
-            previous = self.cloud.get(name)
-            self.cloud[name] = CloudStorage(
-                name, body.get("app_key"), body.get("app_secret"), body.get("service_api_url"),
-                users=previous.users if previous else {},
-            )
-            return name
+        previous = self.cloud.get(name)
+        self.cloud[name] = CloudStorage(
+            name, body.get("app_key"), body.get("app_secret"), body.get("service_api_url"),
+            users=previous.users if previous else {},
+        )
+        return name
 
+    @locked
     def cloud_storages(self) -> list[dict]:
-        with self.state.lock:
-            return [self._cloud_view(s) | {"users": list(s.users.values())}
-                    for s in self.cloud.values()]
+        return [self._cloud_view(s) | {"users": list(s.users.values())}
+                for s in self.cloud.values()]
 
     def _cloud(self, name: str) -> CloudStorage:
         try:
@@ -537,37 +538,37 @@ class Configuration:
         view.pop("users")
         return view
 
+    @locked
     def cloud_users(self, name: str) -> list[dict]:
-        with self.state.lock:
-            return list(self._cloud(name).users.values())
+        return list(self._cloud(name).users.values())
 
+    @locked
     def delete_cloud_storage(self, name: str) -> None:
-        with self.state.lock:
-            self._cloud(name)
-            del self.cloud[name]
+        self._cloud(name)
+        del self.cloud[name]
 
+    @locked
     def add_cloud_user(self, name: str, body: dict) -> dict:
-        with self.state.lock:
-            storage = self._cloud(name)
-            user_dn, vo = body.get("user_dn"), body.get("vo_name")
-            if not user_dn and not vo:
-                raise errors.CloudUserMissing()
-            if user_dn and vo:
-                raise errors.CloudUserAmbiguous()
-            row = {
-                "user_dn": body.get("user_dn", ""),
-                "storage_name": name,
-                "access_token": body.get("access_key", body.get("access_token")),
-                "access_token_secret": body.get("secret_key", body.get("access_token_secret")),
-                "request_token": body.get("request_token"),
-                "request_token_secret": body.get("request_token_secret"),
-                "vo_name": body.get("vo_name", ""),
-            }
-            storage.users[(row["user_dn"], row["vo_name"])] = row
-            return {"storage_name": name, "user_dn": row["user_dn"], "vo_name": row["vo_name"]}
+        storage = self._cloud(name)
+        user_dn, vo = body.get("user_dn"), body.get("vo_name")
+        if not user_dn and not vo:
+            raise errors.CloudUserMissing()
+        if user_dn and vo:
+            raise errors.CloudUserAmbiguous()
+        row = {
+            "user_dn": body.get("user_dn", ""),
+            "storage_name": name,
+            "access_token": body.get("access_key", body.get("access_token")),
+            "access_token_secret": body.get("secret_key", body.get("access_token_secret")),
+            "request_token": body.get("request_token"),
+            "request_token_secret": body.get("request_token_secret"),
+            "vo_name": body.get("vo_name", ""),
+        }
+        storage.users[(row["user_dn"], row["vo_name"])] = row
+        return {"storage_name": name, "user_dn": row["user_dn"], "vo_name": row["vo_name"]}
 
+    @locked
     def remove_cloud_user(self, name: str, who: str) -> None:
-        with self.state.lock:
-            storage = self._cloud(name)
-            for key in [k for k in storage.users if who in k]:
-                del storage.users[key]
+        storage = self._cloud(name)
+        for key in [k for k in storage.users if who in k]:
+            del storage.users[key]

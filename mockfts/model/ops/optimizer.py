@@ -1,4 +1,4 @@
-"""Optimizer tables (``/optimizer...``, reference 3.14).
+"""Optimizer tables (``/optimizer...``).
 
 Facts read in fts-rest-flask 3.13.4 ``controllers/optimizer.py`` and
 ``model/optimizer.py``: one current row per pair (``t_optimizer``: ``source_se,
@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
+from mockcore.locking import locked, settled
 from mockfts import errors
 
 if TYPE_CHECKING:
@@ -85,43 +86,46 @@ class Optimizer:
             raise errors.MissingPair()
         numbers = {name: _number(body, name, default, int) for name, default in _INTEGERS}
         numbers.update({name: _number(body, name, default, float) for name, default in _FLOATS})
-        with self.state.lock:
-            self.state.settle()
-            now = self.state.clock.time()
-            evolution = EvolutionRow(now, source, dest, numbers["active"], numbers["throughput"],
-                                     numbers["success"], body.get("rationale"), numbers["diff"],
-                                     numbers["actual_active"], numbers["queue_size"],
-                                     numbers["ema"], numbers["filesize_avg"],
-                                     numbers["filesize_stddev"])
-            optimizer = OptimizerRow(source, dest, numbers["ema"], numbers["active"], now,
-                                     numbers["nostreams"])
-            if self.evolution and (self.evolution[-1].datetime, self.evolution[-1].source_se,
-                                   self.evolution[-1].dest_se) == (now, source, dest):
-                self.evolution[-1] = evolution  # same primary key: merged
-            else:
-                self.evolution.append(evolution)
-            self.current[(source, dest)] = optimizer
-            columns = {f.name for f in fields(OptimizerRow)}
-            extra = {k: v for k, v in body.items() if k not in columns}
-            return evolution, optimizer, extra
+        return self._store(body, source, dest, numbers)
 
+    @settled  # after the checks above: a refused decision settles nothing
+    def _store(self, body: dict, source: str, dest: str,
+               numbers: dict[str, Any]) -> tuple[EvolutionRow, OptimizerRow, dict]:
+        now = self.state.clock.time()
+        evolution = EvolutionRow(now, source, dest, numbers["active"], numbers["throughput"],
+                                 numbers["success"], body.get("rationale"), numbers["diff"],
+                                 numbers["actual_active"], numbers["queue_size"],
+                                 numbers["ema"], numbers["filesize_avg"],
+                                 numbers["filesize_stddev"])
+        optimizer = OptimizerRow(source, dest, numbers["ema"], numbers["active"], now,
+                                 numbers["nostreams"])
+        if self.evolution and (self.evolution[-1].datetime, self.evolution[-1].source_se,
+                               self.evolution[-1].dest_se) == (now, source, dest):
+            self.evolution[-1] = evolution  # same primary key: merged
+        else:
+            self.evolution.append(evolution)
+        self.current[(source, dest)] = optimizer
+        columns = {f.name for f in fields(OptimizerRow)}
+        extra = {k: v for k, v in body.items() if k not in columns}
+        return evolution, optimizer, extra
+
+    @locked
     def evolution_rows(self, source: str | None = None, dest: str | None = None) -> list:
-        with self.state.lock:
-            rows = []
-            for row in reversed(self.evolution):
-                if (source and row.source_se != source) or (dest and row.dest_se != dest):
-                    continue
-                rows.append(row)
-                if len(rows) == EVOLUTION_LIMIT:
-                    break
-            return rows
+        rows = []
+        for row in reversed(self.evolution):
+            if (source and row.source_se != source) or (dest and row.dest_se != dest):
+                continue
+            rows.append(row)
+            if len(rows) == EVOLUTION_LIMIT:
+                break
+        return rows
 
+    @locked
     def current_rows(self, source: str | None = None, dest: str | None = None) -> list:
-        with self.state.lock:
-            rows = [row for row in self.current.values()
-                    if not (source and row.source_se != source)
-                    and not (dest and row.dest_se != dest)]
-            return sorted(rows, key=lambda row: row.datetime, reverse=True)
+        rows = [row for row in self.current.values()
+                if not (source and row.source_se != source)
+                and not (dest and row.dest_se != dest)]
+        return sorted(rows, key=lambda row: row.datetime, reverse=True)
 
     def active_for(self, source: str, dest: str) -> int | None:
         row = self.current.get((source, dest))

@@ -35,6 +35,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+from mockcore.locking import locked, settled
 from mockfts.model import states as S
 from mockfts.model.records import File, Job
 from mockfts.model.submission import storage_of
@@ -65,19 +66,18 @@ class Overview:
 
     # --- snapshot ----------------------------------------------------------------------
 
+    @settled
     def snapshot(self, vo: str | None = None, source: str | None = None,
                  dest: str | None = None) -> list[dict[str, Any]]:
-        with self.state.lock:
-            self.state.settle()
-            pairs: dict[tuple[str, str, str], list[tuple[Job, File]]] = {}
-            for job in self._recent_jobs(SNAPSHOT_WINDOW):
-                for file in job.files:
-                    if (vo and file.vo_name != vo) or (source and file.source_se != source) \
-                            or (dest and file.dest_se != dest):
-                        continue
-                    pairs.setdefault((file.vo_name, file.source_se, file.dest_se), []).append(
-                        (job, file))
-            return [self._pair(key, rows) for key, rows in sorted(pairs.items())]
+        pairs: dict[tuple[str, str, str], list[tuple[Job, File]]] = {}
+        for job in self._recent_jobs(SNAPSHOT_WINDOW):
+            for file in job.files:
+                if (vo and file.vo_name != vo) or (source and file.source_se != source) \
+                        or (dest and file.dest_se != dest):
+                    continue
+                pairs.setdefault((file.vo_name, file.source_se, file.dest_se), []).append(
+                    (job, file))
+        return [self._pair(key, rows) for key, rows in sorted(pairs.items())]
 
     def _pair(self, key: tuple[str, str, str], rows: list[tuple[Job, File]]) -> dict[str, Any]:
         vo, source, dest = key
@@ -111,23 +111,22 @@ class Overview:
 
     # --- hosts ---------------------------------------------------------------------------
 
+    @settled
     def hosts_activity(self) -> dict[str, dict[str, int]]:
-        with self.state.lock:
-            self.state.settle()
-            staging: Counter = Counter()
-            active: Counter = Counter()
-            for job in self.state._unfinished.values():
-                for file in job.files:
-                    if file.file_state == S.STARTED:
-                        staging[file.staging_host] += 1
-                    elif file.file_state == S.ACTIVE:
-                        active[file.transfer_host] += 1
-            result: dict[str, dict[str, int]] = {}
-            for host, count in staging.items():
-                result[host] = {"staging": count}
-            for host, count in active.items():
-                result.setdefault(host, {})["active"] = count
-            return result
+        staging: Counter = Counter()
+        active: Counter = Counter()
+        for job in self.state._unfinished.values():
+            for file in job.files:
+                if file.file_state == S.STARTED:
+                    staging[file.staging_host] += 1
+                elif file.file_state == S.ACTIVE:
+                    active[file.transfer_host] += 1
+        result: dict[str, dict[str, int]] = {}
+        for host, count in staging.items():
+            result[host] = {"staging": count}
+        for host, count in active.items():
+            result.setdefault(host, {})["active"] = count
+        return result
 
     # --- files ---------------------------------------------------------------------------
 
@@ -136,62 +135,64 @@ class Overview:
               dest_surl: str | None = None) -> list[File]:
         if dest is None and dest_surl is not None:
             dest = storage_of(dest_surl)
-        with self.state.lock:
-            self.state.settle()
-            result = []
-            for job in self.state._unfinished.values():
-                if vo and job.vo_name != vo:
+        return self._files(vo, state_in, source, dest, dest_surl)
+
+    @settled  # after reading dest_surl, which may be refused
+    def _files(self, vo: str | None, state_in: list[str] | None, source: str | None,
+               dest: str | None, dest_surl: str | None) -> list[File]:
+        result = []
+        for job in self.state._unfinished.values():
+            if vo and job.vo_name != vo:
+                continue
+            for file in job.files:
+                if file.finish_time is not None \
+                        or (state_in and file.file_state not in state_in) \
+                        or (source and file.source_se != source) \
+                        or (dest and file.dest_se != dest) \
+                        or (dest_surl and file.dest_surl != dest_surl):
                     continue
-                for file in job.files:
-                    if file.finish_time is not None \
-                            or (state_in and file.file_state not in state_in) \
-                            or (source and file.source_se != source) \
-                            or (dest and file.dest_se != dest) \
-                            or (dest_surl and file.dest_surl != dest_surl):
-                        continue
-                    result.append(file)
-                    if len(result) == FILES_LIMIT:
-                        return result
-            return result
+                result.append(file)
+                if len(result) == FILES_LIMIT:
+                    return result
+        return result
 
     # --- autocomplete --------------------------------------------------------------------
 
+    @locked
     def credential_dns(self, term: str) -> list[str]:
-        with self.state.lock:
-            registry = self.state.delegations
-            records = getattr(registry, "records", registry)  # registry or plain dict
-            return sorted({r.dn for r in records.values() if r.dn.startswith(term)})
+        registry = self.state.delegations
+        records: Any = getattr(registry, "records", registry)  # registry or plain dict
+        return sorted({r.dn for r in records.values() if r.dn.startswith(term)})
 
+    @locked
     def link_ends(self, term: str, which: str) -> list[str]:
-        with self.state.lock:
-            ends = set()
-            for link in self.config.links.values():
-                for side in (("source", "destination") if which == "storage" else (which,)):
-                    value = getattr(link, side)
-                    if value.startswith(term):
-                        ends.add(value)
-            return sorted(ends)
+        ends = set()
+        for link in self.config.links.values():
+            for side in (("source", "destination") if which == "storage" else (which,)):
+                value = getattr(link, side)
+                if value.startswith(term):
+                    ends.add(value)
+        return sorted(ends)
 
+    @locked
     def vos(self, term: str) -> list[str]:
-        with self.state.lock:
-            return sorted(vo for vo in self.state._by_vo if vo.startswith(term))
+        return sorted(vo for vo in self.state._by_vo if vo.startswith(term))
 
     # --- force start ---------------------------------------------------------------------
 
+    @settled
     def force_start(self, file_ids: list[int]) -> list[dict]:
-        with self.state.lock:
-            self.state.settle()
-            now = self.state.clock.time()
-            messages = []
-            for file_id in file_ids:
-                file = self.state.file(file_id)
-                if file is None:
-                    messages.append({"file_id": file_id, "error": "File does not exist"})
-                    continue
-                if file.file_state != S.SUBMITTED:
-                    messages.append({"file_id": file_id,
-                                     "error": "File is not in SUBMITTED state"})
-                    continue
-                file.file_state = S.FORCE_START
-                self.state.daemon.resume(self.state.jobs[file.job_id], file, now)
-            return messages
+        now = self.state.clock.time()
+        messages = []
+        for file_id in file_ids:
+            file = self.state.file(file_id)
+            if file is None:
+                messages.append({"file_id": file_id, "error": "File does not exist"})
+                continue
+            if file.file_state != S.SUBMITTED:
+                messages.append({"file_id": file_id,
+                                 "error": "File is not in SUBMITTED state"})
+                continue
+            file.file_state = S.FORCE_START
+            self.state.daemon.resume(self.state.jobs[file.job_id], file, now)
+        return messages

@@ -41,7 +41,7 @@ def test_a_plain_proxy_gives_the_user_dn_and_the_proxy_dn(pki, user, spare_key, 
     assert ident.dn == [USER_DN, proxy.dn]
     assert ident.voms_cred == [] and ident.roles == []
     assert ident.delegation_id == delegation_id(USER_DN)
-    assert ident.vos == [ident.delegation_id]  # the "virtual VO" of reference 2.1
+    assert ident.vos == [ident.delegation_id]  # the "virtual VO" of fts3auth/credentials.py
     assert ident.verified and ident.method == "certificate"
 
 

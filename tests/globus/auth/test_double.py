@@ -64,7 +64,7 @@ def test_unexpected_server_error_is_a_500_and_is_recorded(globus_mock, monkeypat
     def broken(*args, **kwargs):
         raise RuntimeError("bug in the double")
 
-    monkeypatch.setattr(globus_mock.auth, "userinfo", broken)
+    monkeypatch.setattr(globus_mock.auth.oidc, "userinfo", broken)
     reply = requests.get("https://auth.globus.org/v2/oauth2/userinfo", timeout=5)
     assert reply.status_code == 500
     assert reply.json()["errors"][0]["detail"] == "RuntimeError: bug in the double"
@@ -77,11 +77,20 @@ def test_token_for_defaults_to_the_scenario_default_user(globus_mock):
     assert info.username == ALICE
 
 
-def test_route_table_is_generated_from_the_router(capsys):
+def test_route_table_is_generated_from_the_route_tables(capsys):
+    """``mockglobus routes`` prints one row per route the app serves, with its SDK name."""
     from mockglobus.cli import main
+    from mockglobus.double import GlobusDouble
 
     assert main(["routes"]) == 0
-    table = capsys.readouterr().out.splitlines()
-    assert table[0] == "| Service | Methods | Path |"
-    assert "| auth | POST | `/v2/oauth2/token` |" in table
-    assert "| auth | DELETE, GET, PUT | `/v2/api/clients/<client_id>` |" in table
+    table = capsys.readouterr().out
+    assert "| POST | `/v2/oauth2/token` | AuthLoginClient.oauth2_token" in table
+    assert "| PUT | `/v2/api/clients/<client_id>` | AuthClient.update_client |" in table
+    assert "| GET | `/v0.10/task/<task_id>` | TransferClient.get_task |" in table
+    app = GlobusDouble(scenario=None, faker_users=0).app
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for method in sorted(set(rule.methods or ()) - {"HEAD", "OPTIONS"}):
+            assert f"| {method} | `{rule.rule}` |" in table or (
+                f"`{rule.rule}` |" in table), (method, rule.rule)

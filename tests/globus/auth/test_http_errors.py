@@ -189,7 +189,7 @@ def test_client_mistakes_get_4xx_in_the_auth_envelope(globus, method, path, kwar
     assert reply.status_code == status
     body = reply.json()
     assert "error" in body
-    assert globus.double.errors == []
+    assert not globus.double.errors
 
 
 def test_unknown_route_names_the_closest_one(globus):

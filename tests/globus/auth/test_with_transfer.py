@@ -1,14 +1,13 @@
-"""Tokens from this Auth at work on the Transfer double (skipped in a checkout without it):
-the seed tutorial end to end, and ConsentRequired for a collection's data_access."""
+"""Tokens from this Auth at work on the Transfer double: the seed tutorial end to end,
+and ConsentRequired for a collection's data_access."""
 
 from __future__ import annotations
 
 import globus_sdk
 import pytest
 
+from mockglobus.transfer import seed
 from tests.globus.auth.conftest import ALICE, TRANSFER_SCOPE, TUTORIAL_APP
-
-seed = pytest.importorskip("mockglobus.transfer.seed")
 
 
 def _login(globus, scopes: list[str]) -> globus_sdk.OAuthTokenResponse:

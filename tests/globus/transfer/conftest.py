@@ -1,7 +1,8 @@
 """Fixtures for the Transfer tests.
 
-Model tests use ``model`` (a TransferModel on a plain ServiceState: no HTTP, no Auth)
-and the callers ``alice``/``bob``. Client tests use ``served``: the whole Globus
+Model tests use ``model`` (a TransferModel on a plain ServiceState: no HTTP, no Auth;
+``auth``, a :class:`StubAuth`, answers what Transfer asks of Auth) and the callers
+``alice``/``bob``. Client tests use ``served``: the whole Globus
 double with a ``globus_sdk.TransferClient`` for alice, once in-process on the
 production URL and once against the live server.
 """
@@ -15,12 +16,43 @@ import pytest
 
 from mockcore.state import ServiceState
 from mockglobus import GlobusDouble
-from mockglobus.transfer import Caller, TransferModel
+from mockglobus.transfer import TRANSFER_SCOPE, Caller, TransferModel
+from mockglobus.transfer import errors as E
+from mockglobus.transfer.identity import KnownIdentity
 
 ALICE = "alice@globusid.org"
 BOB = "bob@example.edu"
 ALICE_ID = "1e8a4a56-7e2c-4f43-9c0b-a11ce0000001"
 BOB_ID = "1e8a4a56-7e2c-4f43-9c0b-b0b000000002"
+
+
+class StubAuth:
+    """A :class:`~mockglobus.transfer.identity.TransferAuth` made of plain tables: the
+    callers tokens name, known identities, consents given and group memberships."""
+
+    def __init__(self) -> None:
+        self.callers: dict[str, Caller] = {}
+        self.identities: dict[str, KnownIdentity] = {}
+        self.consents: set[tuple[str, str]] = set()  # (identity id, scope)
+        self.groups: dict[str, frozenset[str]] = {}
+
+    def caller_for_token(self, token: str | None) -> Caller:
+        if token not in self.callers:
+            raise E.AuthenticationFailed("Token is not active")
+        return self.callers[token]
+
+    def identity(self, username_or_id: str) -> KnownIdentity | None:
+        for known in self.identities.values():
+            if username_or_id in (known.id, known.username):
+                return known
+        return None
+
+    def require_consent(self, caller: Caller, scope: str) -> None:
+        if (caller.identity_id, scope) not in self.consents:
+            raise E.ConsentRequired([f"{TRANSFER_SCOPE}[*{scope}]"])
+
+    def group_ids_of(self, identity_id: str) -> frozenset[str]:
+        return self.groups.get(identity_id, frozenset())
 
 
 @pytest.fixture
@@ -29,8 +61,16 @@ def state() -> ServiceState:
 
 
 @pytest.fixture
-def model(state: ServiceState) -> TransferModel:
-    return TransferModel(state)
+def auth() -> StubAuth:
+    stub = StubAuth()
+    for identity_id, username in ((ALICE_ID, ALICE), (BOB_ID, BOB)):
+        stub.identities[identity_id] = KnownIdentity(identity_id, username)
+    return stub
+
+
+@pytest.fixture
+def model(state: ServiceState, auth: StubAuth) -> TransferModel:
+    return TransferModel(state, auth)
 
 
 @pytest.fixture

@@ -137,7 +137,7 @@ def test_endpoint_manager_task_list_and_successful_transfers(served, tc):
 def test_default_subscription_is_refused_to_a_user_of_several(served, tc):
     rec = recorded("set_subscription_id", "multi_subscriber_cannot_use_default")
     alice = served.double.state.auth.identity("alice@globusid.org").id
-    served.model.add_subscription("00000000-0000-0000-0000-00000000000a", managers=[alice])
+    served.model.building.add_subscription("00000000-0000-0000-0000-00000000000a", managers=[alice])
     collection = own_gcp(tc)
     err = error_of(lambda: tc.put(f"/v0.10/endpoint/{collection}/subscription",
                                   data={"subscription_id": "DEFAULT"}))
@@ -150,7 +150,8 @@ def test_default_subscription_is_refused_to_a_user_of_several(served, tc):
 def test_high_assurance_subscription_needs_a_manager_in_session(served, tc):
     rec = recorded("set_subscription_admin_verified", "no_identities_in_session")
     subscription = "00000000-0000-0000-0000-00000000000b"
-    served.model.add_subscription(subscription, managers=["not-alice"], high_assurance=True)
+    served.model.building.add_subscription(subscription, managers=["not-alice"],
+                                           high_assurance=True)
     collection = own_gcp(tc)
     tc.put(f"/v0.10/endpoint/{collection}/subscription", data={"subscription_id": subscription})
     err = error_of(lambda: tc.put(f"/v0.10/endpoint/{collection}/subscription_admin_verified",

@@ -113,7 +113,7 @@ def test_paginated_task_list_walks_every_page(served, tc):
 
 
 def test_event_list_is_error_filter(served, tc):
-    served.model.inject_fault(T2, "ENDPOINT_TOO_BUSY", times=1)
+    served.model.building.inject_fault(T2, "ENDPOINT_TOO_BUSY", times=1)
     tdata = globus_sdk.TransferData(T1, T2)
     tdata.add_item("/home/share/godata/file1.txt", "/~/f")
     task_id = tc.submit_transfer(tdata)["task_id"]

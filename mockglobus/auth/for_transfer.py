@@ -1,0 +1,69 @@
+"""Auth as Transfer sees it: the one adapter from :class:`~.model.AuthModel` to
+:class:`mockglobus.transfer.identity.TransferAuth`.
+
+Every translation of an Auth refusal into a Transfer error happens here, once: an
+Auth :class:`~.errors.ConsentRequired` becomes Transfer's 403 ``ConsentRequired``
+(with the scopes to request), any other :class:`~.errors.TokenRejected` Transfer's 401
+``AuthenticationFailed`` (with Auth's message), as the real Transfer service answers.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from mockglobus.auth import errors as auth_errors
+from mockglobus.transfer import errors as E
+from mockglobus.transfer.access import Caller
+from mockglobus.transfer.base import RESOURCE_SERVER, TRANSFER_SCOPE
+from mockglobus.transfer.identity import KnownIdentity
+
+if TYPE_CHECKING:
+    from mockglobus.auth.model import AuthModel
+
+
+class AuthForTransfer:
+    """Answers Transfer's questions from ``auth`` (in-process; no HTTP)."""
+
+    def __init__(self, auth: AuthModel) -> None:
+        self.auth = auth
+
+    def caller_for_token(self, token: str | None) -> Caller:
+        try:
+            info = self.auth.check_access_token(token, RESOURCE_SERVER)
+        except auth_errors.ConsentRequired as exc:
+            raise E.ConsentRequired(exc.required_scopes, exc.message) from None
+        except auth_errors.TokenRejected as exc:
+            raise E.AuthenticationFailed(exc.message) from None
+        if TRANSFER_SCOPE not in info.scopes:
+            raise E.AuthenticationFailed(
+                f"Token is not valid for Transfer: it lacks the scope {TRANSFER_SCOPE}")
+        authentications = (info.session_info or {}).get("authentications") or {}
+        mfa = any("mfa" in (a.get("amr") or []) for a in authentications.values())
+        return Caller(info.identity_id, info.username, frozenset(info.scopes),
+                      self.group_ids_of(info.identity_id), info.client_id, token,
+                      session_ids=frozenset(info.identity_set), mfa=mfa)
+
+    def identity(self, username_or_id: str) -> KnownIdentity | None:
+        try:
+            found = self.auth.identity(username_or_id)
+        except KeyError:
+            return None
+        return KnownIdentity(found.id, found.username)
+
+    def require_consent(self, caller: Caller, scope: str) -> None:
+        """Auth checks the consent live, beneath the caller's token; a caller without a
+        token (built by a test) is told to consent beneath the Transfer scope."""
+        if not caller.token:
+            raise E.ConsentRequired([f"{TRANSFER_SCOPE}[*{scope}]"])
+        try:
+            self.auth.check_access_token(caller.token, RESOURCE_SERVER, scope)
+        except auth_errors.ConsentRequired as exc:
+            raise E.ConsentRequired(exc.required_scopes) from None
+        except auth_errors.TokenRejected as exc:
+            raise E.AuthenticationFailed(exc.message) from None
+
+    def group_ids_of(self, identity_id: str) -> frozenset[str]:
+        return frozenset(self.auth.group_ids_of(identity_id))
+
+
+__all__ = ["AuthForTransfer"]

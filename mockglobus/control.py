@@ -1,0 +1,122 @@
+"""Routes that exist only on the double, under ``/_mock``: for shells and other languages.
+
+A test in Python holds the :class:`~mockglobus.double.GlobusDouble`; a script talking
+to ``mockglobus serve`` uses these instead. No real Globus service has them. Errors
+take the Auth API's ``errors`` envelope (what the double answers for any path that is
+not Transfer's).
+
+* ``POST /_mock/token?user=&resource_server=&scopes=``: an access token
+  (``GlobusDouble.token_for``; defaults: the scenario's default user, Transfer, the
+  resource server's main scope), answered as ``{"access_token", "user",
+  "resource_server"}``;
+* ``POST /_mock/advance?seconds=``: move the clock, answered as ``{"now": <ISO time>}``;
+* ``POST /_mock/reset``: back to a fresh double (same seed).
+
+Parameters come from a JSON object body or from the query. They are checked before
+anything changes (:mod:`mockcore.controls`): ``seconds`` finite, ``>= 0``, at most ten
+years and not past the year 9000; names printable strings. A refusal is a 400
+``BAD_REQUEST``; so is an unknown user or a scope of another resource server.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flask
+
+from mockcore import controls
+from mockcore.persist import SnapshotRefused
+from mockcore.routes import Route, mount
+from mockglobus.auth import errors as auth_errors
+from mockglobus.auth.scopes import TRANSFER_RS
+from mockglobus.state import GlobusState
+
+blueprint = flask.Blueprint("mockglobus_control", __name__)
+
+
+def _state() -> GlobusState:
+    return flask.current_app.extensions["mockglobus"]
+
+
+def _error(error: auth_errors.ApiError) -> flask.Response:
+    response = flask.jsonify(error.body(str(_state().ids.uuid1())))
+    response.status_code = error.status
+    return response
+
+
+def snapshot() -> flask.Response:
+    """The whole state as a signed blob (``GlobusDouble.snapshot``)."""
+    return flask.Response(_state().snapshot(), mimetype="application/octet-stream")
+
+
+def restore() -> flask.Response:
+    """Body: a blob from ``/_mock/snapshot`` of this server; anything else is a 400
+    and changes nothing."""
+    state = _state()
+    try:
+        state.restore(flask.request.get_data())
+    except SnapshotRefused as exc:
+        return _error(auth_errors.BadRequest(f"Not a snapshot of this server: {exc}"))
+    return flask.jsonify({"restored": True, "now": state.clock.now().isoformat()})
+
+
+def _param(name: str) -> Any:
+    """A JSON object body's value, else the query's (None when neither has it)."""
+    body = flask.request.get_json(silent=True)
+    if body is not None and not isinstance(body, dict):
+        raise controls.ControlRefused("the body must be a JSON object")
+    value = (body or {}).get(name)
+    if value is None or value == "":
+        value = flask.request.args.get(name)
+    return None if value == "" else value
+
+
+def token() -> flask.Response:
+    state = _state()
+    try:
+        user = _param("user")
+        user = controls.name(user, "user") if user is not None else None
+        resource_server = _param("resource_server")
+        if resource_server is not None:
+            controls.name(resource_server, "resource_server")
+        scopes = _param("scopes")
+        if scopes is not None:
+            controls.name(scopes, "scopes")
+        with state.lock:
+            user = user or state.auth.authorization.default_username()
+            access = state.auth.mint_token(user, resource_server or TRANSFER_RS, scopes)
+    except (LookupError, ValueError) as exc:  # ControlRefused; an unknown user or scope
+        return _error(auth_errors.BadRequest(str(exc.args[0]) if exc.args else str(exc)))
+    except auth_errors.AuthError as exc:  # invalid_scope
+        return _error(auth_errors.BadRequest(exc.description))
+    return flask.jsonify({"access_token": access, "user": user,
+                          "resource_server": resource_server or TRANSFER_RS})
+
+
+def advance() -> flask.Response:
+    state = _state()
+    try:
+        with state.lock:  # checked against the clock it moves
+            seconds = _param("seconds")
+            state.advance(controls.advance_seconds(0 if seconds is None else seconds,
+                                                   state.clock))
+    except controls.ControlRefused as exc:
+        return _error(auth_errors.BadRequest(str(exc)))
+    return flask.jsonify({"now": state.clock.now().isoformat()})
+
+
+def reset() -> flask.Response:
+    """Back to a fresh double (the journal and faults of a ``GlobusDouble`` stay: reset
+    those with ``double.reset()`` from Python)."""
+    _state().reset()
+    return flask.jsonify({"reset": True})
+
+
+ROUTES = [
+    Route("POST", "/_mock/token", token),
+    Route("POST", "/_mock/advance", advance),
+    Route("POST", "/_mock/reset", reset),
+    Route("POST", "/_mock/snapshot", snapshot),
+    Route("POST", "/_mock/restore", restore),
+]
+mount(blueprint, ROUTES, lambda route: route.view)
