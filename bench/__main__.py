@@ -52,8 +52,9 @@ def per_call_us(fn: Callable[[], object], calls: int = 1500, rounds: int = 5) ->
     return statistics.median(samples)
 
 
-def interleaved(fake_mock, stub_mock, fake_call, stub_call, calls: int = 400,
-                rounds: int = 7) -> tuple[float, float]:
+def interleaved(
+    fake_mock, stub_mock, fake_call, stub_call, calls: int = 400, rounds: int = 7
+) -> tuple[float, float]:
     """Median cost (us) of one call through the fake and through the stub, measured in
     alternating rounds so that background load hits both alike."""
     fake, stub = [], []
@@ -95,8 +96,12 @@ def in_process() -> list[tuple[str, float, float, str]]:
         requests.get(f"{ENDPOINT}/jobs/{job_id}", headers=headers, timeout=5).json()
 
     fake_raw, stub_raw = interleaved(fake_mock, stub, raw, raw)
-    fake_client, stub_client = interleaved(fake_mock, stub, lambda: easy.get_job_status(ctx, job_id),
-                                           lambda: easy.get_job_status(ctx, job_id))
+    fake_client, stub_client = interleaved(
+        fake_mock,
+        stub,
+        lambda: easy.get_job_status(ctx, job_id),
+        lambda: easy.get_job_status(ctx, job_id),
+    )
     return [
         ("in-process GET /jobs/{id}, raw requests (us)", fake_raw, stub_raw, "<= 1.3"),
         ("in-process GET /jobs/{id}, fts3 client (us)", fake_client, stub_client, "<= 1.3"),
@@ -186,8 +191,13 @@ def live() -> list[tuple[str, float, float | None, str]]:
     procs = []
     try:
         fts_port = free_port()
-        procs.append(subprocess.Popen([str(BIN / "mockfts"), "serve", "--port", str(fts_port)],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        procs.append(
+            subprocess.Popen(
+                [str(BIN / "mockfts"), "serve", "--port", str(fts_port)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
         base = f"http://127.0.0.1:{fts_port}"
         wait_for(base + "/")
         token = requests.post(base + "/_mock/token", timeout=5).json()["access_token"]
@@ -197,9 +207,14 @@ def live() -> list[tuple[str, float, float | None, str]]:
         document = requests.get(f"{base}/jobs/{job_id}", headers=auth, timeout=5).json()
 
         bare_port = free_port()
-        procs.append(subprocess.Popen(
-            [sys.executable, "-m", "bench.bare_flask", str(bare_port), json.dumps(document)],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "bench.bare_flask", str(bare_port), json.dumps(document)],
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
         wait_for(f"http://127.0.0.1:{bare_port}/jobs/x")
 
         idle = [idle_cpu_percent(proc.pid) for proc in procs[:2]]
@@ -208,13 +223,24 @@ def live() -> list[tuple[str, float, float | None, str]]:
             ours_runs.append(load(f"{base}/jobs/{job_id}", auth, seconds=3))
             bare_runs.append(load(f"http://127.0.0.1:{bare_port}/jobs/{job_id}", {}, seconds=3))
         ours, bare = statistics.median(ours_runs), statistics.median(bare_runs)
-        rows = [("live GET /jobs/{id} req/s vs bare Flask on waitress", ours, bare, ">= 0.8"),
-                ("idle CPU, % of a core (served double vs bare Flask)", idle[0], idle[1] or None,
-                 "<= 1 % absolute")]
+        rows = [
+            ("live GET /jobs/{id} req/s vs bare Flask on waitress", ours, bare, ">= 0.8"),
+            (
+                "idle CPU, % of a core (served double vs bare Flask)",
+                idle[0],
+                idle[1] or None,
+                "<= 1 % absolute",
+            ),
+        ]
         if shutil.which(str(BIN / "moto_server")):
             moto_port = free_port()
-            procs.append(subprocess.Popen([str(BIN / "moto_server"), "-p", str(moto_port)],
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            procs.append(
+                subprocess.Popen(
+                    [str(BIN / "moto_server"), "-p", str(moto_port)],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
             wait_for(f"http://127.0.0.1:{moto_port}/moto-api/")
             moto = load(f"http://127.0.0.1:{moto_port}/", {"Host": "s3.amazonaws.com"}, seconds=3)
             rows.append(("live req/s vs moto_server (S3 ListBuckets)", ours, moto, ">= 2"))
@@ -236,7 +262,9 @@ def listing() -> list[tuple[str, float, float, str]]:
         for _ in range(finished_jobs):
             double.state.submit(body, alice)
         double.advance(3600)
-        slow = {"files": [{"sources": [SRC], "destinations": [DST.replace("time=5", "time=99999")]}]}
+        slow = {
+            "files": [{"sources": [SRC], "destinations": [DST.replace("time=5", "time=99999")]}]
+        }
         for _ in range(10):
             double.state.submit(slow, alice)
         token = double.token_for("alice", "dteam")
@@ -262,12 +290,22 @@ def _globus_with_tasks(others: int):
         caller = Caller(identity.id, identity.username)
         for n in range(count):
             sid = model.task_ops.get_submission_id(caller)["value"]
-            model.task_ops.submit_transfer(caller, {
-                "DATA_TYPE": "transfer", "submission_id": sid,
-                "source_endpoint": TUTORIAL_COLLECTION_1,
-                "destination_endpoint": TUTORIAL_COLLECTION_2,
-                "DATA": [{"DATA_TYPE": "transfer_item", "destination_path": f"/~/copy{n}.txt",
-                          "source_path": "/home/share/godata/file1.txt"}]})
+            model.task_ops.submit_transfer(
+                caller,
+                {
+                    "DATA_TYPE": "transfer",
+                    "submission_id": sid,
+                    "source_endpoint": TUTORIAL_COLLECTION_1,
+                    "destination_endpoint": TUTORIAL_COLLECTION_2,
+                    "DATA": [
+                        {
+                            "DATA_TYPE": "transfer_item",
+                            "destination_path": f"/~/copy{n}.txt",
+                            "source_path": "/home/share/godata/file1.txt",
+                        }
+                    ],
+                },
+            )
     return double
 
 
@@ -287,8 +325,9 @@ def globus() -> list[tuple[str, float, float, str]]:
         few = per_call_us(lambda: tc.task_list(limit=10), calls=300)
     stub = responses.RequestsMock(assert_all_requests_are_fired=False)
     stub.get(f"https://transfer.api.globus.org/v0.10/task/{task_id}", json=document)
-    fake, stubbed = interleaved(fake_mock, stub, lambda: tc.get_task(task_id),
-                                lambda: tc.get_task(task_id), calls=300)
+    fake, stubbed = interleaved(
+        fake_mock, stub, lambda: tc.get_task(task_id), lambda: tc.get_task(task_id), calls=300
+    )
     large = _globus_with_tasks(20_000)
     with large.intercept():
         tc = client(large)
@@ -302,22 +341,38 @@ def globus() -> list[tuple[str, float, float, str]]:
 def _submitter(kind: str, url: str, token: str) -> Callable[[requests.Session, int], None]:
     headers = {"Authorization": f"Bearer {token}"}
     if kind == "fts":
+
         def submit(session: requests.Session, n: int) -> None:
             body = {"files": [{"sources": [SRC], "destinations": [DST + f"&n={n}"]}]}
             reply = session.post(url + "/jobs", json=body, headers=headers, timeout=10)
             assert reply.status_code == 200, reply.text
+
         return submit
 
     from mockglobus.transfer.seed import TUTORIAL_COLLECTION_1, TUTORIAL_COLLECTION_2
 
     def transfer(session: requests.Session, n: int) -> None:
         sid = session.get(url + "/v0.10/submission_id", headers=headers, timeout=10).json()
-        reply = session.post(url + "/v0.10/transfer", headers=headers, timeout=10, json={
-            "DATA_TYPE": "transfer", "submission_id": sid["value"],
-            "source_endpoint": TUTORIAL_COLLECTION_1, "destination_endpoint": TUTORIAL_COLLECTION_2,
-            "DATA": [{"DATA_TYPE": "transfer_item", "source_path": "/home/share/godata/file1.txt",
-                      "destination_path": f"/~/copy{n}.txt"}]})
+        reply = session.post(
+            url + "/v0.10/transfer",
+            headers=headers,
+            timeout=10,
+            json={
+                "DATA_TYPE": "transfer",
+                "submission_id": sid["value"],
+                "source_endpoint": TUTORIAL_COLLECTION_1,
+                "destination_endpoint": TUTORIAL_COLLECTION_2,
+                "DATA": [
+                    {
+                        "DATA_TYPE": "transfer_item",
+                        "source_path": "/home/share/godata/file1.txt",
+                        "destination_path": f"/~/copy{n}.txt",
+                    }
+                ],
+            },
+        )
         assert reply.json()["code"] == "Accepted", reply.text
+
     return transfer
 
 
@@ -334,8 +389,11 @@ def durable_state() -> list[tuple[str, float, float, str]]:
                 for state in (None, str(Path(tmp) / f"{kind}.db")):
                     port = free_port()
                     argv = [str(BIN / f"mock{kind}"), "serve", "--port", str(port)]
-                    proc = subprocess.Popen(argv + (["--state", state] if state else []),
-                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                    proc = subprocess.Popen(
+                        argv + (["--state", state] if state else []),
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL,
+                    )
                     procs.append(proc)
                     url = f"http://127.0.0.1:{port}"
                     wait_for(url + "/_mock/token")
@@ -347,8 +405,14 @@ def durable_state() -> list[tuple[str, float, float, str]]:
                     for submit, samples in zip(servers, costs, strict=True):
                         samples.append(_per_submission_us(submit, counter))
                 memory, durable = (statistics.median(c) for c in costs)
-                rows.append((f"live {name} submission with --state vs memory-only (us)",
-                             durable, memory, "<= 1.5"))
+                rows.append(
+                    (
+                        f"live {name} submission with --state vs memory-only (us)",
+                        durable,
+                        memory,
+                        "<= 1.5",
+                    )
+                )
             finally:
                 for proc in procs:
                     proc.terminate()
@@ -357,8 +421,9 @@ def durable_state() -> list[tuple[str, float, float, str]]:
     return rows
 
 
-def _per_submission_us(submit: Callable[[requests.Session, int], None], counter,
-                       clients: int = 4, each: int = 60) -> float:
+def _per_submission_us(
+    submit: Callable[[requests.Session, int], None], counter, clients: int = 4, each: int = 60
+) -> float:
     def client(_: int) -> None:
         session = requests.Session()
         for _ in range(each):

@@ -18,8 +18,15 @@ def main() -> None:
     def job(job_id: str):  # a JSON route that serialises its document per request
         return Response(json.dumps({**DOCUMENT, "job_id": job_id}), mimetype="application/json")
 
-    serve(app, host="127.0.0.1", port=int(sys.argv[1]), threads=8, ident="bare",
-          asyncore_use_poll=True, _quiet=True)
+    serve(
+        app,
+        host="127.0.0.1",
+        port=int(sys.argv[1]),
+        threads=8,
+        ident="bare",
+        asyncore_use_poll=True,
+        _quiet=True,
+    )
 
 
 if __name__ == "__main__":

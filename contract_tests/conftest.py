@@ -45,8 +45,12 @@ class Target:
         import fts3.rest.client.easy as easy
 
         if self.token:
-            return easy.Context(self.endpoint, fts_access_token=self.token,
-                                verify=bool(self.capath), capath=self.capath)
+            return easy.Context(
+                self.endpoint,
+                fts_access_token=self.token,
+                verify=bool(self.capath),
+                capath=self.capath,
+            )
         return easy.Context(self.endpoint, capath=self.capath)
 
     def headers(self) -> dict[str, str]:
@@ -57,8 +61,12 @@ _REAL = os.environ.get("FTS3_ENDPOINT")
 TARGETS = [
     "inprocess",
     "live",
-    pytest.param("real", marks=pytest.mark.skipif(
-        not _REAL, reason="FTS3_ENDPOINT is not set: no real FTS3 to compare with")),
+    pytest.param(
+        "real",
+        marks=pytest.mark.skipif(
+            not _REAL, reason="FTS3_ENDPOINT is not set: no real FTS3 to compare with"
+        ),
+    ),
 ]
 
 
@@ -80,8 +88,12 @@ def target(request, _live_double):
     elif request.param == "live":
         yield Target("live", _live_double.endpoint, _live_double.token_for("contract", "dteam"))
     else:
-        real = Target("real", _REAL.rstrip("/"), os.environ.get("FTS3_TOKEN"),
-                      os.environ.get("FTS3_CAPATH", "/etc/grid-security/certificates"))
+        real = Target(
+            "real",
+            _REAL.rstrip("/"),
+            os.environ.get("FTS3_TOKEN"),
+            os.environ.get("FTS3_CAPATH", "/etc/grid-security/certificates"),
+        )
         real.source = os.environ.get("FTS3_SOURCE", real.source)
         real.destination = os.environ.get("FTS3_DESTINATION", real.destination)
         yield real
@@ -92,15 +104,22 @@ _GLOBUS_ID = os.environ.get("GLOBUS_CLIENT_ID")
 _GLOBUS_SECRET = os.environ.get("GLOBUS_CLIENT_SECRET")
 #: A client the doubles register on first use (permissive mode): any UUID with a secret.
 _DOUBLE_CLIENT = ("6f1c3a52-0d4e-4b8f-a1c7-3e9d2b5f8a60", "contract-secret")
-_SDK_URL_VARS = ("GLOBUS_SDK_ENVIRONMENT", "GLOBUS_SDK_SERVICE_URL_AUTH",
-                 "GLOBUS_SDK_SERVICE_URL_TRANSFER")
+_SDK_URL_VARS = (
+    "GLOBUS_SDK_ENVIRONMENT",
+    "GLOBUS_SDK_SERVICE_URL_AUTH",
+    "GLOBUS_SDK_SERVICE_URL_TRANSFER",
+)
 GLOBUS_TARGETS = [
     "inprocess",
     "live",
-    pytest.param("real", marks=pytest.mark.skipif(
-        not (_GLOBUS_ID and _GLOBUS_SECRET),
-        reason="GLOBUS_CLIENT_ID/GLOBUS_CLIENT_SECRET are not set: no real Globus to "
-               "compare with")),
+    pytest.param(
+        "real",
+        marks=pytest.mark.skipif(
+            not (_GLOBUS_ID and _GLOBUS_SECRET),
+            reason="GLOBUS_CLIENT_ID/GLOBUS_CLIENT_SECRET are not set: no real Globus to "
+            "compare with",
+        ),
+    ),
 ]
 
 
@@ -136,9 +155,13 @@ def globus_target(request, monkeypatch):
     from mockglobus.transfer.seed import TUTORIAL_COLLECTION_1
 
     if request.param == "real":
-        yield GlobusTarget("real", _GLOBUS_ID, _GLOBUS_SECRET,
-                           os.environ.get("GLOBUS_CONTRACT_COLLECTION"),
-                           os.environ.get("GLOBUS_CONTRACT_PATH", "/~/"))
+        yield GlobusTarget(
+            "real",
+            _GLOBUS_ID,
+            _GLOBUS_SECRET,
+            os.environ.get("GLOBUS_CONTRACT_COLLECTION"),
+            os.environ.get("GLOBUS_CONTRACT_PATH", "/~/"),
+        )
         return
     for name in _SDK_URL_VARS:
         monkeypatch.delenv(name, raising=False)

@@ -9,26 +9,64 @@ import requests
 
 TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$")
 JOB_KEYS = {
-    "job_id", "job_state", "job_type", "source_se", "dest_se", "user_dn", "cred_id", "vo_name",
-    "submit_time", "job_finished", "reason", "priority", "retry", "retry_delay",
-    "max_time_in_queue", "cancel_job", "overwrite_flag", "verify_checksum", "copy_pin_lifetime",
-    "bring_online", "job_metadata", "http_status",
+    "job_id",
+    "job_state",
+    "job_type",
+    "source_se",
+    "dest_se",
+    "user_dn",
+    "cred_id",
+    "vo_name",
+    "submit_time",
+    "job_finished",
+    "reason",
+    "priority",
+    "retry",
+    "retry_delay",
+    "max_time_in_queue",
+    "cancel_job",
+    "overwrite_flag",
+    "verify_checksum",
+    "copy_pin_lifetime",
+    "bring_online",
+    "job_metadata",
+    "http_status",
 }
 FILE_KEYS = {
-    "file_id", "file_index", "job_id", "file_state", "source_surl", "dest_surl", "source_se",
-    "dest_se", "reason", "filesize", "user_filesize", "checksum", "start_time", "finish_time",
-    "file_metadata", "activity", "retry",
+    "file_id",
+    "file_index",
+    "job_id",
+    "file_state",
+    "source_surl",
+    "dest_surl",
+    "source_se",
+    "dest_se",
+    "reason",
+    "filesize",
+    "user_filesize",
+    "checksum",
+    "start_time",
+    "finish_time",
+    "file_metadata",
+    "activity",
+    "retry",
 }
 
 
 def _get(target, path: str) -> requests.Response:
-    return requests.get(target.endpoint + path, headers=target.headers(), timeout=30,
-                        verify=target.capath or False)
+    return requests.get(
+        target.endpoint + path, headers=target.headers(), timeout=30, verify=target.capath or False
+    )
 
 
 def _post(target, path: str, body) -> requests.Response:
-    return requests.post(target.endpoint + path, json=body, headers=target.headers(),
-                         timeout=30, verify=target.capath or False)
+    return requests.post(
+        target.endpoint + path,
+        json=body,
+        headers=target.headers(),
+        timeout=30,
+        verify=target.capath or False,
+    )
 
 
 def _submit(target, **params) -> str:
@@ -49,8 +87,19 @@ def test_whoami_has_the_identity_fields(target):
     import fts3.rest.client.easy as easy
 
     me = easy.whoami(target.context())
-    assert {"user_dn", "dn", "base_id", "voms_cred", "vos", "vos_id", "roles", "level",
-            "delegation_id", "method", "is_root"} <= set(me)
+    assert {
+        "user_dn",
+        "dn",
+        "base_id",
+        "voms_cred",
+        "vos",
+        "vos_id",
+        "roles",
+        "level",
+        "delegation_id",
+        "method",
+        "is_root",
+    } <= set(me)
     assert me["base_id"] == "01874efb-4735-4595-bc9c-591aef8240c9"
     assert re.fullmatch(r"[0-9a-f]{16}", me["delegation_id"])
 
@@ -94,16 +143,22 @@ def test_unknown_job_answers_the_per_job_404(target):
     reply = _get(target, "/jobs/00000000-0000-0000-0000-000000000000")
     assert reply.status_code == 404
     assert reply.json()["http_message"] == (
-        'No job with the id "00000000-0000-0000-0000-000000000000" has been found')
+        'No job with the id "00000000-0000-0000-0000-000000000000" has been found'
+    )
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    ({"files": []}, "No valid pairs available"),
-    ({"files": [{"destinations": ["mock://d.example/f"]}]}, "Missing parameter: 'sources'"),
-    ({"files": [{"sources": ["file:///etc/hosts"], "destinations": ["mock://d.example/f"]}]},
-     "Invalid value within the request: Can not transfer local files (file:///etc/hosts)"),
-    ({"delete": ["mock://d.example/f"]}, "Deletion jobs are no longer supported by FTS"),
-])
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"files": []}, "No valid pairs available"),
+        ({"files": [{"destinations": ["mock://d.example/f"]}]}, "Missing parameter: 'sources'"),
+        (
+            {"files": [{"sources": ["file:///etc/hosts"], "destinations": ["mock://d.example/f"]}]},
+            "Invalid value within the request: Can not transfer local files (file:///etc/hosts)",
+        ),
+        ({"delete": ["mock://d.example/f"]}, "Deletion jobs are no longer supported by FTS"),
+    ],
+)
 def test_bad_submissions_are_refused_with_the_real_message(target, body, message):
     reply = _post(target, "/jobs", body)
     assert reply.status_code in (400, 405)

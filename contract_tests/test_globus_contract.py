@@ -10,34 +10,90 @@ import globus_sdk
 import pytest
 
 TRANSFER_SCOPE = "urn:globus:auth:scope:transfer.api.globus.org:all"
-TOKEN_KEYS = {"access_token", "scope", "expires_at_seconds", "refresh_token", "resource_server",
-              "token_type"}
-IDENTITY_KEYS = {"id", "username", "status", "identity_provider", "name", "email",
-                 "organization"}
-COLLECTION_KEYS = {"DATA_TYPE", "id", "display_name", "entity_type", "owner_id", "owner_string",
-                   "description", "organization", "default_directory", "gcs_version",
-                   "non_functional", "high_assurance", "public", "subscription_id",
-                   "host_endpoint_id", "mapped_collection_id", "my_effective_roles"}
-LS_KEYS = {"DATA_TYPE", "DATA", "endpoint", "path", "absolute_path", "length", "total",
-           "rename_supported", "symlink_supported"}
-FILE_KEYS = {"DATA_TYPE", "name", "type", "size", "last_modified", "permissions", "user",
-             "group", "link_target"}
-TASK_KEYS = {"DATA_TYPE", "task_id", "type", "status", "nice_status", "label", "owner_id",
-             "source_endpoint_id", "destination_endpoint_id", "request_time",
-             "completion_time", "deadline", "files", "directories", "subtasks_total",
-             "bytes_transferred", "sync_level", "verify_checksum"}
+TOKEN_KEYS = {
+    "access_token",
+    "scope",
+    "expires_at_seconds",
+    "refresh_token",
+    "resource_server",
+    "token_type",
+}
+IDENTITY_KEYS = {"id", "username", "status", "identity_provider", "name", "email", "organization"}
+COLLECTION_KEYS = {
+    "DATA_TYPE",
+    "id",
+    "display_name",
+    "entity_type",
+    "owner_id",
+    "owner_string",
+    "description",
+    "organization",
+    "default_directory",
+    "gcs_version",
+    "non_functional",
+    "high_assurance",
+    "public",
+    "subscription_id",
+    "host_endpoint_id",
+    "mapped_collection_id",
+    "my_effective_roles",
+}
+LS_KEYS = {
+    "DATA_TYPE",
+    "DATA",
+    "endpoint",
+    "path",
+    "absolute_path",
+    "length",
+    "total",
+    "rename_supported",
+    "symlink_supported",
+}
+FILE_KEYS = {
+    "DATA_TYPE",
+    "name",
+    "type",
+    "size",
+    "last_modified",
+    "permissions",
+    "user",
+    "group",
+    "link_target",
+}
+TASK_KEYS = {
+    "DATA_TYPE",
+    "task_id",
+    "type",
+    "status",
+    "nice_status",
+    "label",
+    "owner_id",
+    "source_endpoint_id",
+    "destination_endpoint_id",
+    "request_time",
+    "completion_time",
+    "deadline",
+    "files",
+    "directories",
+    "subtasks_total",
+    "bytes_transferred",
+    "sync_level",
+    "verify_checksum",
+}
 
 
 @pytest.fixture
 def auth_client(globus_target) -> globus_sdk.ConfidentialAppAuthClient:
-    return globus_sdk.ConfidentialAppAuthClient(globus_target.client_id,
-                                                globus_target.client_secret)
+    return globus_sdk.ConfidentialAppAuthClient(
+        globus_target.client_id, globus_target.client_secret
+    )
 
 
 @pytest.fixture
 def tokens(auth_client) -> globus_sdk.OAuthTokenResponse:
     return auth_client.oauth2_client_credentials_tokens(
-        requested_scopes=f"openid profile email {TRANSFER_SCOPE}")
+        requested_scopes=f"openid profile email {TRANSFER_SCOPE}"
+    )
 
 
 @pytest.fixture
@@ -77,8 +133,15 @@ def test_client_credentials_answer_one_token_per_resource_server(tokens, globus_
 
 def test_userinfo_names_the_client_identity(auth, globus_target):
     info = auth.userinfo()
-    assert {"sub", "preferred_username", "name", "email", "organization",
-            "identity_provider", "identity_provider_display_name"} <= set(info.data)
+    assert {
+        "sub",
+        "preferred_username",
+        "name",
+        "email",
+        "organization",
+        "identity_provider",
+        "identity_provider_display_name",
+    } <= set(info.data)
     assert info["sub"] == globus_target.client_id
     assert info["preferred_username"] == f"{globus_target.client_id}@clients.auth.globus.org"
 
@@ -86,8 +149,21 @@ def test_userinfo_names_the_client_identity(auth, globus_target):
 def test_introspect_describes_an_active_transfer_token(auth_client, tokens, globus_target):
     token = tokens.by_resource_server["transfer.api.globus.org"]["access_token"]
     info = auth_client.oauth2_token_introspect(token)
-    assert {"active", "scope", "client_id", "sub", "username", "name", "email", "exp", "iat",
-            "nbf", "aud", "iss", "token_type"} <= set(info.data)
+    assert {
+        "active",
+        "scope",
+        "client_id",
+        "sub",
+        "username",
+        "name",
+        "email",
+        "exp",
+        "iat",
+        "nbf",
+        "aud",
+        "iss",
+        "token_type",
+    } <= set(info.data)
     assert info["active"] is True and info["scope"] == TRANSFER_SCOPE
     assert info["client_id"] == info["sub"] == globus_target.client_id
     assert "transfer.api.globus.org" in info["aud"]
@@ -97,7 +173,8 @@ def test_introspect_describes_an_active_transfer_token(auth_client, tokens, glob
 
 def test_introspect_of_an_unknown_token_is_only_inactive(auth_client):
     assert auth_client.oauth2_token_introspect("not-a-token-" + uuid.uuid4().hex).data == {
-        "active": False}
+        "active": False
+    }
 
 
 def test_identities_lookup_by_id(auth, globus_target):
@@ -123,8 +200,12 @@ def test_get_endpoint_of_a_collection(transfer, globus_target):
     doc = transfer.get_endpoint(collection)
     assert COLLECTION_KEYS <= set(doc.data)
     assert doc["DATA_TYPE"] == "endpoint" and doc["id"] == collection
-    assert doc["entity_type"] in {"GCSv5_mapped_collection", "GCSv5_guest_collection",
-                                  "GCP_mapped_collection", "GCP_guest_collection"}
+    assert doc["entity_type"] in {
+        "GCSv5_mapped_collection",
+        "GCSv5_guest_collection",
+        "GCP_mapped_collection",
+        "GCP_guest_collection",
+    }
 
 
 def test_ls_lists_files_and_directories(transfer, globus_target):
@@ -156,13 +237,24 @@ def test_submission_id_then_transfer_then_task(transfer, globus_target):
     submission = transfer.get_submission_id()
     assert submission["DATA_TYPE"] == "submission_id"
     sid = submission["value"]
-    data = globus_sdk.TransferData(source_endpoint=collection, destination_endpoint=collection,
-                                   submission_id=sid, label="contract")
+    data = globus_sdk.TransferData(
+        source_endpoint=collection,
+        destination_endpoint=collection,
+        submission_id=sid,
+        label="contract",
+    )
     data.add_item(source, source.rstrip("/") + "-copy/", recursive=True)
 
     accepted = transfer.submit_transfer(data)
-    assert {"DATA_TYPE", "task_id", "code", "message", "request_id", "resource",
-            "submission_id"} <= set(accepted.data)
+    assert {
+        "DATA_TYPE",
+        "task_id",
+        "code",
+        "message",
+        "request_id",
+        "resource",
+        "submission_id",
+    } <= set(accepted.data)
     assert accepted["DATA_TYPE"] == "transfer_result" and accepted["code"] == "Accepted"
     assert accepted["submission_id"] == sid and accepted["resource"] == "/v0.10/transfer"
 

@@ -30,8 +30,7 @@ class ControlRefused(ValueError):
     """An input a ``/_mock`` control refuses; nothing was changed."""
 
 
-def number(value: Any, name: str, *, positive: bool = False,
-           maximum: float = math.inf) -> float:
+def number(value: Any, name: str, *, positive: bool = False, maximum: float = math.inf) -> float:
     """``value`` (a JSON number or its text) as a finite float, ``>= 0`` (``> 0`` if
     ``positive``) and ``<= maximum``."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
@@ -74,5 +73,14 @@ def name(value: Any, what: str) -> str:
     return value
 
 
-__all__ = ["HORIZON", "MAX_ADVANCE", "MAX_LIFETIME", "MAX_NAME", "ControlRefused",
-           "advance_seconds", "lifetime", "name", "number"]
+__all__ = [
+    "HORIZON",
+    "MAX_ADVANCE",
+    "MAX_LIFETIME",
+    "MAX_NAME",
+    "ControlRefused",
+    "advance_seconds",
+    "lifetime",
+    "name",
+    "number",
+]

@@ -42,8 +42,12 @@ class Double:
         self.server: BackgroundServer | None = None
         self.app = app_factory(state)
         self.wsgi = DoubleMiddleware(
-            self.app, journal=self.journal, faults=self.faults, clock=state.clock,
-            errors=self.errors, collapse_slashes=collapse_slashes,
+            self.app,
+            journal=self.journal,
+            faults=self.faults,
+            clock=state.clock,
+            errors=self.errors,
+            collapse_slashes=collapse_slashes,
         )
 
     @property
@@ -95,12 +99,12 @@ class Double:
         urls = self.base_urls if base_urls is None else base_urls
         return InProcessTransport(self.wsgi, urls, rsps=rsps, environ_hook=environ_hook)
 
-    def serve(self, host: str = "127.0.0.1", port: int = 0, threads: int = 8,
-              limits: Limits | None = None) -> LiveServer:
+    def serve(
+        self, host: str = "127.0.0.1", port: int = 0, threads: int = 8, limits: Limits | None = None
+    ) -> LiveServer:
         """A socket server for this double (call ``start()``, or use it as a context
         manager); it becomes :attr:`server`, so :attr:`url` is its URL once started."""
-        self.server = LiveServer(self.wsgi, host=host, port=port, threads=threads,
-                                 limits=limits)
+        self.server = LiveServer(self.wsgi, host=host, port=port, threads=threads, limits=limits)
         return self.server
 
     def snapshot(self) -> bytes:

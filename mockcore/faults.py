@@ -93,7 +93,12 @@ class FaultInjector:
         )
 
     def delay(
-        self, path: str, seconds: float, *, method: str | None = None, after: int = 0,
+        self,
+        path: str,
+        seconds: float,
+        *,
+        method: str | None = None,
+        after: int = 0,
         times: int | None = None,
     ) -> Fault:
         """Answer normally, but only after ``seconds`` of real time."""

@@ -63,8 +63,10 @@ class CurrentDouble:
         double = self.double
         if double is None:
             body = b"no test is using this server now\n"
-            start_response("503 Service Unavailable", [
-                ("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+            start_response(
+                "503 Service Unavailable",
+                [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))],
+            )
             return [body]
         return double.wsgi(environ, start_response)
 
@@ -72,10 +74,15 @@ class CurrentDouble:
 class DoubleFixtures(Generic[D]):
     """The in-process and live fixtures of one kind of double (see the module docstring)."""
 
-    def __init__(self, make: Callable[..., D], *, reuse: bool = False,
-                 urls: Sequence[str] | None = None,
-                 located: Callable[[D, str], None] | None = None,
-                 bind: Callable[[pytest.Config], tuple[str, int]] = _anywhere) -> None:
+    def __init__(
+        self,
+        make: Callable[..., D],
+        *,
+        reuse: bool = False,
+        urls: Sequence[str] | None = None,
+        located: Callable[[D, str], None] | None = None,
+        bind: Callable[[pytest.Config], tuple[str, int]] = _anywhere,
+    ) -> None:
         self.make = make
         self.reuse = reuse
         self.urls = urls

@@ -37,8 +37,10 @@ class WSGIRoute(responses.CallbackResponse):
 
     def matches(self, request: Any) -> tuple[bool, str]:
         url = request.url
-        if url == self.prefix or url.startswith(self._prefix_slash) or url.startswith(
-            self.prefix + "?"
+        if (
+            url == self.prefix
+            or url.startswith(self._prefix_slash)
+            or url.startswith(self.prefix + "?")
         ):
             return True, ""
         return False, f"URL is not under {self.prefix}"
@@ -50,9 +52,7 @@ def _environ(request: Any, extra: EnvironHook | None) -> dict:
     if isinstance(body, str):
         body = body.encode("utf-8")
     elif not isinstance(body, (bytes, bytearray)):  # generators, files
-        body = b"".join(
-            chunk.encode() if isinstance(chunk, str) else chunk for chunk in body
-        )
+        body = b"".join(chunk.encode() if isinstance(chunk, str) else chunk for chunk in body)
     https = parts.scheme == "https"
     port = parts.port or (443 if https else 80)
     environ = {

@@ -31,7 +31,9 @@ class JournalEntry:
         return json.loads(self.request_body)
 
     def __repr__(self) -> str:
-        return f"<{self.method} {self.path}{'?' + self.query if self.query else ''} -> {self.status}>"
+        return (
+            f"<{self.method} {self.path}{'?' + self.query if self.query else ''} -> {self.status}>"
+        )
 
 
 class Journal:

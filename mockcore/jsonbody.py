@@ -61,7 +61,7 @@ def _check(value: Any, max_depth: int, ints: bool) -> None:
         node, depth = todo.pop()
         if depth > max_depth:
             raise UnsafeJson(f"nesting deeper than {max_depth} levels")
-        for child in (node.values() if isinstance(node, dict) else node):
+        for child in node.values() if isinstance(node, dict) else node:
             if isinstance(child, (dict, list)):
                 todo.append((child, depth + 1))
             elif ints and type(child) is int and not -MAX_INT - 1 <= child <= MAX_INT:

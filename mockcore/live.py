@@ -111,9 +111,15 @@ class Limits:
     being read whole; headers above ``max_header`` bytes with a 431.
     """
 
-    def __init__(self, *, connection_limit: int = 1000, channel_timeout: int = 30,
-                 request_timeout: int = 10, max_body: int = 8 * 2**20,
-                 max_header: int = 64 * 2**10) -> None:
+    def __init__(
+        self,
+        *,
+        connection_limit: int = 1000,
+        channel_timeout: int = 30,
+        request_timeout: int = 10,
+        max_body: int = 8 * 2**20,
+        max_header: int = 64 * 2**10,
+    ) -> None:
         if min(connection_limit, channel_timeout, request_timeout) < 1:
             raise ValueError("connection_limit, channel_timeout and request_timeout must be >= 1")
         if max_body < 0 or max_header < 1024:
@@ -136,12 +142,20 @@ def _refusal_environ(task: ErrorTask) -> dict:
     error = request.error
     environ = {
         "REQUEST_METHOD": method if method.isalpha() else "GET",
-        "SCRIPT_NAME": "", "PATH_INFO": path if path.startswith("/") else "/",
-        "QUERY_STRING": query, "SERVER_NAME": channel.server.server_name,
-        "SERVER_PORT": str(channel.server.effective_port), "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": channel.addr[0] if channel.addr else "", "CONTENT_LENGTH": "0",
-        "wsgi.version": (1, 0), "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(),
-        "wsgi.errors": sys.stderr, "wsgi.multithread": True, "wsgi.multiprocess": False,
+        "SCRIPT_NAME": "",
+        "PATH_INFO": path if path.startswith("/") else "/",
+        "QUERY_STRING": query,
+        "SERVER_NAME": channel.server.server_name,
+        "SERVER_PORT": str(channel.server.effective_port),
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": channel.addr[0] if channel.addr else "",
+        "CONTENT_LENGTH": "0",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": False,
         "wsgi.run_once": False,
         TRANSPORT_ERROR: (error.code, f"{error.reason}: {error.body}"),
     }
@@ -156,14 +170,14 @@ class _RefusalTask(ErrorTask):
 
     def execute(self) -> None:
         try:
-            status, headers, body = run_app(self.channel.server.application,
-                                            _refusal_environ(self))
+            status, headers, body = run_app(self.channel.server.application, _refusal_environ(self))
         except Exception:  # the app could not render it: waitress's own text, not nothing
             super().execute()
             return
         self.status = status
         self.response_headers.extend(
-            (name, value) for name, value in headers
+            (name, value)
+            for name, value in headers
             if name.lower() not in ("content-length", "connection")
         )
         self.set_close_on_finish()
@@ -189,8 +203,9 @@ class _Server(TcpWSGIServer):
     drain_started = drain_deadline = 0.0
     next_channel_cleanup: float = 0
 
-    def __init__(self, app: WSGIApp, limits: Limits, adj: Adjustments,
-                 dispatcher: ThreadedTaskDispatcher) -> None:
+    def __init__(
+        self, app: WSGIApp, limits: Limits, adj: Adjustments, dispatcher: ThreadedTaskDispatcher
+    ) -> None:
         self.limits = limits
         super().__init__(app, map={}, dispatcher=dispatcher, adj=adj, sockinfo=adj.listen[0])
 
@@ -215,8 +230,11 @@ class _Server(TcpWSGIServer):
 
     def _evict(self) -> None:
         """Close the connection idle the longest (none in flight) to make room."""
-        idle = [c for c in self.active_channels.values()
-                if not c.requests and not c.will_close and not c.total_outbufs_len]
+        idle = [
+            c
+            for c in self.active_channels.values()
+            if not c.requests and not c.will_close and not c.total_outbufs_len
+        ]
         if idle:
             min(idle, key=lambda c: c.last_activity).will_close = True
 
@@ -233,8 +251,11 @@ class _Server(TcpWSGIServer):
         arriving = now < self.drain_started + _ARRIVAL_GRACE
         busy = False
         for channel in list(self.active_channels.values()):
-            if not overdue and (channel.requests or channel.total_outbufs_len
-                                or (arriving and channel.request is not None)):
+            if not overdue and (
+                channel.requests
+                or channel.total_outbufs_len
+                or (arriving and channel.request is not None)
+            ):
                 busy = True
             else:
                 channel.will_close = True
@@ -246,7 +267,11 @@ class LiveServer(BackgroundServer):
     """A threaded HTTP server for ``app`` on ``host:port`` (0 = an ephemeral port)."""
 
     def __init__(
-        self, app: WSGIApp, host: str = "127.0.0.1", port: int = 0, threads: int = 8,
+        self,
+        app: WSGIApp,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        threads: int = 8,
         limits: Limits | None = None,
     ) -> None:
         super().__init__(host, port)
@@ -257,10 +282,17 @@ class LiveServer(BackgroundServer):
     def _bind(self) -> None:
         limits = self.limits
         adj = Adjustments(
-            host=self.host, port=self.port, threads=self.threads, ident="transfer-doubles",
-            asyncore_use_poll=True, asyncore_loop_timeout=_LOOP_TIMEOUT, cleanup_interval=1,
-            connection_limit=limits.connection_limit, channel_timeout=limits.channel_timeout,
-            max_request_body_size=limits.max_body, max_request_header_size=limits.max_header,
+            host=self.host,
+            port=self.port,
+            threads=self.threads,
+            ident="transfer-doubles",
+            asyncore_use_poll=True,
+            asyncore_loop_timeout=_LOOP_TIMEOUT,
+            cleanup_interval=1,
+            connection_limit=limits.connection_limit,
+            channel_timeout=limits.channel_timeout,
+            max_request_body_size=limits.max_body,
+            max_request_header_size=limits.max_header,
             backlog=1024,
         )
         dispatcher = ThreadedTaskDispatcher()

@@ -97,15 +97,19 @@ def _count(start: int, step: int) -> itertools.count:
 
 def _reduce_count(counter: itertools.count) -> tuple:
     # repr is the only public view of a count's next value ("count(5)", "count(5, 2)").
-    inner = repr(counter)[len("count("):-1]
+    inner = repr(counter)[len("count(") : -1]
     start, _, step = inner.partition(", ")
     return _count, (int(start), int(step) if step else 1)
 
 
 _LOCKS = {type(threading.Lock()): _lock, type(threading.RLock()): _rlock}
-_DISPATCH: dict[type, Callable[[Any], tuple]] = {
-    kind: (lambda lock, make=make: (make, ())) for kind, make in _LOCKS.items()  # type: ignore[misc]
-}
+
+
+def _reduce_lock(lock: Any) -> tuple:
+    return _LOCKS[type(lock)], ()
+
+
+_DISPATCH: dict[type, Callable[[Any], tuple]] = dict.fromkeys(_LOCKS, _reduce_lock)
 _DISPATCH[itertools.count] = _reduce_count
 
 
@@ -168,12 +172,16 @@ def _reduce_crypto(obj: Any) -> tuple | None:
     if isinstance(obj, x509.Certificate):
         return _load_certificate, (obj.public_bytes(serialization.Encoding.DER),)
     if _is(obj, PrivateKeyTypes):
-        pem = obj.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
+        pem = obj.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
         loader = _load_private_key
     elif _is(obj, PublicKeyTypes):
-        pem = obj.public_bytes(serialization.Encoding.PEM,
-                               serialization.PublicFormat.SubjectPublicKeyInfo)
+        pem = obj.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
         loader = _load_public_key
     else:
         return None
@@ -276,8 +284,8 @@ def _verified(key: bytes, blob: bytes) -> bytes:
     blob = bytes(blob)
     if not blob.startswith(MAGIC) or len(blob) < len(MAGIC) + _MAC_SIZE:
         raise SnapshotRefused("not a snapshot (no snapshot header)")
-    mac = blob[len(MAGIC):len(MAGIC) + _MAC_SIZE]
-    payload = blob[len(MAGIC) + _MAC_SIZE:]
+    mac = blob[len(MAGIC) : len(MAGIC) + _MAC_SIZE]
+    payload = blob[len(MAGIC) + _MAC_SIZE :]
     if not hmac.compare_digest(mac, hmac.new(key, payload, hashlib.sha256).digest()):
         raise SnapshotRefused("bad signature: not a snapshot taken by this double")
     return payload
@@ -348,11 +356,17 @@ def _recorded_environ(environ: dict) -> dict[str, Any]:
 
 def _replay_environ(recorded: dict[str, Any], body: bytes) -> dict[str, Any]:
     environ = dict(recorded)
-    environ.update({
-        "wsgi.version": (1, 0), "wsgi.input": io.BytesIO(body), "wsgi.errors": sys.stderr,
-        "wsgi.multithread": False, "wsgi.multiprocess": False, "wsgi.run_once": False,
-        "CONTENT_LENGTH": str(len(body)),
-    })
+    environ.update(
+        {
+            "wsgi.version": (1, 0),
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": False,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+            "CONTENT_LENGTH": str(len(body)),
+        }
+    )
     return environ
 
 
@@ -405,8 +419,9 @@ class DurableState:
     :meth:`close` on shutdown. A double never opened this way writes nothing.
     """
 
-    def __init__(self, double: Any, path: Path, connection: sqlite3.Connection,
-                 compact_every: int) -> None:
+    def __init__(
+        self, double: Any, path: Path, connection: sqlite3.Connection, compact_every: int
+    ) -> None:
         self.double = double
         self.state = double.state
         self.path = path
@@ -480,8 +495,9 @@ class DurableState:
             try:
                 run_app(self._app, _replay_environ(recorded, body))
             except Exception:  # it failed the same way the first time
-                log.exception("replaying %s %s", recorded.get("REQUEST_METHOD"),
-                              recorded.get("PATH_INFO"))
+                log.exception(
+                    "replaying %s %s", recorded.get("REQUEST_METHOD"), recorded.get("PATH_INFO")
+                )
             return clock.time()
 
     def _append(self, at: float, recorded: dict[str, Any], body: bytes) -> None:
@@ -492,8 +508,14 @@ class DurableState:
             environ = _dumps(recorded, self.state)
         self._db.execute(
             "INSERT INTO log (at, method, path, query, environ, body) VALUES (?, ?, ?, ?, ?, ?)",
-            (at, recorded.get("REQUEST_METHOD", ""), recorded.get("PATH_INFO", ""),
-             recorded.get("QUERY_STRING", ""), environ, body),
+            (
+                at,
+                recorded.get("REQUEST_METHOD", ""),
+                recorded.get("PATH_INFO", ""),
+                recorded.get("QUERY_STRING", ""),
+                environ,
+                body,
+            ),
         )
         self._logged += 1
         self._log_bytes += len(environ) + len(body)
@@ -511,8 +533,9 @@ class DurableState:
             blob = snapshot_state(state)
             with self._db:
                 self._db.execute("BEGIN IMMEDIATE")
-                self._db.execute("INSERT OR REPLACE INTO snapshot VALUES (1, ?, ?)",
-                                 (state.clock.time(), blob))
+                self._db.execute(
+                    "INSERT OR REPLACE INTO snapshot VALUES (1, ?, ?)", (state.clock.time(), blob)
+                )
                 self._db.execute("DELETE FROM log")
             self._logged = self._log_bytes = 0
             self._snapshot_bytes = len(blob)

@@ -48,21 +48,29 @@ class Route:
 
 
 class _Mountable(Protocol):
-    def add_url_rule(self, rule: str, endpoint: str | None = ..., view_func: Any = ...,
-                     **options: Any) -> None: ...
+    def add_url_rule(
+        self, rule: str, endpoint: str | None = ..., view_func: Any = ..., **options: Any
+    ) -> None: ...
 
 
-def mount(target: _Mountable, routes: Iterable[Route],
-          bind: Callable[[Route], Callable[..., Any]]) -> None:
+def mount(
+    target: _Mountable, routes: Iterable[Route], bind: Callable[[Route], Callable[..., Any]]
+) -> None:
     """Register every route of ``routes`` on ``target`` (a Flask app or blueprint), each
     served by ``bind(route)``: the binder turns the declared view into a Flask view."""
     for route in routes:
-        target.add_url_rule(route.rule, endpoint=route.endpoint, view_func=bind(route),
-                            methods=list(route.methods))
+        target.add_url_rule(
+            route.rule, endpoint=route.endpoint, view_func=bind(route), methods=list(route.methods)
+        )
 
 
-def coverage_markdown(routes: Iterable[Route], *, upstream_heading: str, prefix: str = "",
-                      not_served: Iterable[tuple[str, str, str]] = ()) -> str:
+def coverage_markdown(
+    routes: Iterable[Route],
+    *,
+    upstream_heading: str,
+    prefix: str = "",
+    not_served: Iterable[tuple[str, str, str]] = (),
+) -> str:
     """The coverage table of a route table: methods, path, upstream name, and the rows
     of ``not_served`` ((methods, path, why)) that the double leaves out."""
     lines = [f"| Methods | Path | {upstream_heading} |", "|---|---|---|"]

@@ -40,20 +40,38 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     """The flags every ``serve`` command takes, beyond host, port and its own."""
     limits = Limits()
     group = parser.add_argument_group("running as a service")
-    group.add_argument("--threads", type=_positive, default=8,
-                       help="worker threads answering requests (default 8)")
-    group.add_argument("--journal", type=_count, default=JOURNAL_DEFAULT, metavar="N",
-                       help="keep the last N requests and responses in the journal "
-                            f"(default {JOURNAL_DEFAULT}; 0 keeps none)")
-    group.add_argument("--max-body", type=_count, default=limits.max_body, metavar="BYTES",
-                       help="refuse larger request bodies with a 413 "
-                            f"(default {limits.max_body // 2**20} MiB)")
-    group.add_argument("--connection-limit", type=_positive, default=limits.connection_limit,
-                       metavar="N", help="open connections at most; at the limit the one "
-                       f"idle the longest is closed (default {limits.connection_limit})")
-    group.add_argument("--state", metavar="PATH",
-                       help="keep the state in this SQLite file: a restart (even after "
-                            "kill -9) answers what was answered before")
+    group.add_argument(
+        "--threads", type=_positive, default=8, help="worker threads answering requests (default 8)"
+    )
+    group.add_argument(
+        "--journal",
+        type=_count,
+        default=JOURNAL_DEFAULT,
+        metavar="N",
+        help="keep the last N requests and responses in the journal "
+        f"(default {JOURNAL_DEFAULT}; 0 keeps none)",
+    )
+    group.add_argument(
+        "--max-body",
+        type=_count,
+        default=limits.max_body,
+        metavar="BYTES",
+        help=f"refuse larger request bodies with a 413 (default {limits.max_body // 2**20} MiB)",
+    )
+    group.add_argument(
+        "--connection-limit",
+        type=_positive,
+        default=limits.connection_limit,
+        metavar="N",
+        help="open connections at most; at the limit the one "
+        f"idle the longest is closed (default {limits.connection_limit})",
+    )
+    group.add_argument(
+        "--state",
+        metavar="PATH",
+        help="keep the state in this SQLite file: a restart (even after "
+        "kill -9) answers what was answered before",
+    )
 
 
 def limits_from(args: argparse.Namespace) -> Limits:
@@ -71,8 +89,9 @@ def prepare(double: Any, args: argparse.Namespace) -> Any:
     return DurableState.open(double, args.state)
 
 
-def serve_until_signalled(server: Any, *, durable: Any = None,
-                          on_stop: Callable[[], None] | None = None) -> int:
+def serve_until_signalled(
+    server: Any, *, durable: Any = None, on_stop: Callable[[], None] | None = None
+) -> int:
     """Block until SIGINT or SIGTERM, then drain the server, close the state file and
     return 0 (the exit status)."""
     stop = threading.Event()

@@ -34,11 +34,21 @@ def record_crash(environ: dict, error: BaseException) -> None:
     the test that caused it fails (the client still gets the service's 500)."""
     environ[CRASH] = error
 
+
 _SLASHES = re.compile(r"/{2,}")
 _REASONS = {
-    200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request", 401: "Unauthorized",
-    403: "Forbidden", 404: "Not Found", 409: "Conflict", 429: "Too Many Requests",
-    500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
+    200: "OK",
+    201: "Created",
+    204: "No Content",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    409: "Conflict",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
     504: "Gateway Timeout",
 }
 
@@ -139,8 +149,9 @@ class DoubleMiddleware:
                 headers = {"Content-Length": str(len(payload)), **fault.headers}
                 headers.setdefault("Content-Type", "text/plain")
                 start_response(status_line(fault.status), list(headers.items()))
-                self._record(environ, path, body, fault.status, headers, payload, arrived,
-                             fault.describe())
+                self._record(
+                    environ, path, body, fault.status, headers, payload, arrived, fault.describe()
+                )
                 return [payload]
 
         status, answer_headers, payload = run_app(self.app, environ)
@@ -148,12 +159,29 @@ class DoubleMiddleware:
         if crash is not None:
             self.errors.append(crash)
         start_response(status, answer_headers)
-        self._record(environ, path, body, int(status.split(" ", 1)[0]), dict(answer_headers), payload,
-                     arrived, None)
+        self._record(
+            environ,
+            path,
+            body,
+            int(status.split(" ", 1)[0]),
+            dict(answer_headers),
+            payload,
+            arrived,
+            None,
+        )
         return [payload]
 
-    def _record(self, environ: dict, path: str, body: bytes, status: int, headers: dict,
-                payload: bytes, arrived: float, fault: str | None) -> None:
+    def _record(
+        self,
+        environ: dict,
+        path: str,
+        body: bytes,
+        status: int,
+        headers: dict,
+        payload: bytes,
+        arrived: float,
+        fault: str | None,
+    ) -> None:
         if not self.journal.recording:
             return
         request_headers = {
@@ -163,9 +191,15 @@ class DoubleMiddleware:
             request_headers["Content-Type"] = environ["CONTENT_TYPE"]
         self.journal.record(
             JournalEntry(
-                method=environ["REQUEST_METHOD"], path=path,
-                query=environ.get("QUERY_STRING", ""), request_headers=request_headers,
-                request_body=body, status=status, response_headers=headers,
-                response_body=payload, at=arrived, fault=fault,
+                method=environ["REQUEST_METHOD"],
+                path=path,
+                query=environ.get("QUERY_STRING", ""),
+                request_headers=request_headers,
+                request_body=body,
+                status=status,
+                response_headers=headers,
+                response_body=payload,
+                at=arrived,
+                fault=fault,
             )
         )

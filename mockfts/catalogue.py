@@ -23,8 +23,11 @@ NOT_SERVED: list[tuple[str, str, str]] = [
     ("GET, DELETE", "/cs/access_grant/<service>", _WEBFTS),
     ("GET", "/cs/remote_content/<service>", _WEBFTS),
     ("GET", "/cs/file_urllink/<service>/<path>", _WEBFTS),
-    ("GET, POST, DELETE", "(3.14) token-provider configuration",
-     "its URL is not in the sources read"),
+    (
+        "GET, POST, DELETE",
+        "(3.14) token-provider configuration",
+        "its URL is not in the sources read",
+    ),
 ]
 
 UPSTREAM_HEADING = "fts-rest-flask 3.13.4 (`fts3rest.controllers`)"
@@ -33,5 +36,6 @@ UPSTREAM_HEADING = "fts-rest-flask 3.13.4 (`fts3rest.controllers`)"
 def coverage_markdown() -> str:
     """The README's FTS coverage table: every route served, with the upstream function it
     plays, then the real routes not served and why."""
-    return routes.coverage_markdown(ROUTES, upstream_heading=UPSTREAM_HEADING,
-                                    not_served=NOT_SERVED)
+    return routes.coverage_markdown(
+        ROUTES, upstream_heading=UPSTREAM_HEADING, not_served=NOT_SERVED
+    )

@@ -35,8 +35,13 @@ def _serve(args: argparse.Namespace) -> int:
         tokens.append(f"token for {user} ({vo or 'dteam'}): {token}")
     if durable is not None:
         durable.checkpoint()  # before the first request: the tokens survive a restart too
-    server = double.serve_tls(args.host, args.port) if args.tls else double.serve(
-        args.host, args.port, threads=args.threads, limits=serving.limits_from(args))
+    server = (
+        double.serve_tls(args.host, args.port)
+        if args.tls
+        else double.serve(
+            args.host, args.port, threads=args.threads, limits=serving.limits_from(args)
+        )
+    )
     try:
         server.start()
     except OSError as exc:
@@ -54,7 +59,8 @@ def _serve(args: argparse.Namespace) -> int:
     else:
         print(f"try: fts-rest-whoami -s {server.url} --fts-access-token <token>", flush=True)
     return serving.serve_until_signalled(
-        server, durable=durable, on_stop=lambda: print("mockfts stopped", flush=True))
+        server, durable=durable, on_stop=lambda: print("mockfts stopped", flush=True)
+    )
 
 
 def _routes(args: argparse.Namespace) -> int:
@@ -70,31 +76,59 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the double on a local port")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8446)
-    serve.add_argument("--profile", choices=sorted(PROFILES), default="3.14",
-                       help="FTS REST generation to imitate (default: today's)")
-    serve.add_argument("--speed", type=float, default=4.0,
-                       help="virtual seconds per real second (default 4: a small mock "
-                            "transfer finishes in about 2 s)")
+    serve.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        default="3.14",
+        help="FTS REST generation to imitate (default: today's)",
+    )
+    serve.add_argument(
+        "--speed",
+        type=float,
+        default=4.0,
+        help="virtual seconds per real second (default 4: a small mock "
+        "transfer finishes in about 2 s)",
+    )
     serve.add_argument("--seed", type=int, default=0)
-    serve.add_argument("--user", action="append", default=None, metavar="NAME[:VO]",
-                       help="print a bearer token for this user (repeatable; default alice:dteam)")
+    serve.add_argument(
+        "--user",
+        action="append",
+        default=None,
+        metavar="NAME[:VO]",
+        help="print a bearer token for this user (repeatable; default alice:dteam)",
+    )
     serve.add_argument("--token-lifetime", type=float, default=12 * 3600)
-    serve.add_argument("--tls", action="store_true",
-                       help="HTTPS with client certificates from a test CA (prints the "
-                            "X509_USER_PROXY and X509_CERT_DIR to export)")
-    serve.add_argument("--pki", metavar="DIR",
-                       help="PKI directory for --tls (created if missing; default: "
-                            "<tmp>/mockfts-pki); see also 'mockfts make-ca/make-proxy'")
-    serve.add_argument("--grid-user", default="/DC=org/DC=example/OU=Users/CN=Grid User",
-                       help="DN of the user whose proxy --tls prints")
+    serve.add_argument(
+        "--tls",
+        action="store_true",
+        help="HTTPS with client certificates from a test CA (prints the "
+        "X509_USER_PROXY and X509_CERT_DIR to export)",
+    )
+    serve.add_argument(
+        "--pki",
+        metavar="DIR",
+        help="PKI directory for --tls (created if missing; default: "
+        "<tmp>/mockfts-pki); see also 'mockfts make-ca/make-proxy'",
+    )
+    serve.add_argument(
+        "--grid-user",
+        default="/DC=org/DC=example/OU=Users/CN=Grid User",
+        help="DN of the user whose proxy --tls prints",
+    )
     serve.add_argument("--grid-vo", default="dteam")
     serving.add_server_arguments(serve)
     serve.set_defaults(handler=_serve)
-    routes = commands.add_parser("routes", help="print the REST routes and the double's "
-                                                "coverage of them, as a Markdown table")
-    routes.add_argument("--profile", choices=sorted(PROFILES), default="legacy",
-                        help="ignored: every profile has the same routes (/snapshot "
-                             "answers in the legacy one only)")
+    routes = commands.add_parser(
+        "routes",
+        help="print the REST routes and the double's coverage of them, as a Markdown table",
+    )
+    routes.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        default="legacy",
+        help="ignored: every profile has the same routes (/snapshot "
+        "answers in the legacy one only)",
+    )
     routes.set_defaults(handler=_routes)
     x509_cli: Any
     try:

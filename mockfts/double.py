@@ -63,8 +63,14 @@ class FtsDouble(Double):
         with self.state.lock:
             return self.state.tokens.mint(user, vo, **claims)
 
-    def certificate_user(self, user_dn: str, fqans: list[str] | None = None, *,
-                         delegated: bool = True, root: bool = False) -> Identity:
+    def certificate_user(
+        self,
+        user_dn: str,
+        fqans: list[str] | None = None,
+        *,
+        delegated: bool = True,
+        root: bool = False,
+    ) -> Identity:
         """An X.509 identity for in-process requests (no TLS needed), delegated by default."""
         identity = certificate_identity(
             user_dn, fqans, dn=[user_dn, user_dn + "/CN=proxy"], is_root=root
@@ -77,8 +83,14 @@ class FtsDouble(Double):
         """The server's own host certificate: ``is_root`` and every level ``all``."""
         return certificate_identity(self.state.host_dn, is_root=True)
 
-    def proxy(self, dn: str = "/DC=org/DC=example/CN=Test User", *, vo: str | None = "dteam",
-              fqans: list[str] | None = None, **options: Any):  # noqa: ANN201
+    def proxy(
+        self,
+        dn: str = "/DC=org/DC=example/CN=Test User",
+        *,
+        vo: str | None = "dteam",
+        fqans: list[str] | None = None,
+        **options: Any,
+    ):  # noqa: ANN201
         """A proxy file from :attr:`pki` for ``dn``: pass ``proxy.path`` as the client's
         certificate (``X509_USER_PROXY``), ``self.pki.capath`` as its ``capath``."""
         return self.pki.user(dn).proxy(vo=vo, fqans=fqans, **options)
@@ -134,15 +146,21 @@ class FtsDouble(Double):
 
     # --- transports ------------------------------------------------------------------
 
-    def intercept(self, base_urls: Iterable[str] | None = None, *,
-                  rsps: responses.RequestsMock | None = None,
-                  environ_hook: EnvironHook | None = None) -> InProcessTransport:
+    def intercept(
+        self,
+        base_urls: Iterable[str] | None = None,
+        *,
+        rsps: responses.RequestsMock | None = None,
+        environ_hook: EnvironHook | None = None,
+    ) -> InProcessTransport:
         """In-process, with what a TLS handshake would present (:meth:`_inject_identity`)."""
-        return super().intercept(base_urls, rsps=rsps,
-                                 environ_hook=environ_hook or self._inject_identity)
+        return super().intercept(
+            base_urls, rsps=rsps, environ_hook=environ_hook or self._inject_identity
+        )
 
-    def serve(self, host: str = "127.0.0.1", port: int = 0, threads: int = 8,
-              limits: Limits | None = None) -> LiveServer:
+    def serve(
+        self, host: str = "127.0.0.1", port: int = 0, threads: int = 8, limits: Limits | None = None
+    ) -> LiveServer:
         return super().serve(host, port, threads, limits)
 
     def serve_tls(self, host: str = "127.0.0.1", port: int = 0):  # noqa: ANN201
@@ -153,8 +171,9 @@ class FtsDouble(Double):
         from mockfts.x509 import TLSLiveServer
 
         self.state.host_dn = self.pki.host().dn
-        self.server = TLSLiveServer(dropping(self.wsgi, ConnectionAbortedError), host, port,
-                                    pki=self.pki, clock=self.clock)
+        self.server = TLSLiveServer(
+            dropping(self.wsgi, ConnectionAbortedError), host, port, pki=self.pki, clock=self.clock
+        )
         return self.server
 
 
@@ -169,8 +188,13 @@ class mock_fts(MockContext):  # noqa: N801 - used like moto's mock_aws
 
     argument = "fts"
 
-    def __init__(self, endpoint: str = DEFAULT_ENDPOINT, *,
-                 rsps: responses.RequestsMock | None = None, **double_options: Any) -> None:
+    def __init__(
+        self,
+        endpoint: str = DEFAULT_ENDPOINT,
+        *,
+        rsps: responses.RequestsMock | None = None,
+        **double_options: Any,
+    ) -> None:
         super().__init__(rsps=rsps, **double_options)
         self.endpoint = endpoint
 

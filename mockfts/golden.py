@@ -30,15 +30,25 @@ def documents(profile: str) -> dict[str, object]:
     """The scenario: alice (dteam) submits one transfer and it runs to the end."""
     double = FtsDouble(profile=profile, clock=ManualClock(START), seed=0)
     headers = {"Authorization": f"Bearer {double.token_for('alice', 'dteam')}"}
-    body = {"files": [{"sources": [SOURCE], "destinations": [DESTINATION],
-                       "checksum": "ADLER32", "metadata": {"request_id": 42}}],
-            "params": {"retry": -1, "job_metadata": {"issuer": "golden"}}}
+    body = {
+        "files": [
+            {
+                "sources": [SOURCE],
+                "destinations": [DESTINATION],
+                "checksum": "ADLER32",
+                "metadata": {"request_id": 42},
+            }
+        ],
+        "params": {"retry": -1, "job_metadata": {"issuer": "golden"}},
+    }
     with double.intercept([DEFAULT_ENDPOINT]):
+
         def get(path: str) -> Any:
             return requests.get(DEFAULT_ENDPOINT + path, headers=headers, timeout=5).json()
 
-        job_id = requests.post(DEFAULT_ENDPOINT + "/jobs", json=body, headers=headers,
-                               timeout=5).json()["job_id"]
+        job_id = requests.post(
+            DEFAULT_ENDPOINT + "/jobs", json=body, headers=headers, timeout=5
+        ).json()["job_id"]
         submitted = get(f"/jobs/{job_id}")
         double.run_job(job_id)
         files = get(f"/jobs/{job_id}/files")

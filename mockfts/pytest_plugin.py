@@ -28,8 +28,12 @@ def _located(double: FtsDouble, url: str) -> None:
     double.endpoint = url
 
 
-_FIXTURES = DoubleFixtures(lambda profile: FtsDouble(profile=profile), reuse=True,
-                           urls=[DEFAULT_ENDPOINT], located=_located)
+_FIXTURES = DoubleFixtures(
+    lambda profile: FtsDouble(profile=profile),
+    reuse=True,
+    urls=[DEFAULT_ENDPOINT],
+    located=_located,
+)
 
 
 @pytest.fixture

@@ -37,7 +37,8 @@ _SCHEMA: dict[str, Any] = {
                 "destination_spacetoken": _nullable("string", "Destination space token"),
                 "bring_online": _nullable("integer", "Bring online operation timeout"),
                 "copy_pin_lifetime": _nullable(
-                    "integer", "Minimum lifetime when bring online is used. -1 means no bring online",
+                    "integer",
+                    "Minimum lifetime when bring online is used. -1 means no bring online",
                     minimum=-1,
                 ),
                 "job_metadata": _nullable("object"),
@@ -66,14 +67,22 @@ _SCHEMA: dict[str, Any] = {
                 "type": "object",
                 "required": ["sources", "destinations"],
                 "properties": {
-                    "sources": {"type": "array", "items": {"title": "URL", "type": "string"},
-                                "minItems": 1},
-                    "destinations": {"type": "array", "items": {"title": "URL", "type": "string"},
-                                     "minItems": 1},
+                    "sources": {
+                        "type": "array",
+                        "items": {"title": "URL", "type": "string"},
+                        "minItems": 1,
+                    },
+                    "destinations": {
+                        "type": "array",
+                        "items": {"title": "URL", "type": "string"},
+                        "minItems": 1,
+                    },
                     "priority": _nullable("integer", "Job priority"),
                     "metadata": _nullable("object"),
                     "filesize": _nullable("integer", minimum=0),
-                    "checksum": _nullable("string", "User defined checksum in the form algorithm:value"),
+                    "checksum": _nullable(
+                        "string", "User defined checksum in the form algorithm:value"
+                    ),
                     "activity": _nullable("string", "Activity share"),
                 },
             },

@@ -42,15 +42,17 @@ _metadata = st.none() | st.dictionaries(_segment, _segment | st.integers(), max_
 @st.composite
 def transfers(draw, *, replicas: bool = False) -> dict:
     entry: dict = {
-        "sources": draw(st.lists(urls(), min_size=2 if replicas else 1,
-                                 max_size=3 if replicas else 1)),
+        "sources": draw(
+            st.lists(urls(), min_size=2 if replicas else 1, max_size=3 if replicas else 1)
+        ),
         "destinations": [draw(urls())],
     }
     optional = {
         "metadata": _metadata,
         "filesize": st.none() | st.integers(0, 10**12),
         "checksum": st.none() | st.sampled_from(["ADLER32", "ADLER32:1a2b3c4d", "MD5:" + "0" * 32]),
-        "activity": st.none() | st.sampled_from(["default", "User Subscriptions", "Data Consolidation"]),
+        "activity": st.none()
+        | st.sampled_from(["default", "User Subscriptions", "Data Consolidation"]),
         "priority": st.none() | st.integers(1, 5),
     }
     for key, strategy in optional.items():
@@ -107,8 +109,18 @@ def near_misses(draw) -> tuple[dict, str]:
     """A submission the schema and the server both refuse, with the server's message."""
     body = draw(valid_submissions())
     entry = dict(body["files"][0])
-    defect = draw(st.sampled_from(["files_int", "no_sources", "no_destinations",
-                                   "sources_empty", "metadata_number", "timeout_text"]))
+    defect = draw(
+        st.sampled_from(
+            [
+                "files_int",
+                "no_sources",
+                "no_destinations",
+                "sources_empty",
+                "metadata_number",
+                "timeout_text",
+            ]
+        )
+    )
     if defect == "files_int":
         number = draw(st.integers(0, 1000))
         return {**body, "files": number}, "Malformed request: 'int' object is not iterable"
@@ -122,11 +134,18 @@ def near_misses(draw) -> tuple[dict, str]:
         return {**body, "files": [{**entry, "sources": []}]}, "No valid pairs available"
     if defect == "metadata_number":
         # finite: the double refuses Infinity as badly formatted JSON (mockcore.jsonbody)
-        value = draw(st.integers() | st.floats(allow_nan=False, allow_infinity=False)
-                     | st.lists(st.integers(), max_size=2))
-        return ({**body, "files": [{**entry, "metadata": value}]},
-                "Invalid value within the request: Metadata neither JSON nor String")
+        value = draw(
+            st.integers()
+            | st.floats(allow_nan=False, allow_infinity=False)
+            | st.lists(st.integers(), max_size=2)
+        )
+        return (
+            {**body, "files": [{**entry, "metadata": value}]},
+            "Invalid value within the request: Metadata neither JSON nor String",
+        )
     text = draw(st.sampled_from(["soon", "1h", "ten"]))
     params = {**body.get("params", {}), "timeout": text}
-    return ({**body, "params": params},
-            f"Invalid value within the request: invalid literal for int() with base 10: '{text}'")
+    return (
+        {**body, "params": params},
+        f"Invalid value within the request: invalid literal for int() with base 10: '{text}'",
+    )

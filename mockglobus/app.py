@@ -27,9 +27,7 @@ log = logging.getLogger("mockglobus")
 
 
 def _is_transfer(path: str) -> bool:
-    return path.startswith("/v0.10") or (
-        flask.request.host.split(":")[0].startswith("transfer.")
-    )
+    return path.startswith("/v0.10") or (flask.request.host.split(":")[0].startswith("transfer."))
 
 
 def create_app(state: GlobusState) -> flask.Flask:
@@ -88,8 +86,7 @@ def create_app(state: GlobusState) -> flask.Flask:
         if _is_transfer(flask.request.path):
             return render_transfer(transfer_errors.InternalError(f"{type(exc).__name__}: {exc}"))
         body = auth_errors.ApiError(f"{type(exc).__name__}: {exc}").body(str(state.ids.uuid1()))
-        body["errors"][0].update(status="500", code="INTERNAL_ERROR",
-                                 title="Internal Server Error")
+        body["errors"][0].update(status="500", code="INTERNAL_ERROR", title="Internal Server Error")
         body.update(error="internal_error", error_description="Internal Server Error")
         return flask.jsonify(body), 500
 

@@ -28,12 +28,19 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8447, help="0 picks a free port")
     serve.add_argument("--seed", type=int, default=0, help="seed of ids and fake data")
-    serve.add_argument("--scenario", default="default",
-                       help="scenario file (YAML/JSON) or name in fixtures/globus/")
-    serve.add_argument("--speed", type=float, default=10.0,
-                       help="virtual seconds per real second (default 10)")
-    serve.add_argument("--strict", action="store_true",
-                       help="refuse unknown clients and scopes instead of registering them")
+    serve.add_argument(
+        "--scenario",
+        default="default",
+        help="scenario file (YAML/JSON) or name in fixtures/globus/",
+    )
+    serve.add_argument(
+        "--speed", type=float, default=10.0, help="virtual seconds per real second (default 10)"
+    )
+    serve.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse unknown clients and scopes instead of registering them",
+    )
     serve.add_argument("--client-id", help="client id globus-cli will use (a UUID)")
     serve.add_argument("--client-secret", help="its secret")
     serving.add_server_arguments(serve)
@@ -48,12 +55,18 @@ def routes() -> int:
     from mockglobus.auth import routes as auth
     from mockglobus.transfer import routes as transfer
 
-    tables = [("Auth", auth.ROUTES, ""), ("Transfer", transfer.ROUTES, "/v0.10"),
-              ("Double only", control.ROUTES, "")]
-    print("\n\n".join(
-        f"**{name}**\n\n" + coverage_markdown(table, upstream_heading="globus_sdk method",
-                                               prefix=prefix)
-        for name, table, prefix in tables))
+    tables = [
+        ("Auth", auth.ROUTES, ""),
+        ("Transfer", transfer.ROUTES, "/v0.10"),
+        ("Double only", control.ROUTES, ""),
+    ]
+    print(
+        "\n\n".join(
+            f"**{name}**\n\n"
+            + coverage_markdown(table, upstream_heading="globus_sdk method", prefix=prefix)
+            for name, table, prefix in tables
+        )
+    )
     return 0
 
 
@@ -61,19 +74,23 @@ def serve(args: argparse.Namespace) -> int:
     from mockglobus.double import GlobusDouble
 
     if bool(args.client_id) != bool(args.client_secret):
-        print("mockglobus: give both --client-id and --client-secret, or neither",
-              file=sys.stderr)
+        print("mockglobus: give both --client-id and --client-secret, or neither", file=sys.stderr)
         return 2
     if args.client_id:
         try:
             args.client_id = str(uuid.UUID(args.client_id))
         except ValueError:
-            print(f"mockglobus: --client-id must be a UUID, not {args.client_id!r}",
-                  file=sys.stderr)
+            print(
+                f"mockglobus: --client-id must be a UUID, not {args.client_id!r}", file=sys.stderr
+            )
             return 2
     try:
-        double = GlobusDouble(seed=args.seed, clock=ScaledClock(args.speed),
-                              scenario=args.scenario, permissive=not args.strict)
+        double = GlobusDouble(
+            seed=args.seed,
+            clock=ScaledClock(args.speed),
+            scenario=args.scenario,
+            permissive=not args.strict,
+        )
     except (OSError, ValueError) as exc:
         print(f"mockglobus: {exc}", file=sys.stderr)
         return 2
@@ -83,14 +100,19 @@ def serve(args: argparse.Namespace) -> int:
         if args.client_id in auth.clients:
             auth.add_credential(args.client_id, "mockglobus serve", args.client_secret)
         else:
-            auth.add_client("mockglobus serve client", "client_identity", id=args.client_id,
-                            secret=args.client_secret)
+            auth.add_client(
+                "mockglobus serve client",
+                "client_identity",
+                id=args.client_id,
+                secret=args.client_secret,
+            )
     client_id = args.client_id or double.cli_client_id  # (registers one if there is none)
     if durable is not None:
         durable.checkpoint()  # before the first request: what startup made survives too
     try:
-        server = double.serve(args.host, args.port, threads=args.threads,
-                              limits=serving.limits_from(args)).start()
+        server = double.serve(
+            args.host, args.port, threads=args.threads, limits=serving.limits_from(args)
+        ).start()
     except OSError as exc:
         print(f"mockglobus: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         if durable is not None:
@@ -109,7 +131,8 @@ def serve(args: argparse.Namespace) -> int:
     ]
     print("\n".join(lines), flush=True)
     return serving.serve_until_signalled(
-        server, durable=durable, on_stop=lambda: print("# mockglobus: stopped", flush=True))
+        server, durable=durable, on_stop=lambda: print("# mockglobus: stopped", flush=True)
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

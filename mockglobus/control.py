@@ -89,8 +89,9 @@ def token() -> flask.Response:
         return _error(auth_errors.BadRequest(str(exc.args[0]) if exc.args else str(exc)))
     except auth_errors.AuthError as exc:  # invalid_scope
         return _error(auth_errors.BadRequest(exc.description))
-    return flask.jsonify({"access_token": access, "user": user,
-                          "resource_server": resource_server or TRANSFER_RS})
+    return flask.jsonify(
+        {"access_token": access, "user": user, "resource_server": resource_server or TRANSFER_RS}
+    )
 
 
 def advance() -> flask.Response:
@@ -98,8 +99,7 @@ def advance() -> flask.Response:
     try:
         with state.lock:  # checked against the clock it moves
             seconds = _param("seconds")
-            state.advance(controls.advance_seconds(0 if seconds is None else seconds,
-                                                   state.clock))
+            state.advance(controls.advance_seconds(0 if seconds is None else seconds, state.clock))
     except controls.ControlRefused as exc:
         return _error(auth_errors.BadRequest(str(exc)))
     return flask.jsonify({"now": state.clock.now().isoformat()})

@@ -46,12 +46,15 @@ class GlobusDouble(Double):
 
     # ------------------------------------------------------------ test helpers
     def token_for(
-        self, username: str | None = None, resource_server: str = TRANSFER_RS,
+        self,
+        username: str | None = None,
+        resource_server: str = TRANSFER_RS,
         scopes: str | Iterable[str] | None = None,
     ) -> str:
         """An access token for ``username`` (default: the scenario's default user)."""
-        return self.auth.mint_token(username or self.auth.authorization.default_username(),
-                                    resource_server, scopes)
+        return self.auth.mint_token(
+            username or self.auth.authorization.default_username(), resource_server, scopes
+        )
 
     def get_auth_code(
         self, authorize_url: str, username: str | None = None, *, mfa: bool = False
@@ -60,8 +63,9 @@ class GlobusDouble(Double):
         browser; the code."""
         return self.auth.get_auth_code(authorize_url, username, mfa=mfa)
 
-    def env(self, url: str | None = None, client_id: str | None = None,
-            client_secret: str | None = None) -> dict[str, str]:
+    def env(
+        self, url: str | None = None, client_id: str | None = None, client_secret: str | None = None
+    ) -> dict[str, str]:
         """Environment variables pointing globus-sdk and globus-cli at a live server
         (``url`` defaults to the one :meth:`serve` started), in client-identity mode."""
         if url is None:

@@ -29,8 +29,12 @@ from mockglobus.double import GlobusDouble
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("mockglobus", "Globus double")
     group.addoption("--mockglobus-host", default=None, help="host the globus_server binds")
-    group.addoption("--mockglobus-port", default=None, type=int,
-                    help="port the globus_server binds (default: a free one)")
+    group.addoption(
+        "--mockglobus-port",
+        default=None,
+        type=int,
+        help="port the globus_server binds (default: a free one)",
+    )
     parser.addini("mockglobus_host", "host the globus_server binds", default="127.0.0.1")
     parser.addini("mockglobus_port", "port the globus_server binds", default="0")
 

@@ -16,16 +16,21 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def tables() -> dict[str, str]:
-    globus = subprocess.run([sys.executable, "-m", "mockglobus", "routes"], check=True,
-                            capture_output=True, text=True).stdout.strip()
+    globus = subprocess.run(
+        [sys.executable, "-m", "mockglobus", "routes"], check=True, capture_output=True, text=True
+    ).stdout.strip()
     return {"fts-routes": coverage_markdown(), "globus-routes": globus}
 
 
 def main() -> int:
     text = README.read_text()
     for name, table in tables().items():
-        text = re.sub(rf"(<!-- {name} -->\n)(?:.*?\n)?(<!-- /{name} -->)",
-                      lambda m, t=table: m.group(1) + t + "\n" + m.group(2), text, flags=re.S)
+        text = re.sub(
+            rf"(<!-- {name} -->\n)(?:.*?\n)?(<!-- /{name} -->)",
+            lambda m, t=table: m.group(1) + t + "\n" + m.group(2),
+            text,
+            flags=re.S,
+        )
     README.write_text(text)
     return 0
 

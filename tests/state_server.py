@@ -32,8 +32,18 @@ class StateServer:
 
 
 def start(kind: str, path: Path) -> StateServer:
-    argv = [sys.executable, "-m", f"mock{kind}", "serve", "--port", "0", "--speed", "0.001",
-            "--state", str(path)]
+    argv = [
+        sys.executable,
+        "-m",
+        f"mock{kind}",
+        "serve",
+        "--port",
+        "0",
+        "--speed",
+        "0.001",
+        "--state",
+        str(path),
+    ]
     process = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, cwd=ROOT)
     assert process.stdout is not None
     url = token = None

@@ -40,9 +40,11 @@ def named_paths(text: str) -> list[str]:
 
 
 def test_path_extraction_keeps_files_and_skips_routes_globs_and_urls():
-    text = ("`mockcore/clock.py`, `README.md`, `tests/fuzz/`, `/_mock/token`, "
-            "`mockfts/api/*.py`, `https://auth.globus.org`, `mockfts/api/<area>.py`, "
-            "`make test`, `mockcore.routes.Route`\n```\n`inside/a/fence.py`\n```\n")
+    text = (
+        "`mockcore/clock.py`, `README.md`, `tests/fuzz/`, `/_mock/token`, "
+        "`mockfts/api/*.py`, `https://auth.globus.org`, `mockfts/api/<area>.py`, "
+        "`make test`, `mockcore.routes.Route`\n```\n`inside/a/fence.py`\n```\n"
+    )
     assert named_paths(text) == ["mockcore/clock.py", "README.md", "tests/fuzz/"]
 
 

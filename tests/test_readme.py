@@ -9,9 +9,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_readme_route_tables_are_current():
-    spec = importlib.util.spec_from_file_location("readme_tables", ROOT / "scripts" / "readme_tables.py")
+    spec = importlib.util.spec_from_file_location(
+        "readme_tables", ROOT / "scripts" / "readme_tables.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     readme = (ROOT / "README.md").read_text()
     for name, table in module.tables().items():
-        assert f"<!-- {name} -->\n{table}\n<!-- /{name} -->" in readme, f"run `make readme` ({name})"
+        assert f"<!-- {name} -->\n{table}\n<!-- /{name} -->" in readme, (
+            f"run `make readme` ({name})"
+        )

@@ -109,8 +109,12 @@ class AdminApi:
             raise errors.BadBanStatus()
         # bool() of the raw value, as the server does: the form string "false" is true.
         affected = self.state.ops.bans.ban_storage(
-            identity, storage, status, bool(body.get("allow_submit", False)),
-            _ban_text(body, "message", ""))
+            identity,
+            storage,
+            status,
+            bool(body.get("allow_submit", False)),
+            _ban_text(body, "message", ""),
+        )
         return render.json_response(affected)
 
     def unban_se(self):
@@ -132,7 +136,8 @@ class AdminApi:
         if not dn:
             raise errors.MissingBanDn()
         return render.json_response(
-            self.state.ops.bans.ban_user(identity, dn, _ban_text(body, "message", "")))
+            self.state.ops.bans.ban_user(identity, dn, _ban_text(body, "message", ""))
+        )
 
     def unban_dn(self):
         identity = require(CONFIG)
@@ -153,12 +158,14 @@ class AdminApi:
 
     def optimizer_evolution(self):
         rows = self.state.ops.optimizer.evolution_rows(
-            request.values.get("source_se"), request.values.get("dest_se"))
+            request.values.get("source_se"), request.values.get("dest_se")
+        )
         return render.json_response([document(row) for row in rows])
 
     def get_optimizer_values(self):
         rows = self.state.ops.optimizer.current_rows(
-            request.values.get("source_se"), request.values.get("dest_se"))
+            request.values.get("source_se"), request.values.get("dest_se")
+        )
         return render.json_response([document(row) for row in rows])
 
     def set_optimizer_values(self):
@@ -171,8 +178,11 @@ class AdminApi:
         if not self.state.profile.has_snapshot:
             raise errors.RouteNotFound()  # removed from the REST API in 2017 (FTS-792)
         args = request.values
-        return render.json_response(self.state.ops.overview.snapshot(
-            args.get("vo_name"), args.get("source_se"), args.get("dest_se")))
+        return render.json_response(
+            self.state.ops.overview.snapshot(
+                args.get("vo_name"), args.get("source_se"), args.get("dest_se")
+            )
+        )
 
     def hosts_activity(self):
         require(CONFIG, certificate=True)
@@ -180,13 +190,15 @@ class AdminApi:
 
     def autocomplete_dn(self):
         require(CONFIG)
-        return render.json_response(self.state.ops.overview.credential_dns(
-            request.values.get("term", "/DC=cern.ch")))
+        return render.json_response(
+            self.state.ops.overview.credential_dns(request.values.get("term", "/DC=cern.ch"))
+        )
 
     def _link_ends(self, which: str):
         require(CONFIG)
-        return render.json_response(self.state.ops.overview.link_ends(
-            request.values.get("term", "srm://"), which))
+        return render.json_response(
+            self.state.ops.overview.link_ends(request.values.get("term", "srm://"), which)
+        )
 
     def autocomplete_source(self):
         return self._link_ends("source")
@@ -199,8 +211,9 @@ class AdminApi:
 
     def autocomplete_vo(self):
         require(CONFIG)
-        return render.json_response(self.state.ops.overview.vos(
-            request.values.get("term", "srm://")))
+        return render.json_response(
+            self.state.ops.overview.vos(request.values.get("term", "srm://"))
+        )
 
     def force_start_files(self):
         require(ADMIN, certificate=True)
@@ -225,17 +238,28 @@ class AdminApi:
             vo = identity.vo
         state_in = args.get("state_in")
         files = self.state.ops.overview.files(
-            vo, state_in.split(",") if state_in else None, args.get("source_se"),
-            args.get("dest_se"), args.get("dest_surl"))
+            vo,
+            state_in.split(",") if state_in else None,
+            args.get("source_se"),
+            args.get("dest_se"),
+            args.get("dest_surl"),
+        )
         profile = self.state.profile
         return render.json_response([render.file_document(f, profile) for f in files])
 
     def archive_index(self):
-        return render.json_response({"_links": {
-            "curies": [{"name": "fts", "href": "https://gitlab.cern.ch/fts/fts3"}],
-            "fts:archivedJob": {"href": "/archive/{id}", "title": "Archived job information",
-                                "templated": True},
-        }})
+        return render.json_response(
+            {
+                "_links": {
+                    "curies": [{"name": "fts", "href": "https://gitlab.cern.ch/fts/fts3"}],
+                    "fts:archivedJob": {
+                        "href": "/archive/{id}",
+                        "title": "Archived job information",
+                        "templated": True,
+                    },
+                }
+            }
+        )
 
     def _archived(self, job_id: str) -> dict:
         job = self.state.ops.archive.job(g.identity, job_id)
@@ -263,20 +287,42 @@ ROUTES = [
     Route("GET", "/ban/dn", AdminApi.list_banned_dn, "banning.list_banned_dn"),
     Route("GET", "/optimizer", AdminApi.optimizer_enabled, "optimizer.is_enabled"),
     Route("GET", "/optimizer/evolution", AdminApi.optimizer_evolution, "optimizer.evolution"),
-    Route("GET", "/optimizer/current", AdminApi.get_optimizer_values,
-          "optimizer.get_optimizer_values"),
-    Route("POST", "/optimizer/current", AdminApi.set_optimizer_values,
-          "optimizer.set_optimizer_values"),
-    Route("GET", "/snapshot", AdminApi.snapshot, "snapshot.SnapshotController.snapshot",
-          note="Pylons fts-rest, removed in 2017 by FTS-792; legacy profile only"),
+    Route(
+        "GET", "/optimizer/current", AdminApi.get_optimizer_values, "optimizer.get_optimizer_values"
+    ),
+    Route(
+        "POST",
+        "/optimizer/current",
+        AdminApi.set_optimizer_values,
+        "optimizer.set_optimizer_values",
+    ),
+    Route(
+        "GET",
+        "/snapshot",
+        AdminApi.snapshot,
+        "snapshot.SnapshotController.snapshot",
+        note="Pylons fts-rest, removed in 2017 by FTS-792; legacy profile only",
+    ),
     Route("GET", "/status/hosts", AdminApi.hosts_activity, "serverstatus.hosts_activity"),
     Route("GET", "/autocomplete/dn", AdminApi.autocomplete_dn, "autocomplete.autocomplete_dn"),
-    Route("GET", "/autocomplete/source", AdminApi.autocomplete_source,
-          "autocomplete.autocomplete_source"),
-    Route("GET", "/autocomplete/destination", AdminApi.autocomplete_destination,
-          "autocomplete.autocomplete_destination"),
-    Route("GET", "/autocomplete/storage", AdminApi.autocomplete_storage,
-          "autocomplete.autocomplete_storage"),
+    Route(
+        "GET",
+        "/autocomplete/source",
+        AdminApi.autocomplete_source,
+        "autocomplete.autocomplete_source",
+    ),
+    Route(
+        "GET",
+        "/autocomplete/destination",
+        AdminApi.autocomplete_destination,
+        "autocomplete.autocomplete_destination",
+    ),
+    Route(
+        "GET",
+        "/autocomplete/storage",
+        AdminApi.autocomplete_storage,
+        "autocomplete.autocomplete_storage",
+    ),
     Route("GET", "/autocomplete/vo", AdminApi.autocomplete_vo, "autocomplete.autocomplete_vo"),
     Route("POST", "/admin/force-start", AdminApi.force_start_files, "admin.force_start_files"),
     Route("GET", "/files", AdminApi.list_files, "files.index"),

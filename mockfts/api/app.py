@@ -23,11 +23,25 @@ log = logging.getLogger("mockfts")
 
 #: Every route the double serves (each module's ``ROUTES``); the README's coverage table
 #: is generated from it (:mod:`mockfts.catalogue`).
-ROUTES: list[Route] = [*info.ROUTES, *delegation.ROUTES, *jobs.ROUTES, *admin.ROUTES,
-                       *config.ROUTES, *datamanagement.ROUTES, *control.ROUTES]
+ROUTES: list[Route] = [
+    *info.ROUTES,
+    *delegation.ROUTES,
+    *jobs.ROUTES,
+    *admin.ROUTES,
+    *config.ROUTES,
+    *datamanagement.ROUTES,
+    *control.ROUTES,
+]
 #: The classes the routes' views are methods of; an app builds each once, on its state.
-HANDLERS = (info.InfoApi, delegation.DelegationApi, jobs.JobsApi, admin.AdminApi,
-            config.ConfigApi, datamanagement.DataManagementApi, control.ControlApi)
+HANDLERS = (
+    info.InfoApi,
+    delegation.DelegationApi,
+    jobs.JobsApi,
+    admin.AdminApi,
+    config.ConfigApi,
+    datamanagement.DataManagementApi,
+    control.ControlApi,
+)
 
 
 def _binder(state: FtsState) -> Callable[[Route], Callable[..., Any]]:
@@ -77,9 +91,11 @@ def create_app(state: FtsState) -> Flask:
     def crash(error: Exception):  # a bug of ours: answer as the real server would, and log it
         log.exception("mockfts internal error")
         record_crash(request.environ, error)  # and fail the test that caused it
-        return render.error_response(errors.FtsError(
-            "The server encountered an internal error and was unable to complete your "
-            "request. Either the server is overloaded or there is an error in the application."
-        ))
+        return render.error_response(
+            errors.FtsError(
+                "The server encountered an internal error and was unable to complete your "
+                "request. Either the server is overloaded or there is an error in the application."
+            )
+        )
 
     return app

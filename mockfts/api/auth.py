@@ -24,8 +24,11 @@ IDENTITY_KEY = "mockfts.identity"
 def x509_user(certificate, state: FtsState) -> Identity:
     """The FTS identity of a verified X.509 chain (``mockfts.x509.X509Identity``)."""
     return certificate_identity(
-        certificate.user_dn, certificate.voms_cred, dn=certificate.dn,
-        is_root=certificate.user_dn == state.host_dn, certificate=certificate,
+        certificate.user_dn,
+        certificate.voms_cred,
+        dn=certificate.dn,
+        is_root=certificate.user_dn == state.host_dn,
+        certificate=certificate,
     )
 
 

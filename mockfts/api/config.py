@@ -42,8 +42,10 @@ def negotiated(payload: Any) -> Response:
     best = request.accept_mimetypes.best_match(_OFFERS, default="application/json")
     text = json.dumps(payload, indent=2)
     if best == "text/html":
-        page = ("<!doctype html>\n<html lang=en>\n<title>FTS3 configuration</title>\n"
-                f"<pre>{html.escape(text)}</pre>\n")
+        page = (
+            "<!doctype html>\n<html lang=en>\n<title>FTS3 configuration</title>\n"
+            f"<pre>{html.escape(text)}</pre>\n"
+        )
         return Response(page, mimetype="text/html")
     return Response(text, mimetype="application/json")
 
@@ -120,8 +122,9 @@ class ConfigApi:
     def delete_share(self):
         identity = require(CONFIG)
         args = request.values
-        self.config.delete_share(identity, args.get("source"), args.get("destination"),
-                                 args.get("vo"))
+        self.config.delete_share(
+            identity, args.get("source"), args.get("destination"), args.get("vo")
+        )
         return no_content()
 
     # --- storages ------------------------------------------------------------------------
@@ -144,8 +147,9 @@ class ConfigApi:
     def add_authz(self):
         identity = require(CONFIG, certificate=True)
         body = input_as_dict(request)
-        return render.json_response(self.config.grant(identity, body.get("dn"),
-                                                      body.get("operation")))
+        return render.json_response(
+            self.config.grant(identity, body.get("dn"), body.get("operation"))
+        )
 
     def list_authz(self):
         require(CONFIG, certificate=True)
@@ -167,7 +171,8 @@ class ConfigApi:
     def set_activity_shares(self):
         identity = require(CONFIG, certificate=True)
         return render.json_response(
-            self.config.set_activity_share(identity, input_as_dict(request)))
+            self.config.set_activity_share(identity, input_as_dict(request))
+        )
 
     def get_activity_shares_vo(self, vo_name: str):
         require(CONFIG, certificate=True)
@@ -197,7 +202,8 @@ class ConfigApi:
         # The storage is looked up before the body is read, as on the real server.
         self.config.cloud_users(storage_name)
         return render.json_response(
-            self.config.add_cloud_user(storage_name, input_as_dict(request)), 201)
+            self.config.add_cloud_user(storage_name, input_as_dict(request)), 201
+        )
 
     def remove_cloud_storage(self, storage_name: str):
         require(CONFIG, certificate=True)
@@ -217,17 +223,28 @@ ROUTES = [
     Route("POST", "/config/drain", ConfigApi.set_drain, "config.drain.set_drain"),
     Route("GET", "/config/audit", ConfigApi.audit, "config.audit.audit"),
     Route("GET", "/config/global", ConfigApi.get_global_config, "config.global_.get_global_config"),
-    Route("POST", "/config/global", ConfigApi.set_global_config,
-          "config.global_.set_global_config"),
-    Route("DELETE", "/config/global", ConfigApi.delete_vo_global_config,
-          "config.global_.delete_vo_global_config"),
+    Route(
+        "POST", "/config/global", ConfigApi.set_global_config, "config.global_.set_global_config"
+    ),
+    Route(
+        "DELETE",
+        "/config/global",
+        ConfigApi.delete_vo_global_config,
+        "config.global_.delete_vo_global_config",
+    ),
     Route("POST", "/config/links", ConfigApi.set_link_config, "config.links.set_link_config"),
-    Route("GET", "/config/links", ConfigApi.get_all_link_configs,
-          "config.links.get_all_link_configs"),
-    Route("GET", "/config/links/<sym_name>", ConfigApi.get_link_config,
-          "config.links.get_link_config"),
-    Route("DELETE", "/config/links/<sym_name>", ConfigApi.delete_link_config,
-          "config.links.delete_link_config"),
+    Route(
+        "GET", "/config/links", ConfigApi.get_all_link_configs, "config.links.get_all_link_configs"
+    ),
+    Route(
+        "GET", "/config/links/<sym_name>", ConfigApi.get_link_config, "config.links.get_link_config"
+    ),
+    Route(
+        "DELETE",
+        "/config/links/<sym_name>",
+        ConfigApi.delete_link_config,
+        "config.links.delete_link_config",
+    ),
     Route("POST", "/config/shares", ConfigApi.set_share, "config.shares.set_share"),
     Route("GET", "/config/shares", ConfigApi.get_shares, "config.shares.get_shares"),
     Route("DELETE", "/config/shares", ConfigApi.delete_share, "config.shares.delete_share"),
@@ -237,24 +254,64 @@ ROUTES = [
     Route("POST", "/config/authorize", ConfigApi.add_authz, "config.authz.add_authz"),
     Route("GET", "/config/authorize", ConfigApi.list_authz, "config.authz.list_authz"),
     Route("DELETE", "/config/authorize", ConfigApi.remove_authz, "config.authz.remove_authz"),
-    Route("GET", "/config/activity_shares", ConfigApi.get_activity_shares,
-          "config.activities.get_activity_shares"),
-    Route("POST", "/config/activity_shares", ConfigApi.set_activity_shares,
-          "config.activities.set_activity_shares"),
-    Route("GET", "/config/activity_shares/<vo_name>", ConfigApi.get_activity_shares_vo,
-          "config.activities.get_activity_shares_vo"),
-    Route("DELETE", "/config/activity_shares/<vo_name>", ConfigApi.delete_activity_shares,
-          "config.activities.delete_activity_shares"),
-    Route("GET", "/config/cloud_storage", ConfigApi.get_cloud_storages,
-          "config.cloud.get_cloud_storages"),
-    Route("POST", "/config/cloud_storage", ConfigApi.set_cloud_storage,
-          "config.cloud.set_cloud_storage"),
-    Route("GET", "/config/cloud_storage/<storage_name>", ConfigApi.get_cloud_storage,
-          "config.cloud.get_cloud_storage"),
-    Route("POST", "/config/cloud_storage/<storage_name>", ConfigApi.add_user_to_cloud_storage,
-          "config.cloud.add_user_to_cloud_storage"),
-    Route("DELETE", "/config/cloud_storage/<storage_name>", ConfigApi.remove_cloud_storage,
-          "config.cloud.remove_cloud_storage"),
-    Route("DELETE", "/config/cloud_storage/<storage_name>/<who>",
-          ConfigApi.remove_user_from_cloud_storage, "config.cloud.remove_user_from_cloud_storage"),
+    Route(
+        "GET",
+        "/config/activity_shares",
+        ConfigApi.get_activity_shares,
+        "config.activities.get_activity_shares",
+    ),
+    Route(
+        "POST",
+        "/config/activity_shares",
+        ConfigApi.set_activity_shares,
+        "config.activities.set_activity_shares",
+    ),
+    Route(
+        "GET",
+        "/config/activity_shares/<vo_name>",
+        ConfigApi.get_activity_shares_vo,
+        "config.activities.get_activity_shares_vo",
+    ),
+    Route(
+        "DELETE",
+        "/config/activity_shares/<vo_name>",
+        ConfigApi.delete_activity_shares,
+        "config.activities.delete_activity_shares",
+    ),
+    Route(
+        "GET",
+        "/config/cloud_storage",
+        ConfigApi.get_cloud_storages,
+        "config.cloud.get_cloud_storages",
+    ),
+    Route(
+        "POST",
+        "/config/cloud_storage",
+        ConfigApi.set_cloud_storage,
+        "config.cloud.set_cloud_storage",
+    ),
+    Route(
+        "GET",
+        "/config/cloud_storage/<storage_name>",
+        ConfigApi.get_cloud_storage,
+        "config.cloud.get_cloud_storage",
+    ),
+    Route(
+        "POST",
+        "/config/cloud_storage/<storage_name>",
+        ConfigApi.add_user_to_cloud_storage,
+        "config.cloud.add_user_to_cloud_storage",
+    ),
+    Route(
+        "DELETE",
+        "/config/cloud_storage/<storage_name>",
+        ConfigApi.remove_cloud_storage,
+        "config.cloud.remove_cloud_storage",
+    ),
+    Route(
+        "DELETE",
+        "/config/cloud_storage/<storage_name>/<who>",
+        ConfigApi.remove_user_from_cloud_storage,
+        "config.cloud.remove_user_from_cloud_storage",
+    ),
 ]

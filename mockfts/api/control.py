@@ -62,8 +62,9 @@ class ControlApi:
 
     def advance(self):
         with self.state.lock:  # checked against the clock it moves
-            self.state.advance(_checked(controls.advance_seconds, _param("seconds", 0),
-                                        self.state.clock))
+            self.state.advance(
+                _checked(controls.advance_seconds, _param("seconds", 0), self.state.clock)
+            )
         return render.json_response({"now": render.timestamp(self.state.clock.time())})
 
     def reset(self):
@@ -81,8 +82,9 @@ class ControlApi:
             self.state.restore(request.get_data())
         except SnapshotRefused as exc:
             raise errors.SnapshotRefused(reason=str(exc)) from None
-        return render.json_response({"restored": True,
-                                     "now": render.timestamp(self.state.clock.time())})
+        return render.json_response(
+            {"restored": True, "now": render.timestamp(self.state.clock.time())}
+        )
 
 
 # No upstream: the coverage table says "double only".

@@ -52,10 +52,12 @@ class DelegationApi:
             match = _NEW_CLIENT.match(request.headers.get("User-Agent", ""))
             modern = match is not None and (int(match[1]), int(match[2])) >= (3, 12)
             return render.json_response([] if modern else None)
-        return render.json_response({
-            "termination_time": render.timestamp(entry.termination_time),
-            "voms_attrs": entry.voms_attrs,
-        })
+        return render.json_response(
+            {
+                "termination_time": render.timestamp(entry.termination_time),
+                "voms_attrs": entry.voms_attrs,
+            }
+        )
 
     def csr(self, dlg_id: str):
         _require_certificate()
@@ -103,8 +105,12 @@ ROUTES = [
     Route("GET", "/delegation/<dlg_id>", DelegationApi.view, "delegation.view"),
     Route("DELETE", "/delegation/<dlg_id>", DelegationApi.delete, "delegation.delete"),
     Route("GET", "/delegation/<dlg_id>/request", DelegationApi.csr, "delegation.request"),
-    Route(("PUT", "POST"), "/delegation/<dlg_id>/credential", DelegationApi.credential,
-          "delegation.credential"),
+    Route(
+        ("PUT", "POST"),
+        "/delegation/<dlg_id>/credential",
+        DelegationApi.credential,
+        "delegation.credential",
+    ),
     Route("POST", "/delegation/<dlg_id>/voms", DelegationApi.voms, "delegation.voms"),
     Route("GET", "/whoami/certificate", DelegationApi.certificate, "delegation.certificate"),
 ]

@@ -64,11 +64,14 @@ class JobsApi:
         args = request.args
         state_in = _csv(args.get("state_in"))
         query = JobFilter(
-            vo_name=args.get("vo_name"), user_dn=args.get("user_dn"),
-            dlg_id=args.get("dlg_id"), source_se=args.get("source_se"),
+            vo_name=args.get("vo_name"),
+            user_dn=args.get("user_dn"),
+            dlg_id=args.get("dlg_id"),
+            source_se=args.get("source_se"),
             dest_se=args.get("dest_se"),
             state_in=tuple(state_in) if state_in is not None else None,
-            limit=_limit(args.get("limit")), time_window=_time_window(args.get("time_window")),
+            limit=_limit(args.get("limit")),
+            time_window=_time_window(args.get("time_window")),
         )
         fields = _csv(args.get("fields"))
         jobs = self.state.list_jobs(g.identity, query)
@@ -118,8 +121,11 @@ class JobsApi:
         def cancel_one(job: Job) -> dict:
             if self.state.cancel_job(job):
                 return self._doc(job, http_status=render.OK_MARKER, http_message=None)
-            return self._doc(job, http_status=render.NOT_MODIFIED_MARKER,
-                             http_message="The job is in a terminal state")
+            return self._doc(
+                job,
+                http_status=render.NOT_MODIFIED_MARKER,
+                http_message="The job is in a terminal state",
+            )
 
         return self._per_job(job_ids, cancel_one)
 
@@ -136,10 +142,17 @@ class JobsApi:
 
         def modify_one(job: Job) -> dict:
             if self.state.set_priority(job, priority):
-                return self._doc(job, http_status=render.OK_MARKER, http_message=None,
-                                 files=[render.file_document(f, profile) for f in job.files])
-            return self._doc(job, http_status=render.NOT_MODIFIED_MARKER,
-                             http_message="The job is in a terminal state")
+                return self._doc(
+                    job,
+                    http_status=render.OK_MARKER,
+                    http_message=None,
+                    files=[render.file_document(f, profile) for f in job.files],
+                )
+            return self._doc(
+                job,
+                http_status=render.NOT_MODIFIED_MARKER,
+                http_message="The job is in a terminal state",
+            )
 
         return self._per_job(job_ids, modify_one)
 
@@ -201,10 +214,13 @@ ROUTES = [
     Route("DELETE", "/jobs/all", JobsApi.cancel_all, "jobs.cancel_all"),
     Route("DELETE", "/jobs/vo/<vo_name>", JobsApi.cancel_all_by_vo, "jobs.cancel_all_by_vo"),
     Route("GET", "/jobs/<job_id>/files", JobsApi.get_files, "jobs.get_files"),
-    Route("GET", "/jobs/<job_id>/files/<int:file_id>/retries", JobsApi.get_file_retries,
-          "jobs.get_file_retries"),
+    Route(
+        "GET",
+        "/jobs/<job_id>/files/<int:file_id>/retries",
+        JobsApi.get_file_retries,
+        "jobs.get_file_retries",
+    ),
     Route("GET", "/jobs/<job_id>/dm", JobsApi.get_dm, "jobs.get_dm"),
     Route("GET", "/jobs/<job_id>/<field>", JobsApi.get_field, "jobs.get_field"),
-    Route("DELETE", "/jobs/<job_id>/files/<file_ids>", JobsApi.cancel_files,
-          "jobs.cancel_files"),
+    Route("DELETE", "/jobs/<job_id>/files/<file_ids>", JobsApi.cancel_files, "jobs.cancel_files"),
 ]

@@ -21,11 +21,21 @@ from mockfts.model.identity import BASE_ID, Identity, vo_id
 from mockfts.model.records import DM_FIELDS, DmEntry, File, Job, RetryEntry
 from mockfts.profiles import VersionProfile
 
-_TIME_FIELDS = frozenset({
-    "submit_time", "job_finished", "start_time", "finish_time", "staging_start",
-    "staging_finished", "archive_start_time", "archive_finish_time", "datetime",
-    "retry_timestamp", "wait_timestamp",
-})
+_TIME_FIELDS = frozenset(
+    {
+        "submit_time",
+        "job_finished",
+        "start_time",
+        "finish_time",
+        "staging_start",
+        "staging_finished",
+        "archive_start_time",
+        "archive_finish_time",
+        "datetime",
+        "retry_timestamp",
+        "wait_timestamp",
+    }
+)
 _REASONS = {**HTTP_STATUS_CODES, 419: "Authentication Timeout"}
 OK_MARKER = "200 Ok"
 NOT_MODIFIED_MARKER = "304 Not Modified"
@@ -53,13 +63,16 @@ def json_response(payload: Any, status: int = 200) -> Response:
 # --- documents ------------------------------------------------------------------------
 
 
-_INTERNAL_NAMES = {"source_space_token": "source_spacetoken",
-                   "space_token": "destination_spacetoken"}
+_INTERNAL_NAMES = {
+    "source_space_token": "source_spacetoken",
+    "space_token": "destination_spacetoken",
+}
 
 
 @functools.lru_cache(maxsize=64)
-def _plan(names: tuple[str, ...], rename: tuple[tuple[str, str], ...],
-          fields: tuple[str, ...] | None) -> tuple[tuple[str, str, bool], ...]:
+def _plan(
+    names: tuple[str, ...], rename: tuple[tuple[str, str], ...], fields: tuple[str, ...] | None
+) -> tuple[tuple[str, str, bool], ...]:
     """(wire key, attribute, is a time) for each field shown: computed once per shape."""
     wire = dict(rename)
     plan = []
@@ -80,11 +93,17 @@ def _document(record: object, plan: tuple[tuple[str, str, bool], ...]) -> dict:
 
 
 def job_document(job: Job, profile: VersionProfile, fields: list[str] | None = None) -> dict:
-    plan = _plan(profile.job_fields, tuple(profile.spacetoken_keys.items()),
-                 tuple(fields) if fields is not None else None)
+    plan = _plan(
+        profile.job_fields,
+        tuple(profile.spacetoken_keys.items()),
+        tuple(fields) if fields is not None else None,
+    )
     if fields is not None:
         return _document(job, plan)
-    key = (profile.name, getattr(job, "revision", 0))  # jobs are read far more often than they change
+    key = (
+        profile.name,
+        getattr(job, "revision", 0),
+    )  # jobs are read far more often than they change
     cached = job.__dict__.get("_rendered")
     if cached is None or cached[0] != key:
         cached = (key, _document(job, plan))
@@ -92,10 +111,16 @@ def job_document(job: Job, profile: VersionProfile, fields: list[str] | None = N
     return dict(cached[1])
 
 
-def file_document(file: File, profile: VersionProfile, fields: list[str] | None = None,
-                  *, with_retries: bool = False) -> dict:
-    doc = _document(file, _plan(profile.file_fields, (),
-                                tuple(fields) if fields is not None else None))
+def file_document(
+    file: File,
+    profile: VersionProfile,
+    fields: list[str] | None = None,
+    *,
+    with_retries: bool = False,
+) -> dict:
+    doc = _document(
+        file, _plan(profile.file_fields, (), tuple(fields) if fields is not None else None)
+    )
     if with_retries:
         doc["retries"] = []  # the relationship is explicitly not loaded by the server
     return doc
@@ -141,7 +166,9 @@ def whoami_document(identity: Identity) -> dict:
 
 def version_document(profile: VersionProfile) -> dict:
     def triple(values):
-        return None if values is None else dict(zip(("major", "minor", "patch"), values, strict=True))
+        return (
+            None if values is None else dict(zip(("major", "minor", "patch"), values, strict=True))
+        )
 
     return {
         "delegation": {"major": 1, "minor": 0, "patch": 0},
@@ -151,16 +178,27 @@ def version_document(profile: VersionProfile) -> dict:
         "_links": {
             "curies": [{"name": "fts", "href": "https://gitlab.cern.ch/fts/fts3"}],
             "fts:whoami": {"href": "/whoami", "title": "Check user certificate"},
-            "fts:joblist": {"href": "/jobs{?vo_name,user_dn,dlg_id,state_in}",
-                            "title": "List of active jobs", "templated": True},
-            "fts:job": {"href": "/jobs/{id}", "title": "Job information", "templated": True,
-                        "hints": {"allow": ["GET", "DELETE"]}},
+            "fts:joblist": {
+                "href": "/jobs{?vo_name,user_dn,dlg_id,state_in}",
+                "title": "List of active jobs",
+                "templated": True,
+            },
+            "fts:job": {
+                "href": "/jobs/{id}",
+                "title": "Job information",
+                "templated": True,
+                "hints": {"allow": ["GET", "DELETE"]},
+            },
             "fts:configaudit": {"href": "/config/audit", "title": "Configuration"},
-            "fts:submitschema": {"href": "/api-docs/schema/submit",
-                                 "title": "JSON schema of messages"},
+            "fts:submitschema": {
+                "href": "/api-docs/schema/submit",
+                "title": "JSON schema of messages",
+            },
             "fts:apidocs": {"href": "/api-docs/", "title": "API Documentation"},
-            "fts:jobsubmit": {"href": "/jobs", "hints": {
-                "allow": ["POST"], "representations": ["fts:submitschema"]}},
+            "fts:jobsubmit": {
+                "href": "/jobs",
+                "hints": {"allow": ["POST"], "representations": ["fts:submitschema"]},
+            },
             "fts:optimizer": {"href": "/optimizer/", "title": "Optimizer"},
             "fts:archive": {"href": "/archive/", "title": "Archive"},
         },
@@ -182,10 +220,13 @@ def error_response(error: errors.FtsError) -> Response:
     """The one place an FTS error becomes an HTTP answer, in the shape it belongs to."""
     if error.shape == "html":
         reason = _REASONS.get(error.status, "Unknown")
-        page = (f"<!doctype html>\n<html lang=en>\n<title>{error.status} {reason}</title>\n"
-                f"<h1>{reason}</h1>\n<p>{error.message}</p>\n")
+        page = (
+            f"<!doctype html>\n<html lang=en>\n<title>{error.status} {reason}</title>\n"
+            f"<h1>{reason}</h1>\n<p>{error.message}</p>\n"
+        )
         return Response(page, status=error.status, mimetype="text/html")
     if error.shape == "job":
         return json_response(job_error_entry(error), error.status)
-    return json_response({"status": status_text(error.status), "message": error.message},
-                         error.status)
+    return json_response(
+        {"status": status_text(error.status), "message": error.message}, error.status
+    )

@@ -23,6 +23,7 @@ Reasons for staging and archiving failures are not confirmed from sources
 from __future__ import annotations
 
 import errno as E
+import functools
 import itertools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -76,16 +77,24 @@ class Daemon:
         for file in job.files:
             self._enqueue(job, file, self.state.clock.time())
         for entry in job.dm:
-            self.state.scheduler.after(self.settings.schedule_delay,
-                                       lambda t, e=entry: self._delete_start(job, e, t))  # type: ignore[misc]
+            self.state.scheduler.after(
+                self.settings.schedule_delay, functools.partial(self._delete_start, job, entry)
+            )
         if job.max_time_in_queue is not None:
-            self.state.scheduler.at(job.max_time_in_queue, lambda t: self._queue_timeout(
-                job, t, (S.SUBMITTED, S.ACTIVE, S.STAGING), S.REASON_QUEUE_TIMEOUT))
+            self.state.scheduler.at(
+                job.max_time_in_queue,
+                lambda t: self._queue_timeout(
+                    job, t, (S.SUBMITTED, S.ACTIVE, S.STAGING), S.REASON_QUEUE_TIMEOUT
+                ),
+            )
         global_hours = self.state.ops.config.max_time_queue(job.vo_name)
         if global_hours > 0:  # /config/global max_time_queue: only for jobs never started
-            self.state.scheduler.at(job.submit_time + global_hours * 3600, lambda t: (
-                self._queue_timeout(job, t, (S.SUBMITTED, S.STAGING),
-                                    S.REASON_GLOBAL_QUEUE_TIMEOUT)))
+            self.state.scheduler.at(
+                job.submit_time + global_hours * 3600,
+                lambda t: self._queue_timeout(
+                    job, t, (S.SUBMITTED, S.STAGING), S.REASON_GLOBAL_QUEUE_TIMEOUT
+                ),
+            )
 
     def forget(self, file: File) -> None:
         """Drop the file's next event and its slot (the REST layer canceled it)."""
@@ -151,8 +160,9 @@ class Daemon:
         kind, _, rest = what.partition(" ")
         if kind == "link":
             source, dest = rest.split(" ")
-            return sum(1 for f in self._running.values()
-                       if f.source_se == source and f.dest_se == dest)
+            return sum(
+                1 for f in self._running.values() if f.source_se == source and f.dest_se == dest
+            )
         side = "source_se" if kind == "outbound" else "dest_se"
         return sum(1 for f in self._running.values() if getattr(f, side) == rest)
 
@@ -198,10 +208,13 @@ class Daemon:
         file.internal_file_params = self._file_params(job)
         self._move(job, file, S.ACTIVE, now)
         attempt = plan_attempt(
-            job, file,
+            job,
+            file,
             last_hop=job.job_type != S.MULTIHOP or file is job.files[-1],
             retrying=file.retry > 0,
-            settings=self.settings.transfer, uniform=ids.uniform, randint=ids.randint,
+            settings=self.settings.transfer,
+            uniform=ids.uniform,
+            randint=ids.randint,
         )
         self._at(file, now + attempt.duration, lambda t: self._done(job, file, attempt, t))
 
@@ -212,8 +225,9 @@ class Daemon:
         file.filesize = attempt.filesize
         file.tx_duration = round(attempt.duration, 3)
         if attempt.ok:
-            file.throughput = round(attempt.filesize / MiB / attempt.duration, 6) \
-                if attempt.duration else 0.0
+            file.throughput = (
+                round(attempt.filesize / MiB / attempt.duration, 6) if attempt.duration else 0.0
+            )
             if job.archive_timeout > -1 and (job.job_type != S.MULTIHOP or file is job.files[-1]):
                 file.archive_start_time = now
                 self._move(job, file, S.ARCHIVING, now)
@@ -228,10 +242,16 @@ class Daemon:
 
     def _failed(self, job: Job, file: File, reason: str, recoverable: bool, now: float) -> None:
         if recoverable and file.retry < self.settings.max_retries(job):
-            file.retries.append(RetryEntry(
-                file_id=file.file_id, attempt=file.retry + 1, datetime=now, reason=reason,
-                transfer_host=file.transfer_host, log_file=file.log_file,
-            ))
+            file.retries.append(
+                RetryEntry(
+                    file_id=file.file_id,
+                    attempt=file.retry + 1,
+                    datetime=now,
+                    reason=reason,
+                    transfer_host=file.transfer_host,
+                    log_file=file.log_file,
+                )
+            )
             file.retry += 1
             file.recoverable = True
             file.reason = reason
@@ -252,8 +272,9 @@ class Daemon:
         """Replica jobs: after a failure the next unused replica of the same entry starts."""
         if job.job_type != S.MULTIPLE_REPLICA or job.job_state in S.JOB_TERMINAL_STATES:
             return
-        spares = [f for f in job.files if f.file_index == file.file_index
-                  and f.file_state == S.NOT_USED]
+        spares = [
+            f for f in job.files if f.file_index == file.file_index and f.file_state == S.NOT_USED
+        ]
         if spares and file.selection_strategy != "orderly":  # best-ranked source next
             spares.sort(key=lambda f: self.state.queued_between(f.source_se, f.dest_se))
         candidate = spares[0] if spares else None
@@ -285,13 +306,21 @@ class Daemon:
         source = MockUrl(file.source_surl)
         delay = float(source.int("staging_time")) if source.is_mock else 5.0
         if job.bring_online > 0 and delay > job.bring_online:
-            self._at(file, now + job.bring_online, lambda t: self._staging_failed(
-                job, file, "SOURCE", E.ETIMEDOUT, "Bring-online timeout has been exceeded", t))
+            self._at(
+                file,
+                now + job.bring_online,
+                lambda t: self._staging_failed(
+                    job, file, "SOURCE", E.ETIMEDOUT, "Bring-online timeout has been exceeded", t
+                ),
+            )
             return
         code = source.int("staging_errno") if source.is_mock else 0
         if code:
-            self._at(file, now + delay, lambda t: self._staging_failed(
-                job, file, "SOURCE", code, strerror(code), t))
+            self._at(
+                file,
+                now + delay,
+                lambda t: self._staging_failed(job, file, "SOURCE", code, strerror(code), t),
+            )
         else:
             self._at(file, now + delay, lambda t: self._staged(job, file, t))
 
@@ -306,8 +335,9 @@ class Daemon:
         self._move(job, file, S.SUBMITTED, now)
         self._enqueue(job, file, now)
 
-    def _staging_failed(self, job: Job, file: File, scope: str, code: int, message: str,
-                        now: float) -> None:
+    def _staging_failed(
+        self, job: Job, file: File, scope: str, code: int, message: str, now: float
+    ) -> None:
         if file.file_state != S.STARTED:
             return
         file.staging_finished = now
@@ -317,8 +347,13 @@ class Daemon:
         dest = MockUrl(file.dest_surl)
         delay = float(dest.int("archiving_time")) if dest.is_mock else 10.0
         if job.archive_timeout > 0 and delay > job.archive_timeout:
-            self._at(file, now + job.archive_timeout, lambda t: self._archived(
-                job, file, "DESTINATION [110] Archiving timeout has been exceeded", t))
+            self._at(
+                file,
+                now + job.archive_timeout,
+                lambda t: self._archived(
+                    job, file, "DESTINATION [110] Archiving timeout has been exceeded", t
+                ),
+            )
             return
         code = dest.int("archiving_errno") if dest.is_mock else 0
         reason = f"DESTINATION [{code}] {strerror(code)}" if code else None
@@ -338,7 +373,9 @@ class Daemon:
         if entry.file_state != S.DELETE:
             return
         entry.file_state, entry.start_time = S.STARTED, now
-        entry.dmhost = self.settings.transfer_hosts[entry.file_id % len(self.settings.transfer_hosts)]
+        entry.dmhost = self.settings.transfer_hosts[
+            entry.file_id % len(self.settings.transfer_hosts)
+        ]
         self.state.scheduler.at(now + 1.0, lambda t: self._delete_done(job, entry, t))
 
     def _delete_done(self, job: Job, entry: DmEntry, now: float) -> None:
@@ -366,8 +403,9 @@ class Daemon:
 
     # --- queue expiry ------------------------------------------------------------
 
-    def _queue_timeout(self, job: Job, now: float, applies_to: tuple[str, ...],
-                       reason: str) -> None:
+    def _queue_timeout(
+        self, job: Job, now: float, applies_to: tuple[str, ...], reason: str
+    ) -> None:
         if job.job_state not in applies_to:
             return
         before = job.job_state
@@ -390,14 +428,18 @@ class Daemon:
         moment = datetime.fromtimestamp(now, tz=timezone.utc)
         src = MockUrl(file.source_surl).without_query.split("/")[2].split(":")[0]
         dst = MockUrl(file.dest_surl).without_query.split("/")[2].split(":")[0]
-        return (f"/var/log/fts3/transfers/{moment:%Y-%m-%d}/{src}__{dst}/"
-                f"{moment:%Y-%m-%d-%H%M}__{src}__{dst}__{file.file_id}__{job.job_id}")
+        return (
+            f"/var/log/fts3/transfers/{moment:%Y-%m-%d}/{src}__{dst}/"
+            f"{moment:%Y-%m-%d-%H%M}__{src}__{dst}__{file.file_id}__{job.job_id}"
+        )
 
     @staticmethod
     def _file_params(job: Job) -> str:
-        params = dict(p.split(":", 1) for p in (job.internal_job_params or "").split(",")
-                      if ":" in p)
+        params = dict(
+            p.split(":", 1) for p in (job.internal_job_params or "").split(",") if ":" in p
+        )
         return "nostreams:{},timeout:{},buffersize:{}".format(
-            params.get("nostreams", 1), params.get("timeout", job.timeout or 3600),
+            params.get("nostreams", 1),
+            params.get("timeout", job.timeout or 3600),
             params.get("buffersize", 0),
         )

@@ -68,21 +68,29 @@ from mockfts.model.mockurl import MockUrl, strerror
 # --- errno -> HTTP status --------------------------------------------------------------
 
 REAL_STATUS: dict[int, type[errors.GfalError]] = {
-    E.EPERM: errors.GfalForbidden, E.EACCES: errors.GfalForbidden,
+    E.EPERM: errors.GfalForbidden,
+    E.EACCES: errors.GfalForbidden,
     E.ENOENT: errors.GfalNotFound,
-    E.EAGAIN: errors.GfalUnavailable, E.EBUSY: errors.GfalUnavailable,
+    E.EAGAIN: errors.GfalUnavailable,
+    E.EBUSY: errors.GfalUnavailable,
     E.ETIMEDOUT: errors.GfalUnavailable,
-    E.ENOTDIR: errors.GfalBadRequest, E.EPROTONOSUPPORT: errors.GfalBadRequest,
+    E.ENOTDIR: errors.GfalBadRequest,
+    E.EPROTONOSUPPORT: errors.GfalBadRequest,
 }
 """The real server's table (``_http_status_from_errno``)."""
 
 EXTRA_STATUS: dict[int, type[errors.GfalError]] = {
-    E.EEXIST: errors.GfalConflict, E.ENOTEMPTY: errors.GfalConflict,
-    E.EINVAL: errors.GfalBadRequest, E.EISDIR: errors.GfalBadRequest,
-    E.ENAMETOOLONG: errors.GfalBadRequest, E.ELOOP: errors.GfalBadRequest,
-    E.EXDEV: errors.GfalBadRequest, E.ENOSYS: errors.GfalBadRequest,
+    E.EEXIST: errors.GfalConflict,
+    E.ENOTEMPTY: errors.GfalConflict,
+    E.EINVAL: errors.GfalBadRequest,
+    E.EISDIR: errors.GfalBadRequest,
+    E.ENAMETOOLONG: errors.GfalBadRequest,
+    E.ELOOP: errors.GfalBadRequest,
+    E.EXDEV: errors.GfalBadRequest,
+    E.ENOSYS: errors.GfalBadRequest,
     E.EOPNOTSUPP: errors.GfalBadRequest,
-    E.EROFS: errors.GfalForbidden, E.EDQUOT: errors.GfalForbidden,
+    E.EROFS: errors.GfalForbidden,
+    E.EDQUOT: errors.GfalForbidden,
     E.ENODATA: errors.GfalNotFound,
 }
 """The double's choice where the real server answers 500; anything else is 424."""
@@ -226,7 +234,7 @@ def _mock_entries(url: str) -> list[tuple[str, int, int]]:
         token, end = token_match.group(), token_match.end()
         position = token_match.start()
         # strtok_r wrote a NUL where the token ends; past the last one is garbage (read as 0)
-        buf = text[:end] + "\0" + text[end + 1:] if end < len(text) else text + "\0"
+        buf = text[:end] + "\0" + text[end + 1 :] if end < len(text) else text + "\0"
         colon = token.find(":")
         if colon < 0:
             entries.append((token[:255], 0, 0))

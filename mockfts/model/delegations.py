@@ -48,10 +48,17 @@ class DelegationRegistry:
         self.records.clear()
         self.crypto.clear()
 
-    def record(self, identity: Identity, lifetime: float, proxy_pem: str | None = None) -> Delegation:
+    def record(
+        self, identity: Identity, lifetime: float, proxy_pem: str | None = None
+    ) -> Delegation:
         """Store a delegation for ``identity`` directly (what a successful PUT leaves behind)."""
-        entry = Delegation(identity.delegation_id or "", identity.user_dn,
-                           self.clock.time() + lifetime, list(identity.voms_cred), proxy_pem)
+        entry = Delegation(
+            identity.delegation_id or "",
+            identity.user_dn,
+            self.clock.time() + lifetime,
+            list(identity.voms_cred),
+            proxy_pem,
+        )
         self.records[entry.delegation_id] = entry
         return entry
 
@@ -72,17 +79,25 @@ class DelegationRegistry:
     def request(self, identity: Identity) -> str:
         certificate = identity.certificate
         key_size = getattr(certificate, "key_size", None)
-        return self.crypto.request(identity.delegation_id or "", identity.user_dn,
-                                   key_size=key_size, voms_cred=identity.voms_cred).csr_pem
+        return self.crypto.request(
+            identity.delegation_id or "",
+            identity.user_dn,
+            key_size=key_size,
+            voms_cred=identity.voms_cred,
+        ).csr_pem
 
     def accept(self, identity: Identity, body: bytes) -> Delegation:
         try:
             credential = self.crypto.put(identity.delegation_id or "", identity.user_dn, body)
         except DelegationError as exc:
             raise errors.BadRequest(exc.message) from None
-        entry = Delegation(identity.delegation_id or "", identity.user_dn,
-                           credential.termination_time.timestamp(),
-                           [a for a in credential.voms_attrs_list], credential.proxy_pem)
+        entry = Delegation(
+            identity.delegation_id or "",
+            identity.user_dn,
+            credential.termination_time.timestamp(),
+            [a for a in credential.voms_attrs_list],
+            credential.proxy_pem,
+        )
         self.records[entry.delegation_id] = entry
         return entry
 
@@ -100,6 +115,7 @@ class DelegationRegistry:
         fqans = [_fqan_of(a) for a in arguments if re.fullmatch(r"[^:\s]+(:\S+)?", a)]
         if len(fqans) != len(arguments):
             raise errors.FailedDependency(
-                "voms-proxy-init failed: malformed VOMS argument (expected vo[:/fqan])")
+                "voms-proxy-init failed: malformed VOMS argument (expected vo[:/fqan])"
+            )
         entry.voms_attrs = [" ".join(fqans)]
         return entry

@@ -24,7 +24,11 @@ BASE_ID = uuid.UUID("01874efb-4735-4595-bc9c-591aef8240c9")
 
 # Operations and levels of the real authorization model.
 TRANSFER, DELEGATION, CONFIG, ADMIN, DATAMANAGEMENT = (
-    "transfer", "deleg", "config", "admin", "datamanagement",
+    "transfer",
+    "deleg",
+    "config",
+    "admin",
+    "datamanagement",
 )
 OPERATIONS = (TRANSFER, DELEGATION, CONFIG, ADMIN, DATAMANAGEMENT)
 ALL, VO, PRIVATE = "all", "vo", ""
@@ -74,8 +78,11 @@ def roles_from_fqans(fqans: list[str]) -> list[str]:
     return roles
 
 
-def levels_for(roles: list[str], grants: dict[str, str] | None = None,
-               role_table: dict[str, dict[str, str]] | None = None) -> dict[str, str]:
+def levels_for(
+    roles: list[str],
+    grants: dict[str, str] | None = None,
+    role_table: dict[str, dict[str, str]] | None = None,
+) -> dict[str, str]:
     """Merge the public role, the caller's roles and explicit grants (widest wins)."""
     table = role_table or DEFAULT_ROLES
     rank = {PRIVATE: 0, VO: 1, ALL: 2}
@@ -125,8 +132,9 @@ class Identity:
             return None
         return self.level.get(operation, self.level.get("*"))
 
-    def may(self, operation: str, owner_dn: str | None = None,
-            resource_vo: str | None = None) -> bool:
+    def may(
+        self, operation: str, owner_dn: str | None = None, resource_vo: str | None = None
+    ) -> bool:
         level = self.granted(operation)
         if level is None:
             return False

@@ -21,13 +21,18 @@ def derive(job: Job, changed: File | None, now: float) -> None:
     total = len(by_index)
     canceled = sum(1 for rows in by_index.values() if all(s == S.CANCELED for s in rows))
     finished = sum(1 for rows in by_index.values() if S.FINISHED in rows)
-    alive = sum(1 for rows in by_index.values() if any(s not in (S.CANCELED, S.FAILED) for s in rows))
+    alive = sum(
+        1 for rows in by_index.values() if any(s not in (S.CANCELED, S.FAILED) for s in rows)
+    )
     failed = total - alive - canceled
     multihop = job.job_type == S.MULTIHOP
 
     if canceled + failed + finished == total or (multihop and failed + canceled > 0):
         if finished > 0 and failed > 0:
-            job.job_state, job.reason = (S.FAILED if multihop else S.FINISHEDDIRTY), S.REASON_FILES_FAILED
+            job.job_state, job.reason = (
+                (S.FAILED if multihop else S.FINISHEDDIRTY),
+                S.REASON_FILES_FAILED,
+            )
         elif finished == total:
             job.job_state, job.reason = S.FINISHED, None
         elif failed > 0:
@@ -52,7 +57,10 @@ def derive(job: Job, changed: File | None, now: float) -> None:
         f.file_state in (S.STAGING, S.STARTED) for f in job.files
     ):
         job.job_state = S.SUBMITTED
-    pending = [f for f in job.files if f.file_state not in S.FILE_TERMINAL_STATES
-               and f.file_state != S.NOT_USED]
+    pending = [
+        f
+        for f in job.files
+        if f.file_state not in S.FILE_TERMINAL_STATES and f.file_state != S.NOT_USED
+    ]
     if pending and all(f.file_state == S.ARCHIVING for f in pending):
         job.job_state = S.ARCHIVING

@@ -61,4 +61,4 @@ class MockUrl:
         """Every value of a repeatable key (``rd_path``). The plugin finds these with
         ``strstr(query, "rd_path=")``, so the key may stand anywhere in an item."""
         marker = key + "="
-        return [item[item.index(marker) + len(marker):] for item in self._items if marker in item]
+        return [item[item.index(marker) + len(marker) :] for item in self._items if marker in item]

@@ -101,10 +101,30 @@ class DmEntry:
 
 
 DM_FIELDS = (
-    "file_id", "job_id", "file_state", "dmhost", "source_surl", "dest_surl", "source_se",
-    "dest_se", "reason", "checksum", "finish_time", "start_time", "job_finished", "tx_duration",
-    "retry", "user_filesize", "file_metadata", "activity", "dm_token", "retry_timestamp",
-    "wait_timestamp", "wait_timeout", "hashed_id", "vo_name",
+    "file_id",
+    "job_id",
+    "file_state",
+    "dmhost",
+    "source_surl",
+    "dest_surl",
+    "source_se",
+    "dest_se",
+    "reason",
+    "checksum",
+    "finish_time",
+    "start_time",
+    "job_finished",
+    "tx_duration",
+    "retry",
+    "user_filesize",
+    "file_metadata",
+    "activity",
+    "dm_token",
+    "retry_timestamp",
+    "wait_timestamp",
+    "wait_timeout",
+    "hashed_id",
+    "vo_name",
 )
 
 

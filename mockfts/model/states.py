@@ -4,25 +4,51 @@ from __future__ import annotations
 
 # File states
 SUBMITTED, READY, ACTIVE, FINISHED, FAILED, CANCELED = (
-    "SUBMITTED", "READY", "ACTIVE", "FINISHED", "FAILED", "CANCELED",
+    "SUBMITTED",
+    "READY",
+    "ACTIVE",
+    "FINISHED",
+    "FAILED",
+    "CANCELED",
 )
 STAGING, STARTED, ARCHIVING, NOT_USED = "STAGING", "STARTED", "ARCHIVING", "NOT_USED"
 ON_HOLD, ON_HOLD_STAGING, FORCE_START, TOKEN_PREP = (
-    "ON_HOLD", "ON_HOLD_STAGING", "FORCE_START", "TOKEN_PREP",
+    "ON_HOLD",
+    "ON_HOLD_STAGING",
+    "FORCE_START",
+    "TOKEN_PREP",
 )
 QOS_TRANSITION, QOS_REQUEST_SUBMITTED = "QOS_TRANSITION", "QOS_REQUEST_SUBMITTED"
 # Job-only states
 FINISHEDDIRTY, DELETE = "FINISHEDDIRTY", "DELETE"
 
-JOB_ACTIVE_STATES = frozenset({
-    STAGING, SUBMITTED, READY, ACTIVE, DELETE, ARCHIVING, QOS_TRANSITION, QOS_REQUEST_SUBMITTED,
-})
+JOB_ACTIVE_STATES = frozenset(
+    {
+        STAGING,
+        SUBMITTED,
+        READY,
+        ACTIVE,
+        DELETE,
+        ARCHIVING,
+        QOS_TRANSITION,
+        QOS_REQUEST_SUBMITTED,
+    }
+)
 JOB_TERMINAL_STATES = frozenset({FINISHED, FAILED, FINISHEDDIRTY, CANCELED})
 
-FILE_ACTIVE_STATES = frozenset({
-    STAGING, STARTED, SUBMITTED, READY, ACTIVE, ARCHIVING, QOS_TRANSITION,
-    QOS_REQUEST_SUBMITTED, FORCE_START,
-})
+FILE_ACTIVE_STATES = frozenset(
+    {
+        STAGING,
+        STARTED,
+        SUBMITTED,
+        READY,
+        ACTIVE,
+        ARCHIVING,
+        QOS_TRANSITION,
+        QOS_REQUEST_SUBMITTED,
+        FORCE_START,
+    }
+)
 FILE_WAITING_STATES = frozenset({NOT_USED, ON_HOLD, ON_HOLD_STAGING, TOKEN_PREP})
 FILE_TERMINAL_STATES = frozenset({FINISHED, FAILED, CANCELED})
 # Queued files a max-time-in-queue expiry cancels (FTS3 MySqlAPI::cancelExpiredJobsForVo).
@@ -38,8 +64,7 @@ REASON_FILES_FAILED = (
 )
 REASON_INCONSISTENT = "Inconsistent internal state!"
 REASON_QUEUE_TIMEOUT = (
-    "Job has been canceled because it stayed in the queue for too long "
-    "(max-time-in-queue timeout)"
+    "Job has been canceled because it stayed in the queue for too long (max-time-in-queue timeout)"
 )
 REASON_GLOBAL_QUEUE_TIMEOUT = (
     "Job has been canceled because it stayed in the queue for too long (global timeout)"

@@ -138,15 +138,21 @@ class FtsState(ServiceState):
 
     def queued_between(self, source_se: str, dest_se: str) -> int:
         """Transfers queued or running from one storage to another (replica ranking)."""
-        return sum(1 for job in self._unfinished.values() for f in job.files
-                   if f.source_se == source_se and f.dest_se == dest_se
-                   and f.file_state in (S.SUBMITTED, S.READY, S.ACTIVE))
+        return sum(
+            1
+            for job in self._unfinished.values()
+            for f in job.files
+            if f.source_se == source_se
+            and f.dest_se == dest_se
+            and f.file_state in (S.SUBMITTED, S.READY, S.ACTIVE)
+        )
 
     # --- identity-related checks ---------------------------------------------------
 
     @locked
-    def delegate(self, identity: Identity, lifetime: float = 12 * 3600,
-                 proxy_pem: str | None = None) -> Delegation:
+    def delegate(
+        self, identity: Identity, lifetime: float = 12 * 3600, proxy_pem: str | None = None
+    ) -> Delegation:
         """Record a delegated proxy for ``identity`` (what a successful PUT stores)."""
         return self.delegations.record(identity, lifetime, proxy_pem)
 

@@ -161,10 +161,16 @@ class TokenAuthority:
             return None
         try:
             claims = jwt.decode(
-                token, provider.public_key, algorithms=["RS256"],
+                token,
+                provider.public_key,
+                algorithms=["RS256"],
                 # Time claims are checked against the double's clock, on every use.
-                options={"verify_exp": False, "verify_nbf": False, "verify_iat": False,
-                         "verify_aud": False},
+                options={
+                    "verify_exp": False,
+                    "verify_nbf": False,
+                    "verify_iat": False,
+                    "verify_aud": False,
+                },
             )
         except jwt.PyJWTError:
             return None

@@ -22,23 +22,57 @@ MiB = 1024 * 1024
 
 # url-copy's recoverability heuristics (src/url-copy/heuristics.cpp).
 _RETRY_MARKERS = (
-    "performance marker", "Name or service not known", "Connection timed out",
-    "end-of-file was reached", "end of file occurred", "SRM_INTERNAL_ERROR",
-    "was forcefully killed", "operation timeout",
+    "performance marker",
+    "Name or service not known",
+    "Connection timed out",
+    "end-of-file was reached",
+    "end of file occurred",
+    "SRM_INTERNAL_ERROR",
+    "was forcefully killed",
+    "operation timeout",
 )
 _NO_RETRY_MARKERS = (
-    "proxy expired", "with an error 550 File not found", "File exists and overwrite",
-    "No such file or directory", "SRM_INVALID_PATH", "The certificate has expired",
-    "The available CRL has expired", "SRM Authentication failed", "SRM_DUPLICATION_ERROR",
-    "SRM_AUTHENTICATION_FAILURE", "SRM_NO_FREE_SPACE", "digest too big for rsa key",
-    "Can not determine address of local host", "Permission denied",
-    "System error in write into HDFS", "File exists", "checksum do not match",
-    "CHECKSUM MISMATCH", "The source file is not ONLINE",
+    "proxy expired",
+    "with an error 550 File not found",
+    "File exists and overwrite",
+    "No such file or directory",
+    "SRM_INVALID_PATH",
+    "The certificate has expired",
+    "The available CRL has expired",
+    "SRM Authentication failed",
+    "SRM_DUPLICATION_ERROR",
+    "SRM_AUTHENTICATION_FAILURE",
+    "SRM_NO_FREE_SPACE",
+    "digest too big for rsa key",
+    "Can not determine address of local host",
+    "Permission denied",
+    "System error in write into HDFS",
+    "File exists",
+    "checksum do not match",
+    "CHECKSUM MISMATCH",
+    "The source file is not ONLINE",
 )
-_NO_RETRY_SOURCE = {E.ENOENT, E.EPERM, E.EACCES, E.EISDIR, E.ENAMETOOLONG, E.E2BIG, E.ENOTDIR,
-                    E.EPROTONOSUPPORT}
-_NO_RETRY_DESTINATION = {E.EPERM, E.EACCES, E.EISDIR, E.E2BIG, E.EROFS, E.EFAULT,
-                         E.ENAMETOOLONG, E.EPROTONOSUPPORT, E.EEXIST}
+_NO_RETRY_SOURCE = {
+    E.ENOENT,
+    E.EPERM,
+    E.EACCES,
+    E.EISDIR,
+    E.ENAMETOOLONG,
+    E.E2BIG,
+    E.ENOTDIR,
+    E.EPROTONOSUPPORT,
+}
+_NO_RETRY_DESTINATION = {
+    E.EPERM,
+    E.EACCES,
+    E.EISDIR,
+    E.E2BIG,
+    E.EROFS,
+    E.EFAULT,
+    E.ENAMETOOLONG,
+    E.EPROTONOSUPPORT,
+    E.EEXIST,
+}
 
 
 def is_recoverable(scope: str, code: int, message: str) -> bool:
@@ -75,8 +109,9 @@ class Attempt:
         return not self.ok and is_recoverable(self.scope, self.code, self.message)
 
 
-def _fail(scope: str, code: int, message: str | None = None, *, after: float = 1.0,
-          size: int = 0) -> Attempt:
+def _fail(
+    scope: str, code: int, message: str | None = None, *, after: float = 1.0, size: int = 0
+) -> Attempt:
     return Attempt(after, size, False, scope, code, message or strerror(code))
 
 
@@ -102,8 +137,16 @@ class TransferSettings:
     default_size: tuple[int, int] = (MiB, 512 * MiB)  # non-mock, size unknown
 
 
-def plan_attempt(job: Job, file: File, *, last_hop: bool, retrying: bool,
-                 settings: TransferSettings, uniform, randint) -> Attempt:
+def plan_attempt(
+    job: Job,
+    file: File,
+    *,
+    last_hop: bool,
+    retrying: bool,
+    settings: TransferSettings,
+    uniform,
+    randint,
+) -> Attempt:
     """Decide how the next attempt of ``file`` goes (pure but for the seeded draws)."""
     source, dest = MockUrl(file.source_surl), MockUrl(file.dest_surl)
     if not (source.is_mock or dest.is_mock):
@@ -122,29 +165,42 @@ def plan_attempt(job: Job, file: File, *, last_hop: bool, retrying: bool,
     source_sum = source.raw("checksum") or ""
     if mode in ("s", "b") and user_value is not None:
         if _norm_checksum(source_sum, algorithm) != _norm_checksum(user_value, algorithm):
-            return _fail("SOURCE", E.EIO, f"Source and user-defined {algorithm} checksum do not "
-                         f"match ({source_sum} != {user_value})", size=size)
+            return _fail(
+                "SOURCE",
+                E.EIO,
+                f"Source and user-defined {algorithm} checksum do not "
+                f"match ({source_sum} != {user_value})",
+                size=size,
+            )
     # 4. does the destination exist?
     exists = dest.int("access") > 0 or dest.int("exists") > 0
     if not exists and dest.has("access_errno") and dest.int("access_errno") not in (0, E.ENOENT):
         return _fail("DESTINATION", dest.int("access_errno"))
     if exists:
         flag = job.overwrite_flag
-        overwrite = flag in ("Y", True) or (flag == "R" and retrying) or (
-            flag in ("M", "Q") and not last_hop
+        overwrite = (
+            flag in ("Y", True)
+            or (flag == "R" and retrying)
+            or (flag in ("M", "Q") and not last_hop)
         )
         if flag in ("D", "Q") and not (flag == "Q" and not last_hop):
             status = dest.raw("user.status") or ""
             if status in ("NEARLINE", "ONLINE_AND_NEARLINE"):
-                return _fail("DESTINATION", E.EEXIST, "Destination file exists and is on tape "
-                             "(overwrite-when-only-on-disk requested)")
+                return _fail(
+                    "DESTINATION",
+                    E.EEXIST,
+                    "Destination file exists and is on tape "
+                    "(overwrite-when-only-on-disk requested)",
+                )
             if status != "ONLINE":
-                return _fail("DESTINATION", E.EEXIST,
-                             f"Destination file location unknown: {status}")
+                return _fail(
+                    "DESTINATION", E.EEXIST, f"Destination file location unknown: {status}"
+                )
             overwrite = True
         if not overwrite:
-            return _fail("DESTINATION", E.EEXIST,
-                         "Destination file exists and overwrite is not enabled")
+            return _fail(
+                "DESTINATION", E.EEXIST, "Destination file exists and overwrite is not enabled"
+            )
         if dest.int("errno"):  # unlink stats first
             return _fail("DESTINATION", dest.int("errno"))
     else:
@@ -161,23 +217,38 @@ def plan_attempt(job: Job, file: File, *, last_hop: bool, retrying: bool,
     if dest.int("transfer_errno") and duration > 0:
         return _fail("TRANSFER", dest.int("transfer_errno"), after=1.0, size=size)
     if duration > timeout:
-        return _fail("TRANSFER", E.ETIMEDOUT, "Transfer canceled", after=float(timeout),
-                     size=size)
+        return _fail("TRANSFER", E.ETIMEDOUT, "Transfer canceled", after=float(timeout), size=size)
     # 6. stat the destination
     if dest.int("errno"):
         return _fail("DESTINATION", dest.int("errno"), after=duration, size=size)
     if dest.int("size_post") != size:
-        return _fail("DESTINATION", E.EINVAL, "Source and destination file size mismatch",
-                     after=duration, size=size)
+        return _fail(
+            "DESTINATION",
+            E.EINVAL,
+            "Source and destination file size mismatch",
+            after=duration,
+            size=size,
+        )
     # 7. destination checksum
     dest_sum = dest.raw("checksum") or ""
     if mode == "t" and user_value is not None:
         if _norm_checksum(dest_sum, algorithm) != _norm_checksum(user_value, algorithm):
-            return _fail("DESTINATION", E.EIO, f"User-defined and destination {algorithm} "
-                         f"checksum do not match ({user_value} != {dest_sum})", after=duration,
-                         size=size)
+            return _fail(
+                "DESTINATION",
+                E.EIO,
+                f"User-defined and destination {algorithm} "
+                f"checksum do not match ({user_value} != {dest_sum})",
+                after=duration,
+                size=size,
+            )
     if mode == "b":
         if _norm_checksum(dest_sum, algorithm) != _norm_checksum(source_sum, algorithm):
-            return _fail("DESTINATION", E.EIO, f"Source and destination {algorithm} checksum "
-                         f"do not match ({source_sum} != {dest_sum})", after=duration, size=size)
+            return _fail(
+                "DESTINATION",
+                E.EIO,
+                f"Source and destination {algorithm} checksum "
+                f"do not match ({source_sum} != {dest_sum})",
+                after=duration,
+                size=size,
+            )
     return Attempt(max(duration, 0.0), size, True)

@@ -143,7 +143,6 @@ def load_certificates(items: CertLike | Iterable[CertLike]) -> list[x509.Certifi
 # -------------------------------------------------------------------- FQAN rules
 
 
-
 # ---------------------------------------------------------------------- identity
 
 
@@ -381,9 +380,14 @@ def identity_from_chain(
     eec_dn = slash_dn(verified.eec.subject)
     dns = [eec_dn, *(slash_dn(p.subject) for p in verified.proxies)]
     return _identity(
-        eec_dn, dns, verified.proxies, now, gridmap_vo,
+        eec_dn,
+        dns,
+        verified.proxies,
+        now,
+        gridmap_vo,
         not_after=min(c.not_valid_after_utc for c in (*verified.path, verified.anchor)),
-        key_size=_key_size(verified.path[0]), verified=True,
+        key_size=_key_size(verified.path[0]),
+        verified=True,
         certificates=load_certificates(chain),
     )
 
@@ -417,15 +421,39 @@ def identity_from_leaf(
         user_dn = slash_dn(cert.subject)
         dns = [user_dn]
         proxies = []
-    return _identity(user_dn, dns, proxies, now, gridmap_vo, not_after=cert.not_valid_after_utc,
-                     key_size=_key_size(cert), verified=False, certificates=[cert])
+    return _identity(
+        user_dn,
+        dns,
+        proxies,
+        now,
+        gridmap_vo,
+        not_after=cert.not_valid_after_utc,
+        key_size=_key_size(cert),
+        verified=False,
+        certificates=[cert],
+    )
 
 
-def _identity(user_dn: str, dns: list[str], proxies: list, now: datetime,
-              gridmap_vo: str | None, **presented: Any) -> X509Identity:
+def _identity(
+    user_dn: str,
+    dns: list[str],
+    proxies: list,
+    now: datetime,
+    gridmap_vo: str | None,
+    **presented: Any,
+) -> X509Identity:
     """The identity of ``user_dn`` with the FQANs its proxies carry at ``now``."""
     fqans, vos, roles, dlg, vo, ignored = _fqan_identity(
         user_dn, proxies, now, gridmap_vo=gridmap_vo
     )
-    return X509Identity(user_dn=user_dn, dn=dns, voms_cred=fqans, vos=vos, roles=roles,
-                        delegation_id=dlg, vo=vo, ignored_voms=ignored, **presented)
+    return X509Identity(
+        user_dn=user_dn,
+        dn=dns,
+        voms_cred=fqans,
+        vos=vos,
+        roles=roles,
+        delegation_id=dlg,
+        vo=vo,
+        ignored_voms=ignored,
+        **presented,
+    )

@@ -334,8 +334,11 @@ class TLSLiveServer(BackgroundServer):
         self.app = app
         self.context = context
         self.server_cert = server_cert
-        self.clock: Clock = (clock or (getattr(pki, "clock", None) if pki is not None else None)
-                             or ScaledClock(speed=1.0))
+        self.clock: Clock = (
+            clock
+            or (getattr(pki, "clock", None) if pki is not None else None)
+            or ScaledClock(speed=1.0)
+        )
         self._serving = False
 
     @property

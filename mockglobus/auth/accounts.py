@@ -13,12 +13,18 @@ class Accounts(AuthPart):
 
     @locked
     def add_identity_provider(
-        self, name: str, domains: list[str], *, short_name: str | None = None,
+        self,
+        name: str,
+        domains: list[str],
+        *,
+        short_name: str | None = None,
         id: str | None = None,
     ) -> IdentityProvider:
         idp = IdentityProvider(
-            id=id or stable_id("idp", *domains), name=name,
-            short_name=short_name or domains[0].split(".")[0], domains=list(domains),
+            id=id or stable_id("idp", *domains),
+            name=name,
+            short_name=short_name or domains[0].split(".")[0],
+            domains=list(domains),
         )
         self.tables.idps[idp.id] = idp
         return idp
@@ -36,8 +42,14 @@ class Accounts(AuthPart):
 
     @locked
     def add_user(
-        self, username: str, *, name: str | None = None, email: str | None = None,
-        organization: str | None = None, id: str | None = None, status: str = "used",
+        self,
+        username: str,
+        *,
+        name: str | None = None,
+        email: str | None = None,
+        organization: str | None = None,
+        id: str | None = None,
+        status: str = "used",
         link_to: str | None = None,
     ) -> Identity:
         """Add an identity; ``link_to`` (a username or id) puts it in that identity set."""
@@ -49,8 +61,11 @@ class Accounts(AuthPart):
         idp = self.idp_for_domain(username.rsplit("@", 1)[1])
         assert idp is not None
         identity = Identity(
-            id=id or stable_id("identity", username.lower()), username=username,
-            identity_provider=idp.id, name=name, email=email,
+            id=id or stable_id("identity", username.lower()),
+            username=username,
+            identity_provider=idp.id,
+            name=name,
+            email=email,
             organization=organization if organization is not None else idp.name,
             status=status,
         )
@@ -96,7 +111,8 @@ class Accounts(AuthPart):
     def users(self) -> list[Identity]:
         """Primary identities of human accounts, in creation order."""
         return [
-            i for i in self.tables.identities.values()
+            i
+            for i in self.tables.identities.values()
             if i.identity_type == "login" and i.account == i.id
         ]
 

@@ -23,8 +23,14 @@ if TYPE_CHECKING:
 class ClientApi(AuthPart):
     """A caller sees the clients it is, it created, or whose project it administers."""
 
-    def __init__(self, state: ServiceState, tables: Tables, clients: ClientRegistry,
-                 scopes: ScopeRegistry, projects: ProjectApi) -> None:
+    def __init__(
+        self,
+        state: ServiceState,
+        tables: Tables,
+        clients: ClientRegistry,
+        scopes: ScopeRegistry,
+        projects: ProjectApi,
+    ) -> None:
         super().__init__(state, tables)
         self.clients = clients
         self.scopes = scopes
@@ -77,11 +83,12 @@ class ClientApi(AuthPart):
             raise errors.BadRequest(f"Invalid template_id: {template_id}")
         if not name or "\n" in name:
             raise errors.BadRequest("name is required and may not contain line breaks")
-        client = self.clients.add_client(name, "confidential_client",
-                                         parent_client=template.id)
+        client = self.clients.add_client(name, "confidential_client", parent_client=template.id)
         cred = client.credentials[0]
-        return {"client": client.to_api(),
-                "included": {"client_credential": cred.to_api(with_secret=True)}}
+        return {
+            "client": client.to_api(),
+            "included": {"client_credential": cred.to_api(with_secret=True)},
+        }
 
     @locked
     def create_client(self, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
@@ -104,10 +111,14 @@ class ClientApi(AuthPart):
             parent = caller.client_id
             project = project or self.tables.clients[caller.client_id].project
         client = self.clients.add_client(
-            name.strip(), ctype, project=project, parent_client=parent,
+            name.strip(),
+            ctype,
+            project=project,
+            parent_client=parent,
             redirect_uris=body.get("redirect_uris") or [],
             visibility=body.get("visibility") or "private",
-            required_idp=body.get("required_idp"), preselect_idp=body.get("preselect_idp"),
+            required_idp=body.get("required_idp"),
+            preselect_idp=body.get("preselect_idp"),
             links=body.get("links") or None,
         )
         if not client.public_client:
@@ -144,8 +155,9 @@ class ClientApi(AuthPart):
         return [c.to_api() for c in self._client_or_404(caller, client_id).credentials]
 
     @locked
-    def create_client_credential(self, caller: Caller, client_id: str,
-                                 body: dict[str, Any]) -> dict[str, Any]:
+    def create_client_credential(
+        self, caller: Caller, client_id: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
         client = self._client_or_404(caller, client_id)
         if client.public_client:
             raise errors.BadRequest("Public clients cannot have credentials")
@@ -153,8 +165,9 @@ class ClientApi(AuthPart):
         return self.clients.add_credential(client.id, name).to_api(with_secret=True)
 
     @locked
-    def delete_client_credential(self, caller: Caller, client_id: str,
-                                 credential_id: str) -> dict[str, Any]:
+    def delete_client_credential(
+        self, caller: Caller, client_id: str, credential_id: str
+    ) -> dict[str, Any]:
         client = self._client_or_404(caller, client_id)
         for cred in client.credentials:
             if cred.id == credential_id:
@@ -174,9 +187,13 @@ class ClientApi(AuthPart):
         if scope_strings is not None:
             wanted_s = {s.strip() for s in scope_strings.split(",")}
             return [s.to_api() for s in self.tables.scopes.values() if s.scope_string in wanted_s]
-        return [s.to_api() for s in self.tables.scopes.values()
-                if s.client is not None and self.tables.clients.get(s.client) is not None
-                and self._visible_client(caller, self.tables.clients[s.client])]
+        return [
+            s.to_api()
+            for s in self.tables.scopes.values()
+            if s.client is not None
+            and self.tables.clients.get(s.client) is not None
+            and self._visible_client(caller, self.tables.clients[s.client])
+        ]
 
     @locked
     def get_scope(self, caller: Caller, scope_id: str) -> dict[str, Any]:
@@ -197,12 +214,21 @@ class ClientApi(AuthPart):
         for dep in body.get("dependent_scopes") or []:
             if dep.get("scope") not in self.tables.scopes:
                 raise errors.BadRequest(f"Unknown dependent scope {dep.get('scope')}")
-            deps.append({"scope": dep["scope"], "optional": bool(dep.get("optional")),
-                         "requires_refresh_token": bool(dep.get("requires_refresh_token"))})
+            deps.append(
+                {
+                    "scope": dep["scope"],
+                    "optional": bool(dep.get("optional")),
+                    "requires_refresh_token": bool(dep.get("requires_refresh_token")),
+                }
+            )
         scope = self.scopes.register(
-            f"https://auth.globus.org/scopes/{client.id}/{suffix}", client.rs_name,
-            body["name"], client=client.id, description=body["description"],
-            id=str(self.ids.uuid4()), dependent_scopes=deps,
+            f"https://auth.globus.org/scopes/{client.id}/{suffix}",
+            client.rs_name,
+            body["name"],
+            client=client.id,
+            description=body["description"],
+            id=str(self.ids.uuid4()),
+            dependent_scopes=deps,
             advertised=bool(body.get("advertised")),
             allows_refresh_token=body.get("allows_refresh_token", True),
             required_domains=body.get("required_domains"),
@@ -212,8 +238,14 @@ class ClientApi(AuthPart):
     @locked
     def update_scope(self, caller: Caller, scope_id: str, body: dict[str, Any]) -> dict:
         scope = self._owned_scope(caller, scope_id)
-        for key in ("name", "description", "advertised", "allows_refresh_token",
-                    "required_domains", "dependent_scopes"):
+        for key in (
+            "name",
+            "description",
+            "advertised",
+            "allows_refresh_token",
+            "required_domains",
+            "dependent_scopes",
+        ):
             if key in body:
                 setattr(scope, key, body[key])
         return scope.to_api()

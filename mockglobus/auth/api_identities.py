@@ -41,8 +41,14 @@ class Caller:
 class IdentityApi(AuthPart):
     """``/v2/api/identities``, ``identity_providers`` and consents, for a :class:`Caller`."""
 
-    def __init__(self, state: ServiceState, tables: Tables, accounts: Accounts,
-                 clients: ClientRegistry, tokens: Tokens) -> None:
+    def __init__(
+        self,
+        state: ServiceState,
+        tables: Tables,
+        accounts: Accounts,
+        clients: ClientRegistry,
+        tokens: Tokens,
+    ) -> None:
         super().__init__(state, tables)
         self.accounts = accounts
         self.clients = clients
@@ -78,8 +84,11 @@ class IdentityApi(AuthPart):
             bad = [x for x in wanted if as_uuid(x) is None]
             if bad:
                 raise errors.BadRequest(f"Invalid identity id(s): {', '.join(bad)}")
-            return [identities[i].to_api() for i in (as_uuid(x) or "" for x in wanted)
-                    if i in identities]
+            return [
+                identities[i].to_api()
+                for i in (as_uuid(x) or "" for x in wanted)
+                if i in identities
+            ]
         out = []
         for name in (x.strip() for x in (usernames or "").split(",")):
             if not name:
@@ -124,8 +133,15 @@ class IdentityApi(AuthPart):
             raise errors.NotFound(f"Identity {identity_id} not found")
         if target.account != identities[caller.identity_id].account:
             raise errors.Forbidden("You may only view your own consents")
-        roots = {c.id for c in consents.values()
-                 if c.identity_id == target.account and c.parent is None
-                 and (all_clients or c.client_id == caller.client_id)}
-        return [c.to_api() for c in consents.values()
-                if c.identity_id == target.account and c.path[0] in roots]
+        roots = {
+            c.id
+            for c in consents.values()
+            if c.identity_id == target.account
+            and c.parent is None
+            and (all_clients or c.client_id == caller.client_id)
+        }
+        return [
+            c.to_api()
+            for c in consents.values()
+            if c.identity_id == target.account and c.path[0] in roots
+        ]

@@ -72,8 +72,9 @@ class ProjectApi(AuthPart):
         unknown = [a for a in admins if a not in self.tables.identities]
         if unknown:
             raise errors.BadRequest(f"Unknown identity id(s): {', '.join(unknown)}")
-        project = self.clients.add_project(name.strip(), email, admins,
-                                           admin_group_ids=body.get("admin_group_ids"))
+        project = self.clients.add_project(
+            name.strip(), email, admins, admin_group_ids=body.get("admin_group_ids")
+        )
         return project.to_api(self.tables.identities)
 
     @locked
@@ -100,8 +101,11 @@ class ProjectApi(AuthPart):
     @locked
     def get_policies(self, caller: Caller) -> list[dict[str, Any]]:
         caller.needs("manage_projects")
-        return [p.to_api() for p in self.tables.policies.values()
-                if self._may_admin(caller, p.project_id)]
+        return [
+            p.to_api()
+            for p in self.tables.policies.values()
+            if self._may_admin(caller, p.project_id)
+        ]
 
     def _may_admin(self, caller: Caller, project_id: str) -> bool:
         project = self.tables.projects.get(project_id)
@@ -124,9 +128,15 @@ class ProjectApi(AuthPart):
     def get_policy(self, caller: Caller, policy_id: str) -> dict[str, Any]:
         return self._policy_or_404(caller, policy_id).to_api()
 
-    _POLICY_FIELDS = ("display_name", "description", "high_assurance",
-                      "authentication_assurance_timeout", "required_mfa",
-                      "domain_constraints_include", "domain_constraints_exclude")
+    _POLICY_FIELDS = (
+        "display_name",
+        "description",
+        "high_assurance",
+        "authentication_assurance_timeout",
+        "required_mfa",
+        "domain_constraints_include",
+        "domain_constraints_exclude",
+    )
 
     @locked
     def create_policy(self, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
@@ -136,8 +146,9 @@ class ProjectApi(AuthPart):
             raise errors.BadRequest("A project_id of a project you administer is required")
         if not body.get("display_name"):
             raise errors.BadRequest("display_name is required")
-        policy = Policy(id=str(self.ids.uuid4()), project_id=project_id,
-                        display_name=body["display_name"])
+        policy = Policy(
+            id=str(self.ids.uuid4()), project_id=project_id, display_name=body["display_name"]
+        )
         for key in self._POLICY_FIELDS[1:]:
             if key in body:
                 setattr(policy, key, body[key])

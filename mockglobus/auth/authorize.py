@@ -59,9 +59,17 @@ class AuthorizeRequest:
 class Authorization(AuthPart):
     """From an authorize URL to an authorization code (the browser part of the flow)."""
 
-    def __init__(self, state: ServiceState, tables: Tables, settings: Settings,
-                 accounts: Accounts, clients: ClientRegistry, scopes: ScopeRegistry,
-                 consents: Consents, sessions: Sessions) -> None:
+    def __init__(
+        self,
+        state: ServiceState,
+        tables: Tables,
+        settings: Settings,
+        accounts: Accounts,
+        clients: ClientRegistry,
+        scopes: ScopeRegistry,
+        consents: Consents,
+        sessions: Sessions,
+    ) -> None:
         super().__init__(state, tables)
         self.settings = settings
         self.accounts = accounts
@@ -98,9 +106,7 @@ class Authorization(AuthPart):
                 raise errors.InvalidClient(f"Unknown client_id: {client_id}")
             client = self.clients.native_app(client_id)
         if "authorization_code" not in client.grant_types:
-            raise errors.UnauthorizedClient(
-                "This client may not use the authorization_code grant"
-            )
+            raise errors.UnauthorizedClient("This client may not use the authorization_code grant")
         redirect_uri = params.get("redirect_uri")
         if not redirect_uri:
             raise errors.InvalidRequest("Missing required parameter: redirect_uri")
@@ -109,8 +115,11 @@ class Authorization(AuthPart):
                 f"redirect_uri is not registered for this client: {redirect_uri}"
             )
         req = AuthorizeRequest(
-            client=client, redirect_uri=redirect_uri, scope=params.get("scope", ""),
-            requests=[], state=params.get("state"),
+            client=client,
+            redirect_uri=redirect_uri,
+            scope=params.get("scope", ""),
+            requests=[],
+            state=params.get("state"),
             challenge=params.get("code_challenge") or None,
             challenge_method=params.get("code_challenge_method") or None,
             offline=params.get("access_type") == "offline",
@@ -137,9 +146,7 @@ class Authorization(AuthPart):
             else:
                 req.challenge_method = req.challenge_method or "plain"
                 if req.challenge_method not in ("S256", "plain"):
-                    raise errors.InvalidRequest(
-                        "code_challenge_method must be 'S256' or 'plain'"
-                    )
+                    raise errors.InvalidRequest("code_challenge_method must be 'S256' or 'plain'")
                 if not re.fullmatch(r"[A-Za-z0-9._~-]{43,128}", req.challenge):
                     raise errors.InvalidRequest("code_challenge is malformed")
         except errors.OAuthError as exc:
@@ -165,16 +172,23 @@ class Authorization(AuthPart):
         session = self.sessions.log_in(ident, req.session, mfa=mfa)
         now = self.now()
         consent_ids = {
-            r.scope: self.consents.record(ident.account, req.client.id, r).id
-            for r in req.requests
+            r.scope: self.consents.record(ident.account, req.client.id, r).id for r in req.requests
         }
         code = AuthorizationCode(
-            code=self.ids.token(22), client_id=req.client.id, redirect_uri=req.redirect_uri,
-            scope=req.scope, state=req.state, challenge=req.challenge,
-            challenge_method=req.challenge_method, offline=req.offline,
-            identity_id=ident.account, session_id=session.id,
-            expires_at=now + AUTH_CODE_LIFETIME, consent_ids=consent_ids,
-            named_grant=req.named_grant, nonce=req.nonce,
+            code=self.ids.token(22),
+            client_id=req.client.id,
+            redirect_uri=req.redirect_uri,
+            scope=req.scope,
+            state=req.state,
+            challenge=req.challenge,
+            challenge_method=req.challenge_method,
+            offline=req.offline,
+            identity_id=ident.account,
+            session_id=session.id,
+            expires_at=now + AUTH_CODE_LIFETIME,
+            consent_ids=consent_ids,
+            named_grant=req.named_grant,
+            nonce=req.nonce,
         )
         self.tables.codes[code.code] = code
         return req.redirect(code=code.code)
@@ -192,8 +206,7 @@ class Authorization(AuthPart):
         req = self.start_authorization(params, f"{parts.scheme}://{parts.netloc}/")
         if req.error is not None:
             raise req.error
-        location = self.complete_authorization(req, username or self.default_username(),
-                                               mfa=mfa)
+        location = self.complete_authorization(req, username or self.default_username(), mfa=mfa)
         return dict(parse_qsl(urlsplit(location).query))["code"]
 
     def default_username(self) -> str:

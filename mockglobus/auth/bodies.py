@@ -27,9 +27,11 @@ def _texts(value: Any) -> bool:
 
 def _dependencies(value: Any) -> bool:
     return isinstance(value, list) and all(
-        isinstance(d, dict) and isinstance(d.get("scope"), str)
+        isinstance(d, dict)
+        and isinstance(d.get("scope"), str)
         and all(isinstance(d.get(k, False), bool) for k in ("optional", "requires_refresh_token"))
-        for d in value)
+        for d in value
+    )
 
 
 _KINDS: dict[str, tuple[Callable[[Any], bool], str]] = {
@@ -37,31 +39,50 @@ _KINDS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "flag": (lambda v: isinstance(v, bool), "a boolean"),
     "integer": (lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer"),
     "texts": (_texts, "a list of strings"),
-    "links": (lambda v: isinstance(v, dict) and all(
-        isinstance(x, str) or x is None for x in v.values()), "an object of strings"),
+    "links": (
+        lambda v: isinstance(v, dict) and all(isinstance(x, str) or x is None for x in v.values()),
+        "an object of strings",
+    ),
     "dependencies": (_dependencies, "a list of {scope, optional, requires_refresh_token}"),
 }
 
 DOCUMENTS: dict[str, dict[str, str]] = {
     "client": {
-        "name": "text", "public_client": "flag?", "client_type": "text?", "project": "text?",
-        "redirect_uris": "texts?", "visibility": "text?", "required_idp": "text?",
-        "preselect_idp": "text?", "links": "links?", "template_id": "text",
+        "name": "text",
+        "public_client": "flag?",
+        "client_type": "text?",
+        "project": "text?",
+        "redirect_uris": "texts?",
+        "visibility": "text?",
+        "required_idp": "text?",
+        "preselect_idp": "text?",
+        "links": "links?",
+        "template_id": "text",
     },
     "credential": {"name": "text?"},
     "scope": {
-        "name": "text", "description": "text", "scope_suffix": "text",
-        "advertised": "flag?", "allows_refresh_token": "flag", "required_domains": "texts",
+        "name": "text",
+        "description": "text",
+        "scope_suffix": "text",
+        "advertised": "flag?",
+        "allows_refresh_token": "flag",
+        "required_domains": "texts",
         "dependent_scopes": "dependencies",
     },
     "project": {
-        "display_name": "text", "contact_email": "text", "admin_ids": "texts?",
+        "display_name": "text",
+        "contact_email": "text",
+        "admin_ids": "texts?",
         "admin_group_ids": "texts?",
     },
     "policy": {
-        "project_id": "text", "display_name": "text", "description": "text?",
-        "high_assurance": "flag?", "authentication_assurance_timeout": "integer?",
-        "required_mfa": "flag?", "domain_constraints_include": "texts?",
+        "project_id": "text",
+        "display_name": "text",
+        "description": "text?",
+        "high_assurance": "flag?",
+        "authentication_assurance_timeout": "integer?",
+        "required_mfa": "flag?",
+        "domain_constraints_include": "texts?",
         "domain_constraints_exclude": "texts?",
     },
 }

@@ -28,12 +28,21 @@ class ClientRegistry(AuthPart):
 
     @locked
     def add_client(
-        self, name: str, client_type: str = "confidential_client", *, id: str | None = None,
-        secret: str | None = None, project: str | None = None,
-        redirect_uris: Iterable[str] = (), parent_client: str | None = None,
-        resource_server: str | None = None, visibility: str = "private",
-        fqdns: Iterable[str] = (), required_idp: str | None = None,
-        preselect_idp: str | None = None, links: dict | None = None,
+        self,
+        name: str,
+        client_type: str = "confidential_client",
+        *,
+        id: str | None = None,
+        secret: str | None = None,
+        project: str | None = None,
+        redirect_uris: Iterable[str] = (),
+        parent_client: str | None = None,
+        resource_server: str | None = None,
+        visibility: str = "private",
+        fqdns: Iterable[str] = (),
+        required_idp: str | None = None,
+        preselect_idp: str | None = None,
+        links: dict | None = None,
     ) -> Client:
         """Register a client (and its client identity). A confidential client gets a
         credential holding ``secret`` (a generated one if None); see ``client.credentials``."""
@@ -42,10 +51,17 @@ class ClientRegistry(AuthPart):
                 f"client_type must be one of: {', '.join(sorted(CLIENT_TYPES))}"
             )
         client = Client(
-            id=id or str(self.ids.uuid4()), name=name, client_type=client_type,
-            project=project, redirect_uris=list(redirect_uris), parent_client=parent_client,
-            resource_server=resource_server, visibility=visibility, fqdns=list(fqdns),
-            required_idp=required_idp, preselect_idp=preselect_idp,
+            id=id or str(self.ids.uuid4()),
+            name=name,
+            client_type=client_type,
+            project=project,
+            redirect_uris=list(redirect_uris),
+            parent_client=parent_client,
+            resource_server=resource_server,
+            visibility=visibility,
+            fqdns=list(fqdns),
+            required_idp=required_idp,
+            preselect_idp=preselect_idp,
         )
         if links:
             client.links.update(links)
@@ -55,9 +71,13 @@ class ClientRegistry(AuthPart):
         if not client.public_client:
             self.add_credential(client.id, "Auto-created at client creation", secret)
         ident = Identity(
-            id=client.id, username=f"{client.id}@{CLIENTS_DOMAIN}",
-            identity_provider=stable_id("idp", CLIENTS_DOMAIN), name=name,
-            organization=None, identity_type="client", account=client.id,
+            id=client.id,
+            username=f"{client.id}@{CLIENTS_DOMAIN}",
+            identity_provider=stable_id("idp", CLIENTS_DOMAIN),
+            name=name,
+            organization=None,
+            identity_type="client",
+            account=client.id,
         )
         self.tables.identities[ident.id] = ident
         self.tables.by_username[ident.username.lower()] = ident.id
@@ -68,8 +88,9 @@ class ClientRegistry(AuthPart):
         client = self.tables.clients[client_id]
         if secret is None:
             secret = base64.b64encode(bytes.fromhex(self.ids.hex(32))).decode()
-        cred = Credential(id=str(self.ids.uuid4()), name=name, client=client.id,
-                          created=self.now(), secret=secret)
+        cred = Credential(
+            id=str(self.ids.uuid4()), name=name, client=client.id, created=self.now(), secret=secret
+        )
         client.credentials.append(cred)
         return cred
 
@@ -80,12 +101,21 @@ class ClientRegistry(AuthPart):
 
     @locked
     def add_project(
-        self, display_name: str, contact_email: str, admin_ids: Iterable[str] = (),
-        *, id: str | None = None, admin_group_ids: list[str] | None = None,
+        self,
+        display_name: str,
+        contact_email: str,
+        admin_ids: Iterable[str] = (),
+        *,
+        id: str | None = None,
+        admin_group_ids: list[str] | None = None,
     ) -> Project:
-        project = Project(id=id or str(self.ids.uuid4()), display_name=display_name,
-                          contact_email=contact_email, admin_ids=list(admin_ids),
-                          admin_group_ids=admin_group_ids)
+        project = Project(
+            id=id or str(self.ids.uuid4()),
+            display_name=display_name,
+            contact_email=contact_email,
+            admin_ids=list(admin_ids),
+            admin_group_ids=admin_group_ids,
+        )
         self.tables.projects[project.id] = project
         return project
 
@@ -101,8 +131,12 @@ class ClientRegistry(AuthPart):
         client = self.tables.clients.get(client_id)
         if client is None:
             if self.may_register_itself(client_id) and secret:
-                return self.add_client(f"Client {client_id[:8]}", "client_identity",
-                                       id=client_id.lower(), secret=secret)
+                return self.add_client(
+                    f"Client {client_id[:8]}",
+                    "client_identity",
+                    id=client_id.lower(),
+                    secret=secret,
+                )
             raise errors.InvalidClient("Invalid client credentials")
         if client.public_client or not any(c.secret == secret for c in client.credentials):
             raise errors.InvalidClient("Invalid client credentials")
@@ -125,8 +159,9 @@ class ClientRegistry(AuthPart):
     @locked
     def native_app(self, client_id: str) -> Client:
         """Register an unknown native app that names itself ``client_id`` (permissive mode)."""
-        return self.add_client(f"Native App {client_id[:8]}", "public_installed_client",
-                               id=client_id.lower())
+        return self.add_client(
+            f"Native App {client_id[:8]}", "public_installed_client", id=client_id.lower()
+        )
 
     @locked
     def login_client(self, basic: tuple[str, str] | None, client_id: str | None) -> Client:

@@ -20,8 +20,9 @@ if TYPE_CHECKING:
 class Consents(AuthPart):
     """Consents are recorded when a user logs in (no consent page) and checked live."""
 
-    def __init__(self, state: ServiceState, tables: Tables, accounts: Accounts,
-                 scopes: ScopeRegistry) -> None:
+    def __init__(
+        self, state: ServiceState, tables: Tables, accounts: Accounts, scopes: ScopeRegistry
+    ) -> None:
         super().__init__(state, tables)
         self.accounts = accounts
         self.scopes = scopes
@@ -35,17 +36,27 @@ class Consents(AuthPart):
         now = self.now()
         parent_id = parent.id if parent else None
         node = next(
-            (c for c in tables.consents.values()
-             if c.identity_id == identity_id and c.client_id == client_id
-             and c.scope_string == req.scope and c.parent == parent_id),
+            (
+                c
+                for c in tables.consents.values()
+                if c.identity_id == identity_id
+                and c.client_id == client_id
+                and c.scope_string == req.scope
+                and c.parent == parent_id
+            ),
             None,
         )
         if node is None:
             tables.consent_seq += 1
             node = Consent(
-                id=tables.consent_seq, identity_id=identity_id, client_id=client_id,
-                scope_string=req.scope, scope_id=self.scopes.id_of(req.scope), parent=parent_id,
-                path=[*(parent.path if parent else []), tables.consent_seq], created=now,
+                id=tables.consent_seq,
+                identity_id=identity_id,
+                client_id=client_id,
+                scope_string=req.scope,
+                scope_id=self.scopes.id_of(req.scope),
+                parent=parent_id,
+                path=[*(parent.path if parent else []), tables.consent_seq],
+                created=now,
                 last_used=now,
             )
             tables.consents[node.id] = node
@@ -79,9 +90,11 @@ class Consents(AuthPart):
         ident = self.accounts.identity(username_or_id)
         client = client_id or HARNESS_CLIENT
         consents = self.tables.consents
-        doomed = [c.id for c in consents.values()
-                  if c.identity_id == ident.account and c.client_id == client
-                  and c.scope_string == scope]
+        doomed = [
+            c.id
+            for c in consents.values()
+            if c.identity_id == ident.account and c.client_id == client and c.scope_string == scope
+        ]
         removed = 0
         while doomed:
             cid = doomed.pop()
@@ -98,7 +111,8 @@ class Consents(AuthPart):
         if ident is None:
             return False
         return any(
-            c.identity_id == ident.account and c.scope_string == scope
+            c.identity_id == ident.account
+            and c.scope_string == scope
             and (client_id is None or c.client_id == client_id)
             for c in self.tables.consents.values()
         )

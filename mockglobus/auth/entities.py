@@ -18,14 +18,19 @@ CLIENT_TYPES: dict[str, tuple[str, ...]] = {
     "confidential_client": ("authorization_code", "client_credentials", "refresh_token"),
     "client_identity": ("client_credentials",),
     "resource_server": (
-        "authorization_code", "client_credentials", "refresh_token",
+        "authorization_code",
+        "client_credentials",
+        "refresh_token",
         "urn:globus:auth:grant_type:dependent_token",
     ),
     "globus_connect_server": (
-        "client_credentials", "urn:globus:auth:grant_type:dependent_token",
+        "client_credentials",
+        "urn:globus:auth:grant_type:dependent_token",
     ),
     "hybrid_confidential_client_resource_server": (
-        "authorization_code", "client_credentials", "refresh_token",
+        "authorization_code",
+        "client_credentials",
+        "refresh_token",
         "urn:globus:auth:grant_type:dependent_token",
     ),
     "public_webapp_client": ("authorization_code", "refresh_token"),
@@ -43,8 +48,11 @@ class IdentityProvider:
 
     def to_api(self) -> dict[str, Any]:
         return {
-            "id": self.id, "name": self.name, "short_name": self.short_name,
-            "domains": list(self.domains), "alternative_names": list(self.alternative_names),
+            "id": self.id,
+            "name": self.name,
+            "short_name": self.short_name,
+            "domains": list(self.domains),
+            "alternative_names": list(self.alternative_names),
         }
 
 
@@ -62,9 +70,14 @@ class Identity:
 
     def to_api(self) -> dict[str, Any]:
         return {
-            "id": self.id, "username": self.username, "status": self.status,
-            "identity_provider": self.identity_provider, "identity_type": self.identity_type,
-            "name": self.name, "email": self.email, "organization": self.organization,
+            "id": self.id,
+            "username": self.username,
+            "status": self.status,
+            "identity_provider": self.identity_provider,
+            "identity_type": self.identity_type,
+            "name": self.name,
+            "email": self.email,
+            "organization": self.organization,
         }
 
 
@@ -78,8 +91,11 @@ class Credential:
 
     def to_api(self, *, with_secret: bool = False) -> dict[str, Any]:
         return {
-            "name": self.name, "id": self.id, "created": iso(self.created),
-            "client": self.client, "secret": self.secret if with_secret else None,
+            "name": self.name,
+            "id": self.id,
+            "created": iso(self.created),
+            "client": self.client,
+            "secret": self.secret if with_secret else None,
         }
 
 
@@ -118,12 +134,20 @@ class Client:
 
     def to_api(self) -> dict[str, Any]:
         return {
-            "id": self.id, "name": self.name, "public_client": self.public_client,
-            "client_type": self.client_type, "grant_types": list(self.grant_types),
-            "project": self.project, "redirect_uris": list(self.redirect_uris),
-            "parent_client": self.parent_client, "visibility": self.visibility,
-            "required_idp": self.required_idp, "preselect_idp": self.preselect_idp,
-            "fqdns": list(self.fqdns), "links": dict(self.links), "scopes": list(self.scopes),
+            "id": self.id,
+            "name": self.name,
+            "public_client": self.public_client,
+            "client_type": self.client_type,
+            "grant_types": list(self.grant_types),
+            "project": self.project,
+            "redirect_uris": list(self.redirect_uris),
+            "parent_client": self.parent_client,
+            "visibility": self.visibility,
+            "required_idp": self.required_idp,
+            "preselect_idp": self.preselect_idp,
+            "fqdns": list(self.fqdns),
+            "links": dict(self.links),
+            "scopes": list(self.scopes),
             "prompt_for_named_grant": self.prompt_for_named_grant,
             "userinfo_from_effective_identity": self.userinfo_from_effective_identity,
         }
@@ -139,8 +163,11 @@ class Project:
 
     def to_api(self, identities: dict[str, Identity]) -> dict[str, Any]:
         return {
-            "id": self.id, "display_name": self.display_name, "project_name": self.display_name,
-            "contact_email": self.contact_email, "admin_ids": list(self.admin_ids),
+            "id": self.id,
+            "display_name": self.display_name,
+            "project_name": self.display_name,
+            "contact_email": self.contact_email,
+            "admin_ids": list(self.admin_ids),
             "admin_group_ids": self.admin_group_ids,
             "admins": {
                 "identities": [identities[i].to_api() for i in self.admin_ids if i in identities],
@@ -165,9 +192,13 @@ class Scope:
 
     def to_api(self) -> dict[str, Any]:
         return {
-            "id": self.id, "scope_string": self.scope_string, "name": self.name,
-            "description": self.description, "client": self.client,
-            "advertised": self.advertised, "allows_refresh_token": self.allows_refresh_token,
+            "id": self.id,
+            "scope_string": self.scope_string,
+            "name": self.name,
+            "description": self.description,
+            "client": self.client,
+            "advertised": self.advertised,
+            "allows_refresh_token": self.allows_refresh_token,
             "required_domains": list(self.required_domains),
             "dependent_scopes": [dict(d) for d in self.dependent_scopes],
         }
@@ -187,8 +218,11 @@ class Policy:
 
     def to_api(self) -> dict[str, Any]:
         return {
-            "id": self.id, "project_id": self.project_id, "display_name": self.display_name,
-            "description": self.description, "high_assurance": self.high_assurance,
+            "id": self.id,
+            "project_id": self.project_id,
+            "display_name": self.display_name,
+            "description": self.description,
+            "high_assurance": self.high_assurance,
             "authentication_assurance_timeout": self.authentication_assurance_timeout,
             "required_mfa": self.required_mfa,
             "domain_constraints_include": self.domain_constraints_include,
@@ -216,12 +250,19 @@ class Consent:
 
     def to_api(self) -> dict[str, Any]:
         return {
-            "id": self.id, "status": self.status, "scope": self.scope_id,
-            "scope_name": self.scope_string, "client": self.client_id,
-            "effective_identity": self.identity_id, "dependency_path": list(self.path),
-            "allows_refresh": self.allows_refresh, "atomically_revocable": len(self.path) > 1,
-            "auto_approved": self.auto_approved, "created": iso(self.created),
-            "updated": iso(self.created), "last_used": iso(self.last_used),
+            "id": self.id,
+            "status": self.status,
+            "scope": self.scope_id,
+            "scope_name": self.scope_string,
+            "client": self.client_id,
+            "effective_identity": self.identity_id,
+            "dependency_path": list(self.path),
+            "allows_refresh": self.allows_refresh,
+            "atomically_revocable": len(self.path) > 1,
+            "auto_approved": self.auto_approved,
+            "created": iso(self.created),
+            "updated": iso(self.created),
+            "last_used": iso(self.last_used),
         }
 
 

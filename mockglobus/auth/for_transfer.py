@@ -36,12 +36,20 @@ class AuthForTransfer:
             raise E.AuthenticationFailed(exc.message) from None
         if TRANSFER_SCOPE not in info.scopes:
             raise E.AuthenticationFailed(
-                f"Token is not valid for Transfer: it lacks the scope {TRANSFER_SCOPE}")
+                f"Token is not valid for Transfer: it lacks the scope {TRANSFER_SCOPE}"
+            )
         authentications = (info.session_info or {}).get("authentications") or {}
         mfa = any("mfa" in (a.get("amr") or []) for a in authentications.values())
-        return Caller(info.identity_id, info.username, frozenset(info.scopes),
-                      self.group_ids_of(info.identity_id), info.client_id, token,
-                      session_ids=frozenset(info.identity_set), mfa=mfa)
+        return Caller(
+            info.identity_id,
+            info.username,
+            frozenset(info.scopes),
+            self.group_ids_of(info.identity_id),
+            info.client_id,
+            token,
+            session_ids=frozenset(info.identity_set),
+            mfa=mfa,
+        )
 
     def identity(self, username_or_id: str) -> KnownIdentity | None:
         try:

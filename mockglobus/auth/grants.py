@@ -30,9 +30,17 @@ _VERIFIER = re.compile(r"[A-Za-z0-9._~-]{43,128}")
 class Grants(AuthPart):
     """Each grant checks its input and issues tokens through :class:`~.tokens.Tokens`."""
 
-    def __init__(self, state: ServiceState, tables: Tables, settings: Settings,
-                 clients: ClientRegistry, scopes: ScopeRegistry, consents: Consents,
-                 tokens: Tokens, oidc: OpenIdConnect) -> None:
+    def __init__(
+        self,
+        state: ServiceState,
+        tables: Tables,
+        settings: Settings,
+        clients: ClientRegistry,
+        scopes: ScopeRegistry,
+        consents: Consents,
+        tokens: Tokens,
+        oidc: OpenIdConnect,
+    ) -> None:
         super().__init__(state, tables)
         self.settings = settings
         self.clients = clients
@@ -50,8 +58,9 @@ class Grants(AuthPart):
         if not grant:
             raise errors.InvalidRequest("Missing required parameter: grant_type")
         client = self.clients.login_client(basic, form.get("client_id"))
-        handlers: dict[str, Callable[[Client, dict[str, str], str],
-                                     dict[str, Any] | list[dict[str, Any]]]] = {
+        handlers: dict[
+            str, Callable[[Client, dict[str, str], str], dict[str, Any] | list[dict[str, Any]]]
+        ] = {
             "authorization_code": self._grant_code,
             "refresh_token": self._grant_refresh,
             "client_credentials": self._grant_client_credentials,
@@ -61,9 +70,7 @@ class Grants(AuthPart):
         if handler is None:
             raise errors.UnsupportedGrantType(f"Unsupported grant_type: {grant}")
         if grant not in client.grant_types:
-            raise errors.UnauthorizedClient(
-                f"This client is not allowed to use the {grant} grant"
-            )
+            raise errors.UnauthorizedClient(f"This client is not allowed to use the {grant} grant")
         return handler(client, form, auth_base)
 
     def _grant_code(self, client: Client, form: dict[str, str], auth_base: str) -> dict[str, Any]:
@@ -98,11 +105,22 @@ class Grants(AuthPart):
         grant_id = self.ids.hex(8)
         code.grant_id = grant_id
         tokens = self.tokens.issue(
-            code.identity_id, client, requests, code.consent_ids, offline=code.offline,
-            session_id=code.session_id, grant_id=grant_id,
+            code.identity_id,
+            client,
+            requests,
+            code.consent_ids,
+            offline=code.offline,
+            session_id=code.session_id,
+            grant_id=grant_id,
         )
-        return self._response(tokens, client, auth_base, state=code.state or "_default",
-                              session_id=code.session_id, nonce=code.nonce)
+        return self._response(
+            tokens,
+            client,
+            auth_base,
+            state=code.state or "_default",
+            session_id=code.session_id,
+            nonce=code.nonce,
+        )
 
     def _grant_refresh(
         self, client: Client, form: dict[str, str], auth_base: str
@@ -130,10 +148,16 @@ class Grants(AuthPart):
         self, client: Client, form: dict[str, str], auth_base: str
     ) -> dict[str, Any]:
         requests = self.scopes.parse_requested(form.get("scope"))
-        consent_ids = {r.scope: self.consents.record(client.id, client.id, r).id
-                       for r in requests}
-        tokens = self.tokens.issue(client.id, client, requests, consent_ids, offline=False,
-                                   session_id=None, grant_id=self.ids.hex(8))
+        consent_ids = {r.scope: self.consents.record(client.id, client.id, r).id for r in requests}
+        tokens = self.tokens.issue(
+            client.id,
+            client,
+            requests,
+            consent_ids,
+            offline=False,
+            session_id=None,
+            grant_id=self.ids.hex(8),
+        )
         return self._response(tokens, client, auth_base, state=None, session_id=None)
 
     def _grant_dependent(
@@ -156,9 +180,7 @@ class Grants(AuthPart):
             wanted = [r.scope for r in self.scopes.parse_requested(form["scope"])]
             missing = [s for s in wanted if s not in available]
             if missing:
-                raise errors.InvalidScope(
-                    "No consent for dependent scope(s): " + " ".join(missing)
-                )
+                raise errors.InvalidScope("No consent for dependent scope(s): " + " ".join(missing))
         else:
             wanted = list(available)
         offline = form.get("access_type") == "offline"
@@ -169,10 +191,17 @@ class Grants(AuthPart):
         docs = []
         for rs, scopes in by_rs.items():
             template = Token(
-                value="", kind="access", identity_id=upstream.identity_id, client_id=client.id,
-                resource_server=rs, scopes=tuple(scopes),
-                consent_ids={s: available[s].id for s in scopes}, issued_at=now,
-                expires_at=None, grant_id=grant_id, session_id=upstream.session_id,
+                value="",
+                kind="access",
+                identity_id=upstream.identity_id,
+                client_id=client.id,
+                resource_server=rs,
+                scopes=tuple(scopes),
+                consent_ids={s: available[s].id for s in scopes},
+                issued_at=now,
+                expires_at=None,
+                grant_id=grant_id,
+                session_id=upstream.session_id,
             )
             access = self.tokens.new("access", template, now)
             doc = self.tokens.document(access)
@@ -183,8 +212,14 @@ class Grants(AuthPart):
         return docs
 
     def _response(
-        self, tokens: list[tuple[Token, Token | None]], client: Client, auth_base: str, *,
-        state: str | None, session_id: str | None, nonce: str | None = None,
+        self,
+        tokens: list[tuple[Token, Token | None]],
+        client: Client,
+        auth_base: str,
+        *,
+        state: str | None,
+        session_id: str | None,
+        nonce: str | None = None,
     ) -> dict[str, Any]:
         """The token endpoint's answer: the first resource server's tokens at the top
         (with an id_token when openid was granted), the others in ``other_tokens``."""

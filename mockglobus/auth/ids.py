@@ -31,5 +31,13 @@ def as_uuid(text: str) -> str | None:
 #: act through (a confidential client with a generated secret).
 HARNESS_CLIENT = stable_id("client", "harness")
 
-__all__ = ["CLIENTS_DOMAIN", "GLOBUSID_IDP", "GLOBUS_CLI_TEMPLATE", "HARNESS_CLIENT", "ISSUER",
-           "NAMESPACE", "as_uuid", "stable_id"]
+__all__ = [
+    "CLIENTS_DOMAIN",
+    "GLOBUSID_IDP",
+    "GLOBUS_CLI_TEMPLATE",
+    "HARNESS_CLIENT",
+    "ISSUER",
+    "NAMESPACE",
+    "as_uuid",
+    "stable_id",
+]

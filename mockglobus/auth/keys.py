@@ -30,7 +30,9 @@ def _b64(number: int) -> str:
 class SigningKey:
     def __init__(self, private_key: rsa.RSAPrivateKey, alg: str = DEFAULT_ALG) -> None:
         if alg not in _HASHES:
-            raise ValueError(f"unsupported id_token algorithm {alg!r}; use one of {sorted(_HASHES)}")
+            raise ValueError(
+                f"unsupported id_token algorithm {alg!r}; use one of {sorted(_HASHES)}"
+            )
         self.private_key = private_key
         self.alg = alg
 
@@ -46,8 +48,13 @@ class SigningKey:
         numbers = self.private_key.public_key().public_numbers()
         return {
             "keys": [
-                {"alg": self.alg, "e": _b64(numbers.e), "kty": "RSA", "n": _b64(numbers.n),
-                 "use": "sig"}
+                {
+                    "alg": self.alg,
+                    "e": _b64(numbers.e),
+                    "kty": "RSA",
+                    "n": _b64(numbers.n),
+                    "use": "sig",
+                }
             ]
         }
 

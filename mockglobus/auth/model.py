@@ -95,9 +95,11 @@ class AuthModel:
         self.state = state
         self.scenario = scenario
         self.faker_users = faker_users
-        self.settings = Settings(permissive=permissive,
-                                 rotate_refresh_tokens=rotate_refresh_tokens,
-                                 access_token_lifetime=access_token_lifetime)
+        self.settings = Settings(
+            permissive=permissive,
+            rotate_refresh_tokens=rotate_refresh_tokens,
+            access_token_lifetime=access_token_lifetime,
+        )
         self.key = SigningKey(signing_key or process_key(), id_token_alg)
         self.tables = tables = Tables()
         settings = self.settings
@@ -107,19 +109,37 @@ class AuthModel:
         self.consents = Consents(state, tables, self.accounts, self.scope_registry)
         self.sessions = Sessions(state, tables, self.accounts)
         self.authorization = Authorization(
-            state, tables, settings, self.accounts, self.client_registry, self.scope_registry,
-            self.consents, self.sessions)
-        self.tokens = Tokens(state, tables, settings, self.accounts, self.scope_registry,
-                             self.consents)
+            state,
+            tables,
+            settings,
+            self.accounts,
+            self.client_registry,
+            self.scope_registry,
+            self.consents,
+            self.sessions,
+        )
+        self.tokens = Tokens(
+            state, tables, settings, self.accounts, self.scope_registry, self.consents
+        )
         self.oidc = OpenIdConnect(state, tables, settings, self.key, self.accounts, self.tokens)
-        self.grants = Grants(state, tables, settings, self.client_registry, self.scope_registry,
-                             self.consents, self.tokens, self.oidc)
+        self.grants = Grants(
+            state,
+            tables,
+            settings,
+            self.client_registry,
+            self.scope_registry,
+            self.consents,
+            self.tokens,
+            self.oidc,
+        )
         self.token_checks = TokenChecks(state, tables, self.accounts, self.consents, self.tokens)
-        self.identity_api = IdentityApi(state, tables, self.accounts, self.client_registry,
-                                        self.tokens)
+        self.identity_api = IdentityApi(
+            state, tables, self.accounts, self.client_registry, self.tokens
+        )
         self.project_api = ProjectApi(state, tables, self.client_registry)
-        self.client_api = ClientApi(state, tables, self.client_registry, self.scope_registry,
-                                    self.project_api)
+        self.client_api = ClientApi(
+            state, tables, self.client_registry, self.scope_registry, self.project_api
+        )
         self.reset()
 
     def reset(self) -> None:
@@ -132,24 +152,35 @@ class AuthModel:
 
     def _builtins(self) -> None:
         accounts, registry = self.accounts, self.client_registry
-        accounts.add_identity_provider("Globus ID", ["globusid.org"], short_name="globusid",
-                                       id=GLOBUSID_IDP)
-        accounts.add_identity_provider("Globus Auth Clients", [CLIENTS_DOMAIN],
-                                       short_name="clients", id=stable_id("idp", CLIENTS_DOMAIN))
+        accounts.add_identity_provider(
+            "Globus ID", ["globusid.org"], short_name="globusid", id=GLOBUSID_IDP
+        )
+        accounts.add_identity_provider(
+            "Globus Auth Clients",
+            [CLIENTS_DOMAIN],
+            short_name="clients",
+            id=stable_id("idp", CLIENTS_DOMAIN),
+        )
         for string, rs, name in BUILTIN_SCOPES:
             self.scope_registry.register(string, rs, name)
         registry.add_client("Globus CLI", "public_installed_client", id=GLOBUS_CLI_TEMPLATE)
-        registry.add_client("Globus Transfer", "resource_server",
-                            id=stable_id("client", TRANSFER_RS), resource_server=TRANSFER_RS)
-        registry.add_client("mockglobus test harness", "confidential_client",
-                            id=HARNESS_CLIENT, secret=None)
+        registry.add_client(
+            "Globus Transfer",
+            "resource_server",
+            id=stable_id("client", TRANSFER_RS),
+            resource_server=TRANSFER_RS,
+        )
+        registry.add_client(
+            "mockglobus test harness", "confidential_client", id=HARNESS_CLIENT, secret=None
+        )
 
     # ------------------------------------------------------------------
     # What the rest of the package, the CLI and tests ask of Auth; each delegates
     # to the part that owns it.
 
-    def check_access_token(self, token: str | None, resource_server: str,
-                           required_scope: str | None = None) -> TokenInfo:
+    def check_access_token(
+        self, token: str | None, resource_server: str, required_scope: str | None = None
+    ) -> TokenInfo:
         """See :meth:`.token_checks.TokenChecks.check_access_token`."""
         return self.token_checks.check_access_token(token, resource_server, required_scope)
 
@@ -164,14 +195,26 @@ class AuthModel:
         return self.accounts.group_ids_of(identity_id)
 
     def add_user(
-        self, username: str, *, name: str | None = None, email: str | None = None,
-        organization: str | None = None, id: str | None = None, status: str = "used",
+        self,
+        username: str,
+        *,
+        name: str | None = None,
+        email: str | None = None,
+        organization: str | None = None,
+        id: str | None = None,
+        status: str = "used",
         link_to: str | None = None,
     ) -> Identity:
         """See :meth:`.accounts.Accounts.add_user`."""
-        return self.accounts.add_user(username, name=name, email=email,
-                                      organization=organization, id=id, status=status,
-                                      link_to=link_to)
+        return self.accounts.add_user(
+            username,
+            name=name,
+            email=email,
+            organization=organization,
+            id=id,
+            status=status,
+            link_to=link_to,
+        )
 
     @property
     def users(self) -> list[Identity]:
@@ -191,8 +234,14 @@ class AuthModel:
         """The client :meth:`mint_token` issues tokens to."""
         return self.tables.clients[HARNESS_CLIENT]
 
-    def add_client(self, name: str, client_type: str = "confidential_client", *,
-                   id: str | None = None, secret: str | None = None) -> Client:
+    def add_client(
+        self,
+        name: str,
+        client_type: str = "confidential_client",
+        *,
+        id: str | None = None,
+        secret: str | None = None,
+    ) -> Client:
         """See :meth:`.clients.ClientRegistry.add_client` (which takes more details)."""
         return self.client_registry.add_client(name, client_type, id=id, secret=secret)
 
@@ -211,16 +260,21 @@ class AuthModel:
     def has_consent(self, identity_id: str, scope: str, client_id: str | None = None) -> bool:
         return self.consents.has_consent(identity_id, scope, client_id)
 
-    def mint_token(self, username_or_identity: str, resource_server: str = TRANSFER_RS,
-                   scopes: str | Iterable[str] | None = None) -> str:
+    def mint_token(
+        self,
+        username_or_identity: str,
+        resource_server: str = TRANSFER_RS,
+        scopes: str | Iterable[str] | None = None,
+    ) -> str:
         """See :meth:`.tokens.Tokens.mint_token`."""
         return self.tokens.mint_token(username_or_identity, resource_server, scopes)
 
     def revoke(self, token: str) -> None:
         self.tokens.revoke(token)
 
-    def get_auth_code(self, authorize_url: str, username: str | None = None, *,
-                      mfa: bool = False) -> str:
+    def get_auth_code(
+        self, authorize_url: str, username: str | None = None, *, mfa: bool = False
+    ) -> str:
         """See :meth:`.authorize.Authorization.get_auth_code`."""
         return self.authorization.get_auth_code(authorize_url, username, mfa=mfa)
 
@@ -249,7 +303,16 @@ class AuthModel:
 
 
 __all__ = [
-    "ACCESS_TOKEN_LIFETIME", "AUTH_CODE_LIFETIME", "BUILTIN_SCOPES", "CLIENTS_DOMAIN",
-    "DEPENDENT_GRANT", "GLOBUSID_IDP", "GLOBUS_CLI_TEMPLATE", "ISSUER", "AuthModel",
-    "AuthorizeRequest", "Caller", "stable_id",
+    "ACCESS_TOKEN_LIFETIME",
+    "AUTH_CODE_LIFETIME",
+    "BUILTIN_SCOPES",
+    "CLIENTS_DOMAIN",
+    "DEPENDENT_GRANT",
+    "GLOBUSID_IDP",
+    "GLOBUS_CLI_TEMPLATE",
+    "ISSUER",
+    "AuthModel",
+    "AuthorizeRequest",
+    "Caller",
+    "stable_id",
 ]

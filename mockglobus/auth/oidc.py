@@ -22,27 +22,44 @@ if TYPE_CHECKING:
 class OpenIdConnect(AuthPart):
     """What OIDC adds on top of OAuth2: claims about the user, signed with ``key``."""
 
-    def __init__(self, state: ServiceState, tables: Tables, settings: Settings,
-                 key: SigningKey, accounts: Accounts, tokens: Tokens) -> None:
+    def __init__(
+        self,
+        state: ServiceState,
+        tables: Tables,
+        settings: Settings,
+        key: SigningKey,
+        accounts: Accounts,
+        tokens: Tokens,
+    ) -> None:
         super().__init__(state, tables)
         self.settings = settings
         self.key = key
         self.accounts = accounts
         self.tokens = tokens
 
-    def id_token(self, token: Token, client: Client, issuer: str, session_id: str | None,
-                 nonce: str | None = None) -> str:
+    def id_token(
+        self,
+        token: Token,
+        client: Client,
+        issuer: str,
+        session_id: str | None,
+        nonce: str | None = None,
+    ) -> str:
         """The signed id_token that comes with ``token`` when its scopes include openid."""
         now = int(self.now())
         claims: dict[str, Any] = {"sub": token.identity_id}
         if nonce is not None:
             claims["nonce"] = nonce
         claims.update(self._user_claims(token.identity_id, token.scopes, session_id))
-        claims.update({
-            "iss": issuer.rstrip("/"), "aud": client.id, "iat": now,
-            "exp": now + self.settings.access_token_lifetime,
-            "at_hash": self.key.at_hash(token.value),
-        })
+        claims.update(
+            {
+                "iss": issuer.rstrip("/"),
+                "aud": client.id,
+                "iat": now,
+                "exp": now + self.settings.access_token_lifetime,
+                "at_hash": self.key.at_hash(token.value),
+            }
+        )
         return self.key.sign(claims)
 
     def _user_claims(
@@ -63,20 +80,27 @@ class OpenIdConnect(AuthPart):
 
         claims: dict[str, Any] = {}
         if "profile" in scopes:
-            claims.update({
-                "preferred_username": ident.username, "name": ident.name,
-                "organization": ident.organization,
-                "identity_provider": ident.identity_provider,
-                "identity_provider_display_name": idp_name(ident),
-                "last_authentication": last_auth(ident),
-            })
+            claims.update(
+                {
+                    "preferred_username": ident.username,
+                    "name": ident.name,
+                    "organization": ident.organization,
+                    "identity_provider": ident.identity_provider,
+                    "identity_provider_display_name": idp_name(ident),
+                    "last_authentication": last_auth(ident),
+                }
+            )
         if "email" in scopes:
             claims["email"] = ident.email
         if "urn:globus:auth:scope:auth.globus.org:view_identity_set" in scopes:
             claims["identity_set"] = [
                 {
-                    "sub": i.id, "username": i.username, "name": i.name, "email": i.email,
-                    "organization": i.organization, "identity_provider": i.identity_provider,
+                    "sub": i.id,
+                    "username": i.username,
+                    "name": i.name,
+                    "email": i.email,
+                    "organization": i.organization,
+                    "identity_provider": i.identity_provider,
                     "identity_provider_display_name": idp_name(i),
                     "last_authentication": last_auth(i),
                 }
@@ -110,8 +134,18 @@ class OpenIdConnect(AuthPart):
             "id_token_signing_alg_values_supported": [self.key.alg],
             "scopes_supported": ["openid", "email", "profile"],
             "token_endpoint_auth_methods_supported": ["client_secret_basic"],
-            "claims_supported": ["at_hash", "aud", "email", "exp", "name", "nonce",
-                                 "preferred_username", "iat", "iss", "sub"],
+            "claims_supported": [
+                "at_hash",
+                "aud",
+                "email",
+                "exp",
+                "name",
+                "nonce",
+                "preferred_username",
+                "iat",
+                "iss",
+                "sub",
+            ],
             "subject_types_supported": ["public"],
         }
 

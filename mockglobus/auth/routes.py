@@ -51,7 +51,9 @@ blueprint = flask.Blueprint("globus_auth", __name__)
 
 #: The attribute of :class:`AuthModel` holding each part that serves routes.
 _PARTS: dict[type, str] = {
-    OpenIdConnect: "oidc", IdentityApi: "identity_api", ClientApi: "client_api",
+    OpenIdConnect: "oidc",
+    IdentityApi: "identity_api",
+    ClientApi: "client_api",
     ProjectApi: "project_api",
 }
 
@@ -164,10 +166,13 @@ def authorize() -> Response:
     try:
         req = authorization.start_authorization(params, _base())
     except errors.OAuthError as exc:
-        return _page("Authorization error",
-                     f"<p id='error' data-error='{exc.error}'>{html.escape(exc.description)}</p>",
-                     exc.status if exc.status != 401 else 400)
+        return _page(
+            "Authorization error",
+            f"<p id='error' data-error='{exc.error}'>{html.escape(exc.description)}</p>",
+            exc.status if exc.status != 401 else 400,
+        )
     if req.error is None and (login_as is None or (explicit is None and req.session.fresh)):
+
         def link(username: str, text: str, **extra: str) -> str:
             query = urlencode({**params, "login_as": username, **extra})
             return f"<a href='{html.escape(flask.request.base_url + '?' + query)}'>{text}</a>"
@@ -197,9 +202,11 @@ def auth_code_page() -> flask.Response:
     if code is None:
         err = flask.request.args.get("error", "missing code")
         return _page("Authorization failed", f"<p id='error'>{html.escape(err)}</p>", 400)
-    return _page("Native App Authorization Code",
-                 "<p>Copy this code back into your application:</p>"
-                 f"<pre id='auth-code'>{html.escape(code)}</pre>")
+    return _page(
+        "Native App Authorization Code",
+        "<p>Copy this code back into your application:</p>"
+        f"<pre id='auth-code'>{html.escape(code)}</pre>",
+    )
 
 
 def oauth2_token() -> flask.Response:
@@ -213,8 +220,9 @@ def oauth2_token() -> flask.Response:
 def oauth2_token_introspect() -> dict[str, Any]:
     client = _login_client()
     form = flask.request.form
-    return _model().token_checks.oauth2_token_introspect(form.get("token"), client,
-                                                         form.get("include"))
+    return _model().token_checks.oauth2_token_introspect(
+        form.get("token"), client, form.get("include")
+    )
 
 
 def oauth2_revoke_token() -> dict[str, Any]:
@@ -258,89 +266,260 @@ def _auth(method: str) -> str:
 
 ROUTES: list[Route] = [
     # OIDC and keys
-    Route(("GET",), "/.well-known/openid-configuration", get_openid_configuration,
-          _auth("get_openid_configuration")),
+    Route(
+        ("GET",),
+        "/.well-known/openid-configuration",
+        get_openid_configuration,
+        _auth("get_openid_configuration"),
+    ),
     Route(("GET",), "/jwk.json", OpenIdConnect.get_jwk, _auth("get_jwk")),
     # OAuth2
-    Route(("GET",), "/v2/oauth2/authorize", authorize, "OAuth2 authorization endpoint",
-          note="a browser opens the URL of oauth2_get_authorize_url"),
-    Route(("GET",), "/v2/web/auth-code", auth_code_page, "Auth web: auth-code page",
-          note="the default redirect_uri of NativeAppAuthClient"),
-    Route(("POST",), "/v2/oauth2/token", oauth2_token, "AuthLoginClient.oauth2_token",
-          note="every grant: code, refresh, client credentials, dependent token"),
-    Route(("POST",), "/v2/oauth2/token/introspect", oauth2_token_introspect,
-          "ConfidentialAppAuthClient.oauth2_token_introspect"),
-    Route(("POST",), "/v2/oauth2/token/revoke", oauth2_revoke_token,
-          "AuthLoginClient.oauth2_revoke_token"),
-    Route(("POST",), "/v2/oauth2/token/validate", oauth2_validate_token,
-          "Auth API: Validate Token", note="globus-sdk 2's oauth2_validate_token"),
-    Route(("GET", "POST"), "/v2/oauth2/userinfo", userinfo, _auth("userinfo"),
-          note="GET; POST is the OIDC alternative"),
+    Route(
+        ("GET",),
+        "/v2/oauth2/authorize",
+        authorize,
+        "OAuth2 authorization endpoint",
+        note="a browser opens the URL of oauth2_get_authorize_url",
+    ),
+    Route(
+        ("GET",),
+        "/v2/web/auth-code",
+        auth_code_page,
+        "Auth web: auth-code page",
+        note="the default redirect_uri of NativeAppAuthClient",
+    ),
+    Route(
+        ("POST",),
+        "/v2/oauth2/token",
+        oauth2_token,
+        "AuthLoginClient.oauth2_token",
+        note="every grant: code, refresh, client credentials, dependent token",
+    ),
+    Route(
+        ("POST",),
+        "/v2/oauth2/token/introspect",
+        oauth2_token_introspect,
+        "ConfidentialAppAuthClient.oauth2_token_introspect",
+    ),
+    Route(
+        ("POST",),
+        "/v2/oauth2/token/revoke",
+        oauth2_revoke_token,
+        "AuthLoginClient.oauth2_revoke_token",
+    ),
+    Route(
+        ("POST",),
+        "/v2/oauth2/token/validate",
+        oauth2_validate_token,
+        "Auth API: Validate Token",
+        note="globus-sdk 2's oauth2_validate_token",
+    ),
+    Route(
+        ("GET", "POST"),
+        "/v2/oauth2/userinfo",
+        userinfo,
+        _auth("userinfo"),
+        note="GET; POST is the OIDC alternative",
+    ),
     # identities and consents
-    Route(("GET",), "/v2/api/identities", IdentityApi.get_identities, _auth("get_identities"),
-          options={"caller": True, "query": ("ids", "usernames"),
-                   "flags": {"provision": "provision"}, "reply": "identities"}),
-    Route(("GET",), "/v2/api/identities/<identity_id>", IdentityApi.get_identity,
-          "Auth API: Get Identity", options={"caller": True, "reply": "identity"}),
-    Route(("GET",), "/v2/api/identities/<identity_id>/consents", IdentityApi.get_consents,
-          _auth("get_consents"),
-          options={"caller": True, "flags": {"all_clients": "all"}, "reply": "consents"}),
-    Route(("GET",), "/v2/api/identity_providers", IdentityApi.get_identity_providers,
-          _auth("get_identity_providers"),
-          options={"caller": True, "query": ("domains", "ids"), "reply": "identity_providers"}),
+    Route(
+        ("GET",),
+        "/v2/api/identities",
+        IdentityApi.get_identities,
+        _auth("get_identities"),
+        options={
+            "caller": True,
+            "query": ("ids", "usernames"),
+            "flags": {"provision": "provision"},
+            "reply": "identities",
+        },
+    ),
+    Route(
+        ("GET",),
+        "/v2/api/identities/<identity_id>",
+        IdentityApi.get_identity,
+        "Auth API: Get Identity",
+        options={"caller": True, "reply": "identity"},
+    ),
+    Route(
+        ("GET",),
+        "/v2/api/identities/<identity_id>/consents",
+        IdentityApi.get_consents,
+        _auth("get_consents"),
+        options={"caller": True, "flags": {"all_clients": "all"}, "reply": "consents"},
+    ),
+    Route(
+        ("GET",),
+        "/v2/api/identity_providers",
+        IdentityApi.get_identity_providers,
+        _auth("get_identity_providers"),
+        options={"caller": True, "query": ("domains", "ids"), "reply": "identity_providers"},
+    ),
     # clients and their credentials
-    Route(("GET",), "/v2/api/clients", get_clients, _auth("get_clients"),
-          note="and get_client(fqdn=...)"),
-    Route(("POST",), "/v2/api/clients", create_client, _auth("create_client"),
-          note="and ConfidentialAppAuthClient.create_child_client, "
-               "NativeAppAuthClient.create_native_app_instance"),
-    Route(("GET",), "/v2/api/clients/<client_id>", ClientApi.get_client, _auth("get_client"),
-          options={"caller": True, "reply": "client"}),
-    Route(("PUT",), "/v2/api/clients/<client_id>", ClientApi.update_client,
-          _auth("update_client"),
-          options={"caller": True, "body": "client", "reply": "client"}),
-    Route(("DELETE",), "/v2/api/clients/<client_id>", ClientApi.delete_client,
-          _auth("delete_client"), options={"caller": True, "reply": "client"}),
-    Route(("GET",), "/v2/api/clients/<client_id>/credentials", ClientApi.get_client_credentials,
-          _auth("get_client_credentials"), options={"caller": True, "reply": "credentials"}),
-    Route(("POST",), "/v2/api/clients/<client_id>/credentials",
-          ClientApi.create_client_credential, _auth("create_client_credential"),
-          options={"caller": True, "body": "credential", "reply": "credential"}),
-    Route(("DELETE",), "/v2/api/clients/<client_id>/credentials/<credential_id>",
-          ClientApi.delete_client_credential, _auth("delete_client_credential"),
-          options={"caller": True, "reply": "credential"}),
+    Route(
+        ("GET",),
+        "/v2/api/clients",
+        get_clients,
+        _auth("get_clients"),
+        note="and get_client(fqdn=...)",
+    ),
+    Route(
+        ("POST",),
+        "/v2/api/clients",
+        create_client,
+        _auth("create_client"),
+        note="and ConfidentialAppAuthClient.create_child_client, "
+        "NativeAppAuthClient.create_native_app_instance",
+    ),
+    Route(
+        ("GET",),
+        "/v2/api/clients/<client_id>",
+        ClientApi.get_client,
+        _auth("get_client"),
+        options={"caller": True, "reply": "client"},
+    ),
+    Route(
+        ("PUT",),
+        "/v2/api/clients/<client_id>",
+        ClientApi.update_client,
+        _auth("update_client"),
+        options={"caller": True, "body": "client", "reply": "client"},
+    ),
+    Route(
+        ("DELETE",),
+        "/v2/api/clients/<client_id>",
+        ClientApi.delete_client,
+        _auth("delete_client"),
+        options={"caller": True, "reply": "client"},
+    ),
+    Route(
+        ("GET",),
+        "/v2/api/clients/<client_id>/credentials",
+        ClientApi.get_client_credentials,
+        _auth("get_client_credentials"),
+        options={"caller": True, "reply": "credentials"},
+    ),
+    Route(
+        ("POST",),
+        "/v2/api/clients/<client_id>/credentials",
+        ClientApi.create_client_credential,
+        _auth("create_client_credential"),
+        options={"caller": True, "body": "credential", "reply": "credential"},
+    ),
+    Route(
+        ("DELETE",),
+        "/v2/api/clients/<client_id>/credentials/<credential_id>",
+        ClientApi.delete_client_credential,
+        _auth("delete_client_credential"),
+        options={"caller": True, "reply": "credential"},
+    ),
     # scopes
-    Route(("POST",), "/v2/api/clients/<client_id>/scopes", ClientApi.create_scope,
-          _auth("create_scope"), options={"caller": True, "body": "scope", "reply": "scope"}),
-    Route(("GET",), "/v2/api/scopes", ClientApi.get_scopes, _auth("get_scopes"),
-          options={"caller": True, "query": ("ids", "scope_strings"), "reply": "scopes"}),
-    Route(("GET",), "/v2/api/scopes/<scope_id>", ClientApi.get_scope, _auth("get_scope"),
-          options={"caller": True, "reply": "scope"}),
-    Route(("PUT",), "/v2/api/scopes/<scope_id>", ClientApi.update_scope, _auth("update_scope"),
-          options={"caller": True, "body": "scope", "reply": "scope"}),
-    Route(("DELETE",), "/v2/api/scopes/<scope_id>", ClientApi.delete_scope,
-          _auth("delete_scope"), options={"caller": True, "reply": "scope"}),
+    Route(
+        ("POST",),
+        "/v2/api/clients/<client_id>/scopes",
+        ClientApi.create_scope,
+        _auth("create_scope"),
+        options={"caller": True, "body": "scope", "reply": "scope"},
+    ),
+    Route(
+        ("GET",),
+        "/v2/api/scopes",
+        ClientApi.get_scopes,
+        _auth("get_scopes"),
+        options={"caller": True, "query": ("ids", "scope_strings"), "reply": "scopes"},
+    ),
+    Route(
+        ("GET",),
+        "/v2/api/scopes/<scope_id>",
+        ClientApi.get_scope,
+        _auth("get_scope"),
+        options={"caller": True, "reply": "scope"},
+    ),
+    Route(
+        ("PUT",),
+        "/v2/api/scopes/<scope_id>",
+        ClientApi.update_scope,
+        _auth("update_scope"),
+        options={"caller": True, "body": "scope", "reply": "scope"},
+    ),
+    Route(
+        ("DELETE",),
+        "/v2/api/scopes/<scope_id>",
+        ClientApi.delete_scope,
+        _auth("delete_scope"),
+        options={"caller": True, "reply": "scope"},
+    ),
     # projects and policies
-    Route(("GET",), "/v2/api/projects", ProjectApi.get_projects, _auth("get_projects"),
-          options={"caller": True, "reply": "projects"}),
-    Route(("POST",), "/v2/api/projects", ProjectApi.create_project, _auth("create_project"),
-          options={"caller": True, "body": "project", "reply": "project"}),
-    Route(("GET",), "/v2/api/projects/<project_id>", ProjectApi.get_project,
-          _auth("get_project"), options={"caller": True, "reply": "project"}),
-    Route(("PUT",), "/v2/api/projects/<project_id>", ProjectApi.update_project,
-          _auth("update_project"), options={"caller": True, "body": "project", "reply": "project"}),
-    Route(("DELETE",), "/v2/api/projects/<project_id>", ProjectApi.delete_project,
-          _auth("delete_project"), options={"caller": True, "reply": "project"}),
-    Route(("GET",), "/v2/api/policies", ProjectApi.get_policies, _auth("get_policies"),
-          options={"caller": True, "reply": "policies"}),
-    Route(("POST",), "/v2/api/policies", ProjectApi.create_policy, _auth("create_policy"),
-          options={"caller": True, "body": "policy", "reply": "policy"}),
-    Route(("GET",), "/v2/api/policies/<policy_id>", ProjectApi.get_policy, _auth("get_policy"),
-          options={"caller": True, "reply": "policy"}),
-    Route(("PUT",), "/v2/api/policies/<policy_id>", ProjectApi.update_policy,
-          _auth("update_policy"), options={"caller": True, "body": "policy", "reply": "policy"}),
-    Route(("DELETE",), "/v2/api/policies/<policy_id>", ProjectApi.delete_policy,
-          _auth("delete_policy"), options={"caller": True, "reply": "policy"}),
+    Route(
+        ("GET",),
+        "/v2/api/projects",
+        ProjectApi.get_projects,
+        _auth("get_projects"),
+        options={"caller": True, "reply": "projects"},
+    ),
+    Route(
+        ("POST",),
+        "/v2/api/projects",
+        ProjectApi.create_project,
+        _auth("create_project"),
+        options={"caller": True, "body": "project", "reply": "project"},
+    ),
+    Route(
+        ("GET",),
+        "/v2/api/projects/<project_id>",
+        ProjectApi.get_project,
+        _auth("get_project"),
+        options={"caller": True, "reply": "project"},
+    ),
+    Route(
+        ("PUT",),
+        "/v2/api/projects/<project_id>",
+        ProjectApi.update_project,
+        _auth("update_project"),
+        options={"caller": True, "body": "project", "reply": "project"},
+    ),
+    Route(
+        ("DELETE",),
+        "/v2/api/projects/<project_id>",
+        ProjectApi.delete_project,
+        _auth("delete_project"),
+        options={"caller": True, "reply": "project"},
+    ),
+    Route(
+        ("GET",),
+        "/v2/api/policies",
+        ProjectApi.get_policies,
+        _auth("get_policies"),
+        options={"caller": True, "reply": "policies"},
+    ),
+    Route(
+        ("POST",),
+        "/v2/api/policies",
+        ProjectApi.create_policy,
+        _auth("create_policy"),
+        options={"caller": True, "body": "policy", "reply": "policy"},
+    ),
+    Route(
+        ("GET",),
+        "/v2/api/policies/<policy_id>",
+        ProjectApi.get_policy,
+        _auth("get_policy"),
+        options={"caller": True, "reply": "policy"},
+    ),
+    Route(
+        ("PUT",),
+        "/v2/api/policies/<policy_id>",
+        ProjectApi.update_policy,
+        _auth("update_policy"),
+        options={"caller": True, "body": "policy", "reply": "policy"},
+    ),
+    Route(
+        ("DELETE",),
+        "/v2/api/policies/<policy_id>",
+        ProjectApi.delete_policy,
+        _auth("delete_policy"),
+        options={"caller": True, "reply": "policy"},
+    ),
 ]
 
 
@@ -360,6 +539,7 @@ def _bind(route: Route) -> Callable[..., Response]:
     """The Flask view of ``route`` (see the module docstring for its options)."""
     view, part = route.view, _part_of(route.view)
     if part is None:
+
         def serve_handler(**path: str) -> Response:
             return _reply(view(**path))
 

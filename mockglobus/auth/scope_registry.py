@@ -23,8 +23,13 @@ if TYPE_CHECKING:
     from mockglobus.auth.tables import Settings, Tables
 
 _AUTH_SCOPE_NAMES = (
-    "view_identity_set", "view_identities", "manage_projects", "view_clients",
-    "view_clients_and_scopes", "view_consents", "view_authentications",
+    "view_identity_set",
+    "view_identities",
+    "manage_projects",
+    "view_clients",
+    "view_clients_and_scopes",
+    "view_consents",
+    "view_authentications",
 )
 BUILTIN_SCOPES: tuple[tuple[str, str, str], ...] = (
     ("openid", AUTH_RS, "OpenID Connect"),
@@ -35,14 +40,22 @@ BUILTIN_SCOPES: tuple[tuple[str, str, str], ...] = (
         for n in _AUTH_SCOPE_NAMES
     ),
     (TRANSFER_SCOPE, TRANSFER_RS, "Manage data using Globus"),
-    ("urn:globus:auth:scope:transfer.api.globus.org:gcp_install", TRANSFER_RS,
-     "Install Globus Connect Personal"),
-    ("urn:globus:auth:scope:groups.api.globus.org:all", "groups.api.globus.org",
-     "Manage your Globus groups"),
-    ("urn:globus:auth:scope:groups.api.globus.org:view_my_groups_and_memberships",
-     "groups.api.globus.org", "View groups"),
-    ("urn:globus:auth:scope:search.api.globus.org:all", "search.api.globus.org",
-     "Globus Search"),
+    (
+        "urn:globus:auth:scope:transfer.api.globus.org:gcp_install",
+        TRANSFER_RS,
+        "Install Globus Connect Personal",
+    ),
+    (
+        "urn:globus:auth:scope:groups.api.globus.org:all",
+        "groups.api.globus.org",
+        "Manage your Globus groups",
+    ),
+    (
+        "urn:globus:auth:scope:groups.api.globus.org:view_my_groups_and_memberships",
+        "groups.api.globus.org",
+        "View groups",
+    ),
+    ("urn:globus:auth:scope:search.api.globus.org:all", "search.api.globus.org", "Globus Search"),
 )
 
 
@@ -54,19 +67,32 @@ class ScopeRegistry(AuthPart):
         self.settings = settings
 
     def register(
-        self, scope_string: str, resource_server: str, name: str, *,
-        client: str | None = None, description: str = "", id: str | None = None,
-        dependent_scopes: list[dict] | None = None, advertised: bool = False,
-        allows_refresh_token: bool = True, required_domains: list[str] | None = None,
+        self,
+        scope_string: str,
+        resource_server: str,
+        name: str,
+        *,
+        client: str | None = None,
+        description: str = "",
+        id: str | None = None,
+        dependent_scopes: list[dict] | None = None,
+        advertised: bool = False,
+        allows_refresh_token: bool = True,
+        required_domains: list[str] | None = None,
     ) -> Scope:
         """Add a scope (served by ``client``'s resource server, when given)."""
         tables = self.tables
         if scope_string in tables.scope_by_string:
             raise errors.Conflict(f"scope {scope_string!r} already exists")
         scope = Scope(
-            id=id or stable_id("scope", scope_string), scope_string=scope_string,
-            resource_server=resource_server, name=name, description=description or name,
-            client=client, advertised=advertised, allows_refresh_token=allows_refresh_token,
+            id=id or stable_id("scope", scope_string),
+            scope_string=scope_string,
+            resource_server=resource_server,
+            name=name,
+            description=description or name,
+            client=client,
+            advertised=advertised,
+            allows_refresh_token=allows_refresh_token,
             required_domains=list(required_domains or []),
             dependent_scopes=list(dependent_scopes or []),
         )

@@ -78,8 +78,10 @@ def _fill(model: AuthModel, username: str, entry: dict[str, Any]) -> dict[str, A
         name = f"{local.replace('.', ' ').replace('_', ' ').title()} {faker.last_name()}"
     return {
         "name": name,
-        "email": entry.get("email", username if "globusid" not in username else
-                           f"{local}@{faker.free_email_domain()}"),
+        "email": entry.get(
+            "email",
+            username if "globusid" not in username else f"{local}@{faker.free_email_domain()}",
+        ),
         "organization": entry.get("organization"),
         "id": entry.get("id"),
     }
@@ -90,8 +92,9 @@ def seed(model: AuthModel, scenario: str | Path | dict | None, faker_users: int)
     data = load_scenario(scenario)
     accounts, registry, tables = model.accounts, model.client_registry, model.tables
     for idp in data.get("identity_providers") or []:
-        accounts.add_identity_provider(idp["name"], list(idp["domains"]),
-                                       short_name=idp.get("short_name"), id=idp.get("id"))
+        accounts.add_identity_provider(
+            idp["name"], list(idp["domains"]), short_name=idp.get("short_name"), id=idp.get("id")
+        )
     for entry in data.get("users") or []:
         username = entry["username"]
         primary = accounts.add_user(username, **_fill(model, username, entry))
@@ -101,34 +104,51 @@ def seed(model: AuthModel, scenario: str | Path | dict | None, faker_users: int)
             try:
                 accounts.link(linked["username"], primary.id)
             except KeyError:
-                accounts.add_user(linked["username"], link_to=primary.id,
-                                  **_fill(model, linked["username"], linked))
+                accounts.add_user(
+                    linked["username"],
+                    link_to=primary.id,
+                    **_fill(model, linked["username"], linked),
+                )
     _faker_users(model, faker_users)
     projects: dict[str, str] = {}
     for entry in data.get("projects") or []:
         admins = [accounts.identity(a).id for a in entry.get("admins") or []]
-        project = registry.add_project(entry["display_name"], entry.get("contact_email")
-                                       or "support@example.org", admins, id=entry.get("id"))
+        project = registry.add_project(
+            entry["display_name"],
+            entry.get("contact_email") or "support@example.org",
+            admins,
+            id=entry.get("id"),
+        )
         projects[project.display_name] = project.id
     for entry in data.get("clients") or []:
         project = entry.get("project")
         registry.add_client(
-            entry["name"], entry.get("type", "confidential_client"), id=entry.get("id"),
-            secret=entry.get("secret"), project=projects.get(project, project),
+            entry["name"],
+            entry.get("type", "confidential_client"),
+            id=entry.get("id"),
+            secret=entry.get("secret"),
+            project=projects.get(project, project),
             redirect_uris=entry.get("redirect_uris") or [],
-            resource_server=entry.get("resource_server"), fqdns=entry.get("fqdns") or [],
+            resource_server=entry.get("resource_server"),
+            fqdns=entry.get("fqdns") or [],
         )
     for entry in data.get("scopes") or []:
         client = tables.clients[entry["client"]]
         deps = [
-            {"scope": model.scope_registry.id_of(s.lstrip("*")), "optional": s.startswith("*"),
-             "requires_refresh_token": False}
+            {
+                "scope": model.scope_registry.id_of(s.lstrip("*")),
+                "optional": s.startswith("*"),
+                "requires_refresh_token": False,
+            }
             for s in entry.get("dependent_scopes") or []
         ]
         model.scope_registry.register(
             f"https://auth.globus.org/scopes/{client.id}/{entry.get('suffix', 'all')}",
-            client.rs_name, entry.get("name", client.name), client=client.id,
-            description=entry.get("description", ""), dependent_scopes=deps,
+            client.rs_name,
+            entry.get("name", client.name),
+            client=client.id,
+            description=entry.get("description", ""),
+            dependent_scopes=deps,
         )
     for entry in data.get("groups") or []:
         gid = entry.get("id") or stable_id("group", entry["name"])
@@ -150,5 +170,10 @@ def _faker_users(model: AuthModel, count: int) -> None:
         username = f"{first.lower()}.{last.lower()}@{domain}"
         if username.lower() in model.tables.by_username:
             continue
-        model.accounts.add_user(username, name=f"{first} {last}", email=username,
-                       organization=idp.name, id=str(model.state.ids.uuid4()))
+        model.accounts.add_user(
+            username,
+            name=f"{first} {last}",
+            email=username,
+            organization=idp.name,
+            id=str(model.state.ids.uuid4()),
+        )

@@ -75,9 +75,12 @@ class SessionRequirements:
             raise errors.InvalidRequest(f"Unsupported prompt value: {prompt}")
         return cls(
             identities=_commas(params.get("session_required_identities")),
-            single_domain=[d.lower() for d in _commas(params.get("session_required_single_domain"))],
+            single_domain=[
+                d.lower() for d in _commas(params.get("session_required_single_domain"))
+            ],
             policies=_commas(params.get("session_required_policies")),
-            mfa=mfa in _TRUE, fresh=prompt == "login",
+            mfa=mfa in _TRUE,
+            fresh=prompt == "login",
         )
 
 
@@ -94,15 +97,17 @@ class Sessions(AuthPart):
         exclude = [d.lower() for d in policy.domain_constraints_exclude or []]
         return (not include or domain in include) and domain not in exclude
 
-    def _policy_met(self, policy: Policy, ident: Identity, auth: dict[str, Any],
-                    now: float) -> bool:
+    def _policy_met(
+        self, policy: Policy, ident: Identity, auth: dict[str, Any], now: float
+    ) -> bool:
         if not self._policy_domains_ok(policy, ident):
             return False
         if policy.required_mfa and not auth.get("amr"):
             return False
         timeout = policy.authentication_assurance_timeout
-        return not (policy.high_assurance and timeout is not None
-                    and now - auth["auth_time"] > timeout)
+        return not (
+            policy.high_assurance and timeout is not None and now - auth["auth_time"] > timeout
+        )
 
     def log_in(self, ident: Identity, wants: SessionRequirements, *, mfa: bool) -> Session:
         """``ident`` logs in (with MFA if ``mfa``) to the browser's session and meets
@@ -118,9 +123,13 @@ class Sessions(AuthPart):
         by_id = {i.id: i for i in members}
 
         def authenticate(i: Identity) -> None:
-            auths[i.id] = {"acr": None, "amr": ["mfa"] if mfa else None,
-                           "auth_time": int(now), "custom_claims": {},
-                           "idp": i.identity_provider}
+            auths[i.id] = {
+                "acr": None,
+                "amr": ["mfa"] if mfa else None,
+                "auth_time": int(now),
+                "custom_claims": {},
+                "idp": i.identity_provider,
+            }
 
         def one_of(candidates: list[Identity], unmet: str) -> None:
             if not candidates:
@@ -132,19 +141,24 @@ class Sessions(AuthPart):
             authenticate(ident)
         if wants.identities:
             named = {w.lower() for w in wants.identities}
-            one_of([i for i in members if i.id in named or i.username.lower() in named],
-                   "The session requires an identity this user does not have")
+            one_of(
+                [i for i in members if i.id in named or i.username.lower() in named],
+                "The session requires an identity this user does not have",
+            )
         if wants.single_domain:
-            one_of([i for i in members if domain_of(i) in wants.single_domain],
-                   "The session requires an identity from one of these domains, which this "
-                   "user does not have: " + ", ".join(wants.single_domain))
+            one_of(
+                [i for i in members if domain_of(i) in wants.single_domain],
+                "The session requires an identity from one of these domains, which this "
+                "user does not have: " + ", ".join(wants.single_domain),
+            )
         if wants.mfa and not auths[ident.id]["amr"]:
             if not mfa:
                 raise errors.AccessDenied("The session requires multi-factor authentication")
             authenticate(ident)
         for policy in (tables.policies[p] for p in wants.policies):
-            if any(self._policy_met(policy, by_id[i], a, now)
-                   for i, a in auths.items() if i in by_id):
+            if any(
+                self._policy_met(policy, by_id[i], a, now) for i, a in auths.items() if i in by_id
+            ):
                 continue
             fits = [i for i in members if self._policy_domains_ok(policy, i)]
             if not fits:

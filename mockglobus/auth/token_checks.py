@@ -22,8 +22,14 @@ if TYPE_CHECKING:
 class TokenChecks(AuthPart):
     """Answers about tokens, to resource servers (in-process) and to clients (over HTTP)."""
 
-    def __init__(self, state: ServiceState, tables: Tables, accounts: Accounts,
-                 consents: Consents, tokens: Tokens) -> None:
+    def __init__(
+        self,
+        state: ServiceState,
+        tables: Tables,
+        accounts: Accounts,
+        consents: Consents,
+        tokens: Tokens,
+    ) -> None:
         super().__init__(state, tables)
         self.accounts = accounts
         self.consents = consents
@@ -61,12 +67,16 @@ class TokenChecks(AuthPart):
         return TokenInfo(
             identity_id=found.identity_id,
             username=ident.username if ident else found.identity_id,
-            client_id=found.client_id, scopes=frozenset(found.scopes),
-            resource_server=found.resource_server, expires_at=float(found.expires_at or 0),
-            issued_at=found.issued_at, name=ident.name if ident else None,
+            client_id=found.client_id,
+            scopes=frozenset(found.scopes),
+            resource_server=found.resource_server,
+            expires_at=float(found.expires_at or 0),
+            issued_at=found.issued_at,
+            name=ident.name if ident else None,
             email=ident.email if ident else None,
             identity_set=tuple(i.id for i in self.accounts.identity_set(found.identity_id))
-            if ident else (),
+            if ident
+            else (),
             session_info=self.session_info(found),
         )
 
@@ -84,10 +94,12 @@ class TokenChecks(AuthPart):
         for req in wanted:
             if req.scope not in token.scopes:
                 if resource_server_of(req.scope) == resource_server or req.scope in token.scopes:
-                    raise errors.ConsentRequired([req.serialize()],
-                                                 f"Missing required {req.scope} consent")
-                req = ScopeRequest(root_scope, False, [ScopeRequest(req.scope, True,
-                                                                    req.dependencies)])
+                    raise errors.ConsentRequired(
+                        [req.serialize()], f"Missing required {req.scope} consent"
+                    )
+                req = ScopeRequest(
+                    root_scope, False, [ScopeRequest(req.scope, True, req.dependencies)]
+                )
             node_id = token.consent_ids.get(req.scope)
             if node_id is None or node_id not in self.tables.consents:
                 raise errors.ConsentRequired([req.serialize()], "Missing required consent")
@@ -102,26 +114,37 @@ class TokenChecks(AuthPart):
         )
 
     @settled
-    def oauth2_token_introspect(self, value: str | None, caller: Client,
-                                include: str | None) -> dict[str, Any]:
+    def oauth2_token_introspect(
+        self, value: str | None, caller: Client, include: str | None
+    ) -> dict[str, Any]:
         """``token/introspect``: only the token's audience (the client it was issued to,
         or its resource server) learns that it is active."""
         if not value:
             raise errors.InvalidRequest("Missing required parameter: token")
         token = self.tokens.active(value)
         # Only the audience may look: the client it was issued to, or its resource server.
-        in_audience = token is not None and caller.id == token.client_id or (
-            token is not None and caller.rs_name == token.resource_server
+        in_audience = (
+            token is not None
+            and caller.id == token.client_id
+            or (token is not None and caller.rs_name == token.resource_server)
         )
         if token is None or not in_audience:
             return {"active": False}
         ident = self.tables.identities[token.identity_id]
         doc: dict[str, Any] = {
-            "active": True, "token_type": "Bearer", "scope": " ".join(token.scopes),
-            "client_id": token.client_id, "username": ident.username, "name": ident.name,
-            "email": ident.email, "exp": int(token.expires_at or 0),
-            "iat": int(token.issued_at), "nbf": int(token.issued_at), "sub": ident.id,
-            "aud": [token.resource_server, token.client_id], "iss": ISSUER,
+            "active": True,
+            "token_type": "Bearer",
+            "scope": " ".join(token.scopes),
+            "client_id": token.client_id,
+            "username": ident.username,
+            "name": ident.name,
+            "email": ident.email,
+            "exp": int(token.expires_at or 0),
+            "iat": int(token.issued_at),
+            "nbf": int(token.issued_at),
+            "sub": ident.id,
+            "aud": [token.resource_server, token.client_id],
+            "iss": ISSUER,
         }
         wanted = {w.strip() for w in (include or "").split(",") if w.strip()}
         unknown = wanted - {"identity_set", "session_info", "identity_set_detail"}
@@ -130,8 +153,7 @@ class TokenChecks(AuthPart):
         if "identity_set" in wanted:
             doc["identity_set"] = [i.id for i in self.accounts.identity_set(ident.id)]
         if "identity_set_detail" in wanted:
-            doc["identity_set_detail"] = [
-                i.to_api() for i in self.accounts.identity_set(ident.id)]
+            doc["identity_set_detail"] = [i.to_api() for i in self.accounts.identity_set(ident.id)]
         if "session_info" in wanted:
             doc["session_info"] = self.session_info(token)
         return doc

@@ -23,8 +23,15 @@ if TYPE_CHECKING:
 class Tokens(AuthPart):
     """One access token (and a refresh token when offline) per resource server."""
 
-    def __init__(self, state: ServiceState, tables: Tables, settings: Settings,
-                 accounts: Accounts, scopes: ScopeRegistry, consents: Consents) -> None:
+    def __init__(
+        self,
+        state: ServiceState,
+        tables: Tables,
+        settings: Settings,
+        accounts: Accounts,
+        scopes: ScopeRegistry,
+        consents: Consents,
+    ) -> None:
         super().__init__(state, tables)
         self.settings = settings
         self.accounts = accounts
@@ -34,18 +41,31 @@ class Tokens(AuthPart):
     def new(self, kind: str, like: Token, now: float) -> Token:
         """A new ``kind`` ("access" or "refresh") token for what ``like`` was issued for."""
         token = Token(
-            value=self.ids.token(48), kind=kind, identity_id=like.identity_id,
-            client_id=like.client_id, resource_server=like.resource_server, scopes=like.scopes,
-            consent_ids=dict(like.consent_ids), issued_at=now,
+            value=self.ids.token(48),
+            kind=kind,
+            identity_id=like.identity_id,
+            client_id=like.client_id,
+            resource_server=like.resource_server,
+            scopes=like.scopes,
+            consent_ids=dict(like.consent_ids),
+            issued_at=now,
             expires_at=now + self.settings.access_token_lifetime if kind == "access" else None,
-            grant_id=like.grant_id, session_id=like.session_id,
+            grant_id=like.grant_id,
+            session_id=like.session_id,
         )
         self.tables.tokens[token.value] = token
         return token
 
     def issue(
-        self, identity_id: str, client: Client, requests: list[ScopeRequest],
-        consent_ids: dict[str, int], *, offline: bool, session_id: str | None, grant_id: str,
+        self,
+        identity_id: str,
+        client: Client,
+        requests: list[ScopeRequest],
+        consent_ids: dict[str, int],
+        *,
+        offline: bool,
+        session_id: str | None,
+        grant_id: str,
     ) -> list[tuple[Token, Token | None]]:
         """One access token (and refresh token if offline) per resource server, the
         auth.globus.org one first."""
@@ -59,10 +79,17 @@ class Tokens(AuthPart):
         out = []
         for rs in order:
             template = Token(
-                value="", kind="access", identity_id=identity_id, client_id=client.id,
-                resource_server=rs, scopes=tuple(by_rs[rs]),
+                value="",
+                kind="access",
+                identity_id=identity_id,
+                client_id=client.id,
+                resource_server=rs,
+                scopes=tuple(by_rs[rs]),
                 consent_ids={s: consent_ids[s] for s in by_rs[rs] if s in consent_ids},
-                issued_at=now, expires_at=None, grant_id=grant_id, session_id=session_id,
+                issued_at=now,
+                expires_at=None,
+                grant_id=grant_id,
+                session_id=session_id,
             )
             access = self.new("access", template, now)
             refresh = self.new("refresh", template, now) if offline else None
@@ -95,7 +122,9 @@ class Tokens(AuthPart):
 
     @locked
     def mint_token(
-        self, username_or_identity: str, resource_server: str = TRANSFER_RS,
+        self,
+        username_or_identity: str,
+        resource_server: str = TRANSFER_RS,
         scopes: str | Iterable[str] | None = None,
     ) -> str:
         """A test helper: an access token for a user (or client identity) as if it had
@@ -106,8 +135,12 @@ class Tokens(AuthPart):
             scopes = {TRANSFER_RS: TRANSFER_SCOPE, AUTH_RS: "openid profile email"}.get(
                 resource_server
             ) or next(
-                (s.scope_string for s in self.tables.scopes.values()
-                 if s.resource_server == resource_server), None,
+                (
+                    s.scope_string
+                    for s in self.tables.scopes.values()
+                    if s.resource_server == resource_server
+                ),
+                None,
             )
             if scopes is None:
                 raise ValueError(f"no known scope for resource server {resource_server}")
@@ -117,10 +150,18 @@ class Tokens(AuthPart):
             if self.scopes.resource_server_of(req.scope) != resource_server:
                 raise ValueError(f"scope {req.scope} is not for {resource_server}")
         client = self.tables.clients[HARNESS_CLIENT]
-        consent_ids = {r.scope: self.consents.record(ident.account, client.id, r).id
-                       for r in requests}
-        [(access, _)] = self.issue(ident.account, client, requests, consent_ids,
-                                   offline=False, session_id=None, grant_id=self.ids.hex(8))
+        consent_ids = {
+            r.scope: self.consents.record(ident.account, client.id, r).id for r in requests
+        }
+        [(access, _)] = self.issue(
+            ident.account,
+            client,
+            requests,
+            consent_ids,
+            offline=False,
+            session_id=None,
+            grant_id=self.ids.hex(8),
+        )
         return access.value
 
     @locked

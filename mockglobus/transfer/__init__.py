@@ -11,5 +11,13 @@ from mockglobus.transfer.errors import TransferError
 from mockglobus.transfer.identity import KnownIdentity, TransferAuth
 from mockglobus.transfer.model import RESOURCE_SERVER, TRANSFER_SCOPE, Settings, TransferModel
 
-__all__ = ["Caller", "KnownIdentity", "RESOURCE_SERVER", "Settings", "TRANSFER_SCOPE",
-           "TransferAuth", "TransferError", "TransferModel"]
+__all__ = [
+    "Caller",
+    "KnownIdentity",
+    "RESOURCE_SERVER",
+    "Settings",
+    "TRANSFER_SCOPE",
+    "TransferAuth",
+    "TransferError",
+    "TransferModel",
+]

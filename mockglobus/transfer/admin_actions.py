@@ -19,16 +19,23 @@ class AdminActions:
     """Needs the activity_manager (or administrator) role on a side of every task named
     (which sides: ``manager``); the ``engine`` cancels, pauses and resumes."""
 
-    def __init__(self, state: ServiceState, tables: Tables, lookups: Lookups,
-                 manager: EndpointManager, engine: TaskEngine) -> None:
+    def __init__(
+        self,
+        state: ServiceState,
+        tables: Tables,
+        lookups: Lookups,
+        manager: EndpointManager,
+        engine: TaskEngine,
+    ) -> None:
         self.state = state
         self.t = tables
         self.lookups = lookups
         self.manager = manager
         self.engine = engine
 
-    def _admin_batch(self, caller: Caller, body: Any, kind: str,
-                     need_message: bool) -> tuple[list[Task], str, list[list[str]]]:
+    def _admin_batch(
+        self, caller: Caller, body: Any, kind: str, need_message: bool
+    ) -> tuple[list[Task], str, list[list[str]]]:
         body = object_body(body, f"Expected an {kind} document")
         ids = body.get("task_id_list")
         if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
@@ -43,15 +50,23 @@ class AdminActions:
             side = self.manager.admin_sides(caller, task, MANAGER_ROLES) if task else []
             if task is None or not side:
                 raise E.PermissionDenied(
-                    f"You do not have the activity_manager role for task {tid}")
+                    f"You do not have the activity_manager role for task {tid}"
+                )
             tasks.append(task)
             sides.append(side)
         return tasks, message or "", sides
 
-    def _action(self, kind: str, message: str, tasks: list[Task], caller: Caller,
-                now: float) -> AdminAction:
-        return AdminAction(next(self.t.admin_ids), kind, message, [t.task_id for t in tasks],
-                           caller.identity_id, now)
+    def _action(
+        self, kind: str, message: str, tasks: list[Task], caller: Caller, now: float
+    ) -> AdminAction:
+        return AdminAction(
+            next(self.t.admin_ids),
+            kind,
+            message,
+            [t.task_id for t in tasks],
+            caller.identity_id,
+            now,
+        )
 
     @settled
     def endpoint_manager_cancel_tasks(self, caller: Caller, body: Any) -> dict[str, Any]:
@@ -83,8 +98,7 @@ class AdminActions:
     def endpoint_manager_resume_tasks(self, caller: Caller, body: Any) -> dict[str, Any]:
         return self._set_pause(caller, body, "admin_resume", pausing=False)
 
-    def _set_pause(self, caller: Caller, body: Any, kind: str, *,
-                   pausing: bool) -> dict[str, Any]:
+    def _set_pause(self, caller: Caller, body: Any, kind: str, *, pausing: bool) -> dict[str, Any]:
         """Pausing needs a message (the owner is shown it); resuming does not."""
         tasks, message, _ = self._admin_batch(caller, body, kind, need_message=pausing)
         now = self.lookups.now()

@@ -56,8 +56,9 @@ class Lookups:
     owned task by id, a caller's roles and groups (groups from ``auth``), and the
     documents of collections and tasks as a caller sees them."""
 
-    def __init__(self, state: ServiceState, tables: Tables, settings: Settings,
-                 auth: TransferAuth) -> None:
+    def __init__(
+        self, state: ServiceState, tables: Tables, settings: Settings, auth: TransferAuth
+    ) -> None:
         self.state = state
         self.t = tables
         self.settings = settings
@@ -85,8 +86,11 @@ class Lookups:
         if coll.is_guest and coll.host_id:
             host = self.t.collections.get(coll.host_id)
             # administrators of the mapped collection administer its guest collections
-            if host is not None and "administrator" in host.roles_of(
-                    caller.identity_id, groups) and "administrator" not in roles:
+            if (
+                host is not None
+                and "administrator" in host.roles_of(caller.identity_id, groups)
+                and "administrator" not in roles
+            ):
                 roles = ["administrator"] + roles
         return roles
 
@@ -116,7 +120,8 @@ class Lookups:
     def require_manager(self, caller: Caller, coll: Collection) -> None:
         if not self.admin_of(caller, coll, MANAGER_ROLES):
             raise E.PermissionDenied(
-                f"You do not have the activity_manager role on endpoint {coll.id}")
+                f"You do not have the activity_manager role on endpoint {coll.id}"
+            )
 
     def require_monitor(self, caller: Caller, coll: Collection) -> None:
         if not self.admin_of(caller, coll, MONITOR_ROLES):
@@ -125,8 +130,7 @@ class Lookups:
     @staticmethod
     def access_list(coll: Collection) -> dict[str, Any]:
         data = [r.document() for r in coll.acl.values()]
-        return {"DATA_TYPE": "access_list", "endpoint": coll.id, "length": len(data),
-                "DATA": data}
+        return {"DATA_TYPE": "access_list", "endpoint": coll.id, "length": len(data), "DATA": data}
 
     def own_task(self, caller: Caller, task_id: str) -> Task:
         task = self.t.tasks.get(str(task_id))
@@ -139,8 +143,12 @@ class Lookups:
         src = self.t.collections.get(task.source_id)
         dst = self.t.collections.get(task.destination_id or "")
         return task.document(
-            now=self.now(), bytes_per_second=s.bytes_per_second, overhead=s.file_overhead_s,
-            source=src, destination=dst, admin=admin,
+            now=self.now(),
+            bytes_per_second=s.bytes_per_second,
+            overhead=s.file_overhead_s,
+            source=src,
+            destination=dst,
+            admin=admin,
             source_host=self.t.collections.get(src.host_id or "") if src else None,
             destination_host=self.t.collections.get(dst.host_id or "") if dst else None,
         )

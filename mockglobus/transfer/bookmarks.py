@@ -24,8 +24,7 @@ class Bookmarks:
     @settled
     def bookmark_list(self, caller: Caller) -> dict[str, Any]:
         ids = self.t.bookmarks_by_owner.get(caller.identity_id, [])
-        return {"DATA_TYPE": "bookmark_list",
-                "DATA": [self.t.bookmarks[i].document() for i in ids]}
+        return {"DATA_TYPE": "bookmark_list", "DATA": [self.t.bookmarks[i].document() for i in ids]}
 
     def _bookmark(self, caller: Caller, bookmark_id: str) -> Bookmark:
         mark = self.t.bookmarks.get(bookmark_id)
@@ -53,8 +52,14 @@ class Bookmarks:
         if not isinstance(path, str) or not path.startswith("/"):
             raise E.BadRequest("path must be an absolute path (starting with '/')")
         checked_path(path)
-        mark = Bookmark(self.lookups.new_uuid(), caller.identity_id, name, coll.id, path,
-                        pinned=bool(body.get("pinned", False)))
+        mark = Bookmark(
+            self.lookups.new_uuid(),
+            caller.identity_id,
+            name,
+            coll.id,
+            path,
+            pinned=bool(body.get("pinned", False)),
+        )
         self.t.bookmarks[mark.id] = mark
         self.t.bookmarks_by_owner[caller.identity_id].append(mark.id)
         return mark.document()

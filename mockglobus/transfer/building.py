@@ -27,25 +27,32 @@ class Building:
     """Setup helpers that skip the permission checks the API applies (the seed, tests,
     and the API's own creations); ``engine`` resumes INACTIVE tasks."""
 
-    def __init__(self, state: ServiceState, tables: Tables, lookups: Lookups,
-                 engine: TaskEngine) -> None:
+    def __init__(
+        self, state: ServiceState, tables: Tables, lookups: Lookups, engine: TaskEngine
+    ) -> None:
         self.state = state
         self.t = tables
         self.lookups = lookups
         self.engine = engine
 
     @locked
-    def add_gcs_endpoint(self, display_name: str, *, admin: Caller | None = None,
-                         id: str | None = None, **attrs: Any) -> Collection:
+    def add_gcs_endpoint(
+        self, display_name: str, *, admin: Caller | None = None, id: str | None = None, **attrs: Any
+    ) -> Collection:
         """A GCSv5 endpoint (non-functional; hosts mapped collections)."""
         eid = id or self.lookups.new_uuid()
         coll = Collection(
-            id=eid, display_name=display_name, entity_type=GCSV5_ENDPOINT,
+            id=eid,
+            display_name=display_name,
+            entity_type=GCSV5_ENDPOINT,
             creator_id=admin.identity_id if admin else eid,
             owner_string=f"{eid}@clients.auth.globus.org",
-            attrs={"gcs_version": "5.4.80", "public": True,
-                   "gcs_manager_url": f"https://{eid[:6]}.{eid[6:8]}.data.globus.org",
-                   **attrs},
+            attrs={
+                "gcs_version": "5.4.80",
+                "public": True,
+                "gcs_manager_url": f"https://{eid[:6]}.{eid[6:8]}.data.globus.org",
+                **attrs,
+            },
         )
         coll.server_host = f"{eid[:6]}.{eid[6:8]}.data.globus.org"
         self.t.collections[eid] = coll
@@ -53,11 +60,18 @@ class Building:
 
     @locked
     def add_mapped_collection(
-        self, display_name: str, *, endpoint: Collection | None = None,
-        gcp_owner: Caller | None = None, id: str | None = None,
-        local_users: dict[str, str] | None = None, map_all_identities: bool = False,
-        requires_data_access_consent: bool = False, quota_bytes: int | None = None,
-        home_template: str = "/home/{user}/", **attrs: Any,
+        self,
+        display_name: str,
+        *,
+        endpoint: Collection | None = None,
+        gcp_owner: Caller | None = None,
+        id: str | None = None,
+        local_users: dict[str, str] | None = None,
+        map_all_identities: bool = False,
+        requires_data_access_consent: bool = False,
+        quota_bytes: int | None = None,
+        home_template: str = "/home/{user}/",
+        **attrs: Any,
     ) -> Collection:
         """A GCSv5 mapped collection on ``endpoint``, or a GCP mapped collection of
         ``gcp_owner``; it gets a fresh :class:`Volume`."""
@@ -65,57 +79,82 @@ class Building:
         now = self.lookups.now()
         if gcp_owner is not None:
             coll = Collection(
-                id=cid, display_name=display_name, entity_type=GCP_MAPPED,
-                creator_id=gcp_owner.identity_id, owner_string=gcp_owner.username,
+                id=cid,
+                display_name=display_name,
+                entity_type=GCP_MAPPED,
+                creator_id=gcp_owner.identity_id,
+                owner_string=gcp_owner.username,
                 volume=Volume(mtime=now, quota_bytes=quota_bytes),
-                local_users={gcp_owner.identity_id: gcp_owner.local_name(),
-                             **(local_users or {})},
+                local_users={gcp_owner.identity_id: gcp_owner.local_name(), **(local_users or {})},
                 home_template=home_template,
-                attrs={"gcp_connected": True, "gcp_paused": False,
-                       "globus_connect_setup_key": self.lookups.new_uuid(),
-                       "default_directory": "/~/", **attrs},
+                attrs={
+                    "gcp_connected": True,
+                    "gcp_paused": False,
+                    "globus_connect_setup_key": self.lookups.new_uuid(),
+                    "default_directory": "/~/",
+                    **attrs,
+                },
             )
             coll.server_host = f"gcp-{cid[:8]}.example.net"
         else:
             if endpoint is None:
                 endpoint = self.add_gcs_endpoint(f"{display_name} Endpoint")
             coll = Collection(
-                id=cid, display_name=display_name, entity_type="GCSv5_mapped_collection",
+                id=cid,
+                display_name=display_name,
+                entity_type="GCSv5_mapped_collection",
                 creator_id=endpoint.creator_id,
-                owner_string=endpoint.owner_string, gcs_endpoint_id=endpoint.id,
+                owner_string=endpoint.owner_string,
+                gcs_endpoint_id=endpoint.id,
                 host_id=endpoint.id,
                 volume=Volume(mtime=now, quota_bytes=quota_bytes),
-                local_users=dict(local_users or {}), map_all_identities=map_all_identities,
+                local_users=dict(local_users or {}),
+                map_all_identities=map_all_identities,
                 requires_data_access_consent=requires_data_access_consent,
                 home_template=home_template,
-                attrs={"gcs_version": endpoint.attrs.get("gcs_version"),
-                       "gcs_manager_url": endpoint.attrs.get("gcs_manager_url"),
-                       "default_directory": "/~/", **attrs},
+                attrs={
+                    "gcs_version": endpoint.attrs.get("gcs_version"),
+                    "gcs_manager_url": endpoint.attrs.get("gcs_manager_url"),
+                    "default_directory": "/~/",
+                    **attrs,
+                },
             )
             coll.server_host = endpoint.server_host
-            coll.roles.update(
-                {r.id: r for r in endpoint.roles.values()}
-            )
+            coll.roles.update({r.id: r for r in endpoint.roles.values()})
         coll.servers = [Server(next(self.t.server_ids), coll.server_host)]
         self.t.collections[cid] = coll
         return coll
 
     @locked
-    def add_guest_collection(self, display_name: str, *, host: Collection, owner: Caller,
-                             host_path: str = "/", id: str | None = None,
-                             **attrs: Any) -> Collection:
+    def add_guest_collection(
+        self,
+        display_name: str,
+        *,
+        host: Collection,
+        owner: Caller,
+        host_path: str = "/",
+        id: str | None = None,
+        **attrs: Any,
+    ) -> Collection:
         """A guest collection of ``owner`` sharing ``host_path`` of ``host`` (no checks)."""
         cid = id or self.lookups.new_uuid()
         kind = GCP_GUEST if host.entity_type == GCP_MAPPED else GCSV5_GUEST
         coll = Collection(
-            id=cid, display_name=display_name, entity_type=kind,
-            creator_id=owner.identity_id, owner_string=owner.username,
-            host_root=tuple(split_path(host_path)), host_id=host.id,
+            id=cid,
+            display_name=display_name,
+            entity_type=kind,
+            creator_id=owner.identity_id,
+            owner_string=owner.username,
+            host_root=tuple(split_path(host_path)),
+            host_id=host.id,
             gcs_endpoint_id=host.gcs_endpoint_id,
-            attrs={"local_user": local_user(host, owner),
-                   "gcs_version": host.attrs.get("gcs_version"),
-                   "gcs_manager_url": host.attrs.get("gcs_manager_url"),
-                   "default_directory": "/", **attrs},
+            attrs={
+                "local_user": local_user(host, owner),
+                "gcs_version": host.attrs.get("gcs_version"),
+                "gcs_manager_url": host.attrs.get("gcs_manager_url"),
+                "default_directory": "/",
+                **attrs,
+            },
         )
         coll.server_host = host.server_host
         coll.servers = [Server(next(self.t.server_ids), coll.server_host)]
@@ -123,16 +162,23 @@ class Building:
         return coll
 
     @locked
-    def add_subscription(self, subscription_id: str, *, managers: Iterable[str] = (),
-                         high_assurance: bool = False) -> Subscription:
+    def add_subscription(
+        self, subscription_id: str, *, managers: Iterable[str] = (), high_assurance: bool = False
+    ) -> Subscription:
         """A subscription managed by these identity ids (none: open to every user)."""
         subscription = Subscription(subscription_id, frozenset(managers), high_assurance)
         self.t.subscriptions[subscription_id] = subscription
         return subscription
 
-    def inject_fault(self, collection_id: str, code: str = "CONNECTION_RESET", *,
-                     path_glob: str = "*", times: int | None = 1,
-                     side: str = "any") -> TaskFault:
+    def inject_fault(
+        self,
+        collection_id: str,
+        code: str = "CONNECTION_RESET",
+        *,
+        path_glob: str = "*",
+        times: int | None = 1,
+        side: str = "any",
+    ) -> TaskFault:
         """Make task subtasks touching matching paths fail with ``code``.
 
         ``VERIFY_CHECKSUM`` corrupts the copied data (caught only with

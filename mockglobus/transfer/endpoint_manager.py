@@ -21,8 +21,14 @@ class EndpointManager:
     monitors; pages like the owner's views (``queries``); ``auth`` says whether an
     identity exists."""
 
-    def __init__(self, state: ServiceState, tables: Tables, lookups: Lookups,
-                 queries: TaskQueries, auth: TransferAuth) -> None:
+    def __init__(
+        self,
+        state: ServiceState,
+        tables: Tables,
+        lookups: Lookups,
+        queries: TaskQueries,
+        auth: TransferAuth,
+    ) -> None:
         self.state = state
         self.t = tables
         self.lookups = lookups
@@ -34,12 +40,14 @@ class EndpointManager:
         if self.lookups.admin_of(caller, self.t.collections.get(task.source_id), roles):
             sides.append("SOURCE")
         if task.destination_id and self.lookups.admin_of(
-                caller, self.t.collections.get(task.destination_id), roles):
+            caller, self.t.collections.get(task.destination_id), roles
+        ):
             sides.append("DESTINATION")
         return sides
 
-    def _admin_task(self, caller: Caller, task_id: str,
-                    roles: tuple[str, ...] = MONITOR_ROLES) -> Task:
+    def _admin_task(
+        self, caller: Caller, task_id: str, roles: tuple[str, ...] = MONITOR_ROLES
+    ) -> Task:
         task = self.t.tasks.get(str(task_id))
         if task is None or not self.admin_sides(caller, task, roles):
             raise E.NotFound(f"Task {task_id} not found")
@@ -47,17 +55,24 @@ class EndpointManager:
 
     @settled
     def endpoint_manager_monitored_endpoints(self, caller: Caller) -> dict[str, Any]:
-        data = [self.lookups.endpoint_doc(c, caller) for c in self.t.collections.values()
-                if not c.deleted and set(self.lookups.roles(c, caller)) & set(MONITOR_ROLES)]
+        data = [
+            self.lookups.endpoint_doc(c, caller)
+            for c in self.t.collections.values()
+            if not c.deleted and set(self.lookups.roles(c, caller)) & set(MONITOR_ROLES)
+        ]
         return {"DATA_TYPE": "endpoint_list", "DATA": data}
 
     @settled
-    def endpoint_manager_hosted_endpoint_list(self, caller: Caller,
-                                              endpoint_id: str) -> dict[str, Any]:
+    def endpoint_manager_hosted_endpoint_list(
+        self, caller: Caller, endpoint_id: str
+    ) -> dict[str, Any]:
         host = self.lookups.collection(endpoint_id)
         self.lookups.require_monitor(caller, host)
-        data = [self.lookups.endpoint_doc(c, caller) for c in self.t.collections.values()
-                if c.host_id == host.id and not c.deleted]
+        data = [
+            self.lookups.endpoint_doc(c, caller)
+            for c in self.t.collections.values()
+            if c.host_id == host.id and not c.deleted
+        ]
         return {"DATA_TYPE": "endpoint_list", "DATA": data}
 
     @settled
@@ -73,18 +88,29 @@ class EndpointManager:
         return self.lookups.access_list(coll)
 
     @settled
-    def endpoint_manager_task_list(self, caller: Caller,
-                                   args: dict[str, str | None]) -> dict[str, Any]:
+    def endpoint_manager_task_list(
+        self, caller: Caller, args: dict[str, str | None]
+    ) -> dict[str, Any]:
         lim = int_param(args.get("limit"), "limit", default=1000, minimum=1, maximum=1000)
         statuses = {s for s in (args.get("filter_status") or "").upper().split(",") if s}
         if statuses - set(STATUSES):
             raise E.BadRequest(f"Invalid filter_status '{args.get('filter_status')}'")
         task_ids = [i for i in (args.get("filter_task_id") or "").split(",") if i]
         endpoint = args.get("filter_endpoint")
-        others = [k for k in ("filter_status", "filter_owner_id", "filter_endpoint",
-                              "filter_is_paused", "filter_completion_time",
-                              "filter_min_faults", "filter_local_user",
-                              "filter_endpoint_use") if args.get(k)]
+        others = [
+            k
+            for k in (
+                "filter_status",
+                "filter_owner_id",
+                "filter_endpoint",
+                "filter_is_paused",
+                "filter_completion_time",
+                "filter_min_faults",
+                "filter_local_user",
+                "filter_endpoint_use",
+            )
+            if args.get(k)
+        ]
         if task_ids and others:
             raise E.BadRequest("filter_task_id cannot be combined with other filters")
         if len(task_ids) > 50:
@@ -101,28 +127,30 @@ class EndpointManager:
         if use and not endpoint:
             raise E.BadRequest("filter_endpoint_use requires filter_endpoint")
         owner = args.get("filter_owner_id")
-        if owner and not any(t for t in self.t.tasks_by_owner.get(owner, [])) and (
-                self.auth.identity(owner) is None):
+        if (
+            owner
+            and not any(t for t in self.t.tasks_by_owner.get(owner, []))
+            and (self.auth.identity(owner) is None)
+        ):
             raise E.UserNotFound(owner)
         paused = args.get("filter_is_paused")
-        want_paused = None if paused in (None, "") else bool_param(
-            paused, "filter_is_paused", default=False)
+        want_paused = (
+            None if paused in (None, "") else bool_param(paused, "filter_is_paused", default=False)
+        )
         if want_paused is not None and not (statuses and statuses <= {ACTIVE, INACTIVE}):
             raise E.BadRequest("filter_is_paused requires filter_status ACTIVE,INACTIVE")
         completion_text = args.get("filter_completion_time")
-        completion = (TimeRange.parse(completion_text, "filter_completion_time")
-                      if completion_text else None)
-        min_faults = int_param(args.get("filter_min_faults"), "filter_min_faults",
-                               default=0)
+        completion = (
+            TimeRange.parse(completion_text, "filter_completion_time") if completion_text else None
+        )
+        min_faults = int_param(args.get("filter_min_faults"), "filter_min_faults", default=0)
         # candidates from the indexes, newest first
         if task_ids:
-            candidates = [self.t.tasks[i] for i in dict.fromkeys(task_ids)
-                          if i in self.t.tasks]
+            candidates = [self.t.tasks[i] for i in dict.fromkeys(task_ids) if i in self.t.tasks]
         elif endpoint:
             coll = self.lookups.collection(endpoint)
             if not self.lookups.admin_of(caller, coll, MONITOR_ROLES):
-                raise E.PermissionDenied(
-                    f"You do not have a monitoring role on endpoint {coll.id}")
+                raise E.PermissionDenied(f"You do not have a monitoring role on endpoint {coll.id}")
             if active_only:
                 candidates = list(self.t.active_by_endpoint.get(coll.id, {}).values())
             else:
@@ -160,10 +188,12 @@ class EndpointManager:
                 more = True
                 break
             out.append(task)
-        return {"DATA_TYPE": "task_list",
-                "DATA": [self.lookups.task_doc(t, admin=True) for t in out],
-                "has_next_page": more,
-                "last_key": out[-1].list_key() if out else None}
+        return {
+            "DATA_TYPE": "task_list",
+            "DATA": [self.lookups.task_doc(t, admin=True) for t in out],
+            "has_next_page": more,
+            "last_key": out[-1].list_key() if out else None,
+        }
 
     @staticmethod
     def _last_key_seq(key: str | None) -> int | None:
@@ -179,9 +209,15 @@ class EndpointManager:
         return self.lookups.task_doc(self._admin_task(caller, task_id), admin=True)
 
     @settled
-    def endpoint_manager_task_event_list(self, caller: Caller, task_id: str, *,
-                                         limit: str | None = None, offset: str | None = None,
-                                         filter_is_error: str | None = None) -> dict:
+    def endpoint_manager_task_event_list(
+        self,
+        caller: Caller,
+        task_id: str,
+        *,
+        limit: str | None = None,
+        offset: str | None = None,
+        filter_is_error: str | None = None,
+    ) -> dict:
         task = self._admin_task(caller, task_id)
         flt = None
         if filter_is_error not in (None, ""):
@@ -197,13 +233,15 @@ class EndpointManager:
         return info
 
     @settled
-    def endpoint_manager_task_successful_transfers(self, caller: Caller, task_id: str,
-                                                   marker: str | None = None) -> dict[str, Any]:
+    def endpoint_manager_task_successful_transfers(
+        self, caller: Caller, task_id: str, marker: str | None = None
+    ) -> dict[str, Any]:
         task = self._admin_task(caller, task_id)
         return self.queries.marker_page(task, task.successful, "successful_transfers", marker)
 
     @settled
-    def endpoint_manager_task_skipped_errors(self, caller: Caller, task_id: str,
-                                             marker: str | None = None) -> dict[str, Any]:
+    def endpoint_manager_task_skipped_errors(
+        self, caller: Caller, task_id: str, marker: str | None = None
+    ) -> dict[str, Any]:
         task = self._admin_task(caller, task_id)
         return self.queries.marker_page(task, task.skipped, "skipped_errors", marker)

@@ -31,8 +31,14 @@ class EndpointOps:
     as on the real service. New collections are made by ``building``; a guest
     collection's host path is checked through ``file_access``."""
 
-    def __init__(self, state: ServiceState, tables: Tables, lookups: Lookups,
-                 file_access: FileAccess, building: Building) -> None:
+    def __init__(
+        self,
+        state: ServiceState,
+        tables: Tables,
+        lookups: Lookups,
+        file_access: FileAccess,
+        building: Building,
+    ) -> None:
         self.state = state
         self.t = tables
         self.lookups = lookups
@@ -106,16 +112,18 @@ class EndpointOps:
 
     def _default_subscription(self, caller: Caller) -> str:
         """``DEFAULT`` means the caller's only subscription; with several, they must pick."""
-        mine = [sub.id for sub in self.t.subscriptions.values()
-                if sub.available_to(caller.identities)]
+        mine = [
+            sub.id for sub in self.t.subscriptions.values() if sub.available_to(caller.identities)
+        ]
         if len(mine) > 1:
-            raise E.BadRequest("Please specify the subscription ID to use. You currently have "
-                               f"access to: {', '.join(mine)}")
+            raise E.BadRequest(
+                "Please specify the subscription ID to use. You currently have "
+                f"access to: {', '.join(mine)}"
+            )
         return mine[0] if mine else DEFAULT_SUBSCRIPTION_ID
 
     @settled
-    def set_subscription_admin_verified(self, caller: Caller, endpoint_id: str,
-                                        body: Any) -> dict:
+    def set_subscription_admin_verified(self, caller: Caller, endpoint_id: str, body: Any) -> dict:
         coll = self.lookups.collection(endpoint_id)
         value = body.get("subscription_admin_verified") if isinstance(body, dict) else None
         if not isinstance(value, bool):
@@ -133,11 +141,15 @@ class EndpointOps:
                 "set subscription_admin_verified"
             )
         subscription = self.t.subscriptions.get(coll.attrs["subscription_id"])
-        if subscription is not None and subscription.high_assurance and not (
-            subscription.managers & caller.identities
+        if (
+            subscription is not None
+            and subscription.high_assurance
+            and not (subscription.managers & caller.identities)
         ):
-            raise E.BadRequest("No manager or admin identities in session for high-assurance "
-                               f"subscription {subscription.id}")
+            raise E.BadRequest(
+                "No manager or admin identities in session for high-assurance "
+                f"subscription {subscription.id}"
+            )
         coll.attrs["subscription_admin_verified"] = value
         return result("Updated", "Endpoint updated successfully")
 
@@ -152,14 +164,21 @@ class EndpointOps:
         name = body.get("display_name")
         if not isinstance(name, str) or not name.strip():
             raise E.BadRequest("display_name is required")
-        extras = {k: v for k, v in body.items()
-                  if k in UPDATABLE_MAPPED and k not in ("display_name", "owner_string")}
+        extras = {
+            k: v
+            for k, v in body.items()
+            if k in UPDATABLE_MAPPED and k not in ("display_name", "owner_string")
+        }
         coll = self.building.add_mapped_collection(name, gcp_owner=caller, **extras)
         coll.attrs["gcp_connected"] = False  # until its GCP client connects
-        return result("Created", "Endpoint created", "endpoint_create_result",
-                      id=coll.id,
-                      globus_connect_setup_key=coll.attrs["globus_connect_setup_key"],
-                      canonical_name=f"{caller.username.split('@')[0]}#{coll.id}")
+        return result(
+            "Created",
+            "Endpoint created",
+            "endpoint_create_result",
+            id=coll.id,
+            globus_connect_setup_key=coll.attrs["globus_connect_setup_key"],
+            canonical_name=f"{caller.username.split('@')[0]}#{coll.id}",
+        )
 
     @settled
     def create_shared_endpoint(self, caller: Caller, body: Any) -> dict[str, Any]:
@@ -182,46 +201,73 @@ class EndpointOps:
         if found.node is None or found.node.kind != "dir":
             raise E.BadRequest(f"host_path '{path}' is not a directory")
         guest = self.building.add_guest_collection(
-            name, host=host, owner=caller, host_path=join(found.parts, trailing=True),
-            **{k: v for k, v in body.items()
-               if k in UPDATABLE_GUEST and k not in ("display_name", "owner_string")},
+            name,
+            host=host,
+            owner=caller,
+            host_path=join(found.parts, trailing=True),
+            **{
+                k: v
+                for k, v in body.items()
+                if k in UPDATABLE_GUEST and k not in ("display_name", "owner_string")
+            },
         )
-        return result("Created", "Shared endpoint created successfully",
-                      "endpoint_create_result", id=guest.id, globus_connect_setup_key=None,
-                      canonical_name=f"{caller.username.split('@')[0]}#{guest.id}")
+        return result(
+            "Created",
+            "Shared endpoint created successfully",
+            "endpoint_create_result",
+            id=guest.id,
+            globus_connect_setup_key=None,
+            canonical_name=f"{caller.username.split('@')[0]}#{guest.id}",
+        )
 
     @settled
     def my_shared_endpoint_list(self, caller: Caller, endpoint_id: str) -> dict[str, Any]:
         host = self.lookups.collection(endpoint_id)
-        data = [self.lookups.endpoint_doc(c, caller) for c in self.t.collections.values()
-                if c.host_id == host.id and c.is_guest and not c.deleted
-                and c.creator_id == caller.identity_id]
+        data = [
+            self.lookups.endpoint_doc(c, caller)
+            for c in self.t.collections.values()
+            if c.host_id == host.id
+            and c.is_guest
+            and not c.deleted
+            and c.creator_id == caller.identity_id
+        ]
         return {"DATA_TYPE": "endpoint_list", "DATA": data}
 
     @settled
-    def get_shared_endpoint_list(self, caller: Caller, endpoint_id: str, *,
-                                 max_results: str | None, next_token: str | None) -> dict:
+    def get_shared_endpoint_list(
+        self, caller: Caller, endpoint_id: str, *, max_results: str | None, next_token: str | None
+    ) -> dict:
         host = self.lookups.collection(endpoint_id)
-        self.lookups.require_role(host, caller, "administrator", "activity_monitor",
-                           "activity_manager")
+        self.lookups.require_role(
+            host, caller, "administrator", "activity_monitor", "activity_manager"
+        )
         size = int_param(max_results, "max_results", default=1000, minimum=1, maximum=1000)
         start = int_param(next_token, "next_token", default=0)
-        guests = [c for c in self.t.collections.values()
-                  if c.host_id == host.id and c.is_guest and not c.deleted]
-        page = guests[start:start + size]
+        guests = [
+            c
+            for c in self.t.collections.values()
+            if c.host_id == host.id and c.is_guest and not c.deleted
+        ]
+        page = guests[start : start + size]
         more = start + size < len(guests)
-        return {"shared_endpoints": [self.lookups.endpoint_doc(c, caller) for c in page],
-                "next_token": str(start + size) if more else None}
+        return {
+            "shared_endpoints": [self.lookups.endpoint_doc(c, caller) for c in page],
+            "next_token": str(start + size) if more else None,
+        }
 
     @settled
     def endpoint_server_list(self, caller: Caller, endpoint_id: str) -> dict[str, Any]:
         coll = self.lookups.collection(endpoint_id)
-        return {"DATA_TYPE": "endpoint_server_list", "endpoint": coll.id,
-                "DATA": [s.document() for s in coll.servers]}
+        return {
+            "DATA_TYPE": "endpoint_server_list",
+            "endpoint": coll.id,
+            "DATA": [s.document() for s in coll.servers],
+        }
 
     @settled
-    def get_endpoint_server(self, caller: Caller, endpoint_id: str,
-                            server_id: str) -> dict[str, Any]:
+    def get_endpoint_server(
+        self, caller: Caller, endpoint_id: str, server_id: str
+    ) -> dict[str, Any]:
         coll = self.lookups.collection(endpoint_id)
         for server in coll.servers:
             if str(server.id) == str(server_id):
@@ -232,13 +278,16 @@ class EndpointOps:
     def endpoint_autoactivate(self, caller: Caller, endpoint_id: str) -> dict[str, Any]:
         coll = self.lookups.collection(endpoint_id)
         doc = self._activation_doc(coll)
-        doc.update(code="AlreadyActivated",
-                   message=f"Endpoint does not require activation ({coll.display_name})")
+        doc.update(
+            code="AlreadyActivated",
+            message=f"Endpoint does not require activation ({coll.display_name})",
+        )
         return doc
 
     @settled
-    def endpoint_get_activation_requirements(self, caller: Caller,
-                                             endpoint_id: str) -> dict[str, Any]:
+    def endpoint_get_activation_requirements(
+        self, caller: Caller, endpoint_id: str
+    ) -> dict[str, Any]:
         return self._activation_doc(self.lookups.collection(endpoint_id))
 
     def endpoint_activate(self, caller: Caller, endpoint_id: str) -> dict[str, Any]:
@@ -247,8 +296,10 @@ class EndpointOps:
     @settled
     def endpoint_deactivate(self, caller: Caller, endpoint_id: str) -> dict[str, Any]:
         coll = self.lookups.collection(endpoint_id)
-        return result("NotActivated", f"Endpoint {coll.display_name} does not use "
-                      "activation; nothing to deactivate")
+        return result(
+            "NotActivated",
+            f"Endpoint {coll.display_name} does not use activation; nothing to deactivate",
+        )
 
     @staticmethod
     def _activation_doc(coll: Collection) -> dict[str, Any]:

@@ -39,18 +39,27 @@ class EndpointSearch:
         if entity_type and entity_type not in ENTITY_TYPES:
             raise E.BadRequest(f"Invalid filter_entity_type '{entity_type}'")
         scopes = {
-            "all", "my-endpoints", "my-gcp-endpoints", "recently-used", "in-use",
-            "shared-by-me", "shared-with-me", "hide-no-permissions", "administered-by-me",
+            "all",
+            "my-endpoints",
+            "my-gcp-endpoints",
+            "recently-used",
+            "in-use",
+            "shared-by-me",
+            "shared-with-me",
+            "hide-no-permissions",
+            "administered-by-me",
         }
         if scope not in scopes:
             raise E.BadRequest(
-                f"Invalid filter_scope '{scope}'; valid scopes are: "
-                + ", ".join(sorted(scopes))
+                f"Invalid filter_scope '{scope}'; valid scopes are: " + ", ".join(sorted(scopes))
             )
         if scope == "all" and not text:
             raise E.BadRequest("filter_fulltext is required when filter_scope is 'all'")
-        nf = None if non_functional in (None, "") else bool_param(
-            non_functional, "filter_non_functional", default=False)
+        nf = (
+            None
+            if non_functional in (None, "")
+            else bool_param(non_functional, "filter_non_functional", default=False)
+        )
         owner = args.get("filter_owner_id")
         host_ep = args.get("filter_host_endpoint")
         words = [w.lower() for w in text.split()]
@@ -80,40 +89,69 @@ class EndpointSearch:
             hits.sort(key=lambda h: -recent.get(h[1].id, 0.0))
         else:
             hits.sort(key=lambda h: (-h[0], h[1].display_name.lower(), h[1].id))
-        page = hits[offset:offset + limit]
+        page = hits[offset : offset + limit]
         data = []
         for rank, coll in page:
             doc = self.lookups.endpoint_doc(coll, caller)
             doc["_rank"] = round(rank, 4)
             data.append(doc)
-        return {"DATA_TYPE": "endpoint_list", "DATA": data, "limit": limit,
-                "offset": offset, "has_next_page": offset + limit < min(len(hits), 1000)}
+        return {
+            "DATA_TYPE": "endpoint_list",
+            "DATA": data,
+            "limit": limit,
+            "offset": offset,
+            "has_next_page": offset + limit < min(len(hits), 1000),
+        }
 
-    def _in_scope(self, scope: str, coll: Collection, caller: Caller, roles: list[str],
-                  recent: dict[str, float]) -> bool:
+    def _in_scope(
+        self,
+        scope: str,
+        coll: Collection,
+        caller: Caller,
+        roles: list[str],
+        recent: dict[str, float],
+    ) -> bool:
         mine = coll.creator_id == caller.identity_id
         if scope == "my-endpoints":
-            return mine and coll.entity_type != GCSV5_ENDPOINT or (
-                coll.entity_type == GCSV5_ENDPOINT and "administrator" in roles)
+            return (
+                mine
+                and coll.entity_type != GCSV5_ENDPOINT
+                or (coll.entity_type == GCSV5_ENDPOINT and "administrator" in roles)
+            )
         if scope == "my-gcp-endpoints":
             return mine and coll.entity_type == GCP_MAPPED
         if scope == "recently-used":
             return coll.id in recent
         if scope == "in-use":
-            return any(t.owner_id == caller.identity_id
-                       for t in self.t.active_by_endpoint.get(coll.id, {}).values())
+            return any(
+                t.owner_id == caller.identity_id
+                for t in self.t.active_by_endpoint.get(coll.id, {}).values()
+            )
         if scope == "shared-by-me":
             return mine and coll.is_guest
         if scope == "shared-with-me":
-            return coll.is_guest and not mine and any(
-                r.principal_type == "identity" and r.principal == caller.identity_id
-                for r in coll.acl.values())
+            return (
+                coll.is_guest
+                and not mine
+                and any(
+                    r.principal_type == "identity" and r.principal == caller.identity_id
+                    for r in coll.acl.values()
+                )
+            )
         if scope == "administered-by-me":
             return "administrator" in roles
-        visible = (bool(coll.attrs.get("public")) or bool(roles) or mine
-                   or (coll.is_guest and bool(coll.acl_permissions(
-                       caller.identity_id, tuple(), self.lookups.groups(caller)) or any(
-                       r.principal in (caller.identity_id, "") for r in coll.acl.values()))))
+        visible = (
+            bool(coll.attrs.get("public"))
+            or bool(roles)
+            or mine
+            or (
+                coll.is_guest
+                and bool(
+                    coll.acl_permissions(caller.identity_id, tuple(), self.lookups.groups(caller))
+                    or any(r.principal in (caller.identity_id, "") for r in coll.acl.values())
+                )
+            )
+        )
         if scope == "hide-no-permissions":
             return visible and (bool(roles) or mine or not coll.is_guest)
         return visible
@@ -121,8 +159,8 @@ class EndpointSearch:
     @staticmethod
     def _rank(coll: Collection, words: list[str]) -> float:
         fields = [coll.display_name, coll.id, coll.owner_string] + [
-            str(coll.attrs.get(k) or "") for k in
-            ("description", "organization", "department", "keywords")
+            str(coll.attrs.get(k) or "")
+            for k in ("description", "organization", "department", "keywords")
         ]
         haystack = [f.lower() for f in fields]
         score = 0.0

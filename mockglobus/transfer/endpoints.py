@@ -41,20 +41,50 @@ PRINCIPAL_TYPES_ACL = ("identity", "group", "all_authenticated_users", "anonymou
 # Fields a PUT /endpoint/{id} may change [docs, GCP]; others are ignored as the real
 # service ignores read-only fields in a round-tripped document.
 UPDATABLE_GUEST = (
-    "display_name", "organization", "department", "keywords", "description",
-    "contact_email", "contact_info", "info_link", "owner_string", "default_directory",
-    "force_encryption", "disable_verify", "acl_max_expiration_period_mins",
+    "display_name",
+    "organization",
+    "department",
+    "keywords",
+    "description",
+    "contact_email",
+    "contact_info",
+    "info_link",
+    "owner_string",
+    "default_directory",
+    "force_encryption",
+    "disable_verify",
+    "acl_max_expiration_period_mins",
 )
 UPDATABLE_MAPPED = UPDATABLE_GUEST + (
-    "authentication_timeout_mins", "subscription_id", "public", "location", "network_use",
-    "max_concurrency", "preferred_concurrency", "max_parallelism", "preferred_parallelism",
-    "user_message", "user_message_link",
+    "authentication_timeout_mins",
+    "subscription_id",
+    "public",
+    "location",
+    "network_use",
+    "max_concurrency",
+    "preferred_concurrency",
+    "max_parallelism",
+    "preferred_parallelism",
+    "user_message",
+    "user_message_link",
 )
 BOOL_FIELDS = ("force_encryption", "disable_verify", "public")
 STR_OR_NULL_FIELDS = (
-    "display_name", "organization", "department", "keywords", "description",
-    "contact_email", "contact_info", "info_link", "owner_string", "default_directory",
-    "location", "network_use", "user_message", "user_message_link", "subscription_id",
+    "display_name",
+    "organization",
+    "department",
+    "keywords",
+    "description",
+    "contact_email",
+    "contact_info",
+    "info_link",
+    "owner_string",
+    "default_directory",
+    "location",
+    "network_use",
+    "user_message",
+    "user_message_link",
+    "subscription_id",
 )
 
 
@@ -164,8 +194,13 @@ class Bookmark:
 
 
 PAUSE_FLAGS = (
-    "pause_ls", "pause_mkdir", "pause_symlink", "pause_rename", "pause_task_delete",
-    "pause_task_transfer_write", "pause_task_transfer_read",
+    "pause_ls",
+    "pause_mkdir",
+    "pause_symlink",
+    "pause_rename",
+    "pause_task_delete",
+    "pause_task_transfer_write",
+    "pause_task_transfer_read",
 )
 
 
@@ -245,7 +280,8 @@ class Collection:
 
     def roles_of(self, identity_id: str, group_ids: frozenset[str] = frozenset()) -> list[str]:
         found = {
-            r.role for r in self.roles.values()
+            r.role
+            for r in self.roles.values()
             if (r.principal_type == "identity" and r.principal == identity_id)
             or (r.principal_type == "group" and r.principal in group_ids)
         }
@@ -253,15 +289,17 @@ class Collection:
             found.add("administrator")
         return [r for r in ROLES if r in found]
 
-    def acl_permissions(self, identity_id: str | None, parts: Parts,
-                        group_ids: frozenset[str] = frozenset()) -> str:
+    def acl_permissions(
+        self, identity_id: str | None, parts: Parts, group_ids: frozenset[str] = frozenset()
+    ) -> str:
         """The best of ``""``, ``"r"``, ``"rw"`` that ACL rules give at ``parts``."""
         best = ""
         for rule in self.acl.values():
             if not rule.covers(parts):
                 continue
             if rule.principal_type == "anonymous" or (
-                identity_id is not None and (
+                identity_id is not None
+                and (
                     rule.principal_type == "all_authenticated_users"
                     or (rule.principal_type == "identity" and rule.principal == identity_id)
                     or (rule.principal_type == "group" and rule.principal in group_ids)
@@ -272,8 +310,13 @@ class Collection:
                 best = "r"
         return best
 
-    def document(self, *, viewer_roles: list[str], host: Collection | None = None,
-                 gcs_endpoint: Collection | None = None) -> dict[str, Any]:
+    def document(
+        self,
+        *,
+        viewer_roles: list[str],
+        host: Collection | None = None,
+        gcs_endpoint: Collection | None = None,
+    ) -> dict[str, Any]:
         a = self.attrs
         gcsv5 = self.entity_type.startswith("GCSv5")
         owner_id = self.gcs_endpoint_id if gcsv5 and self.gcs_endpoint_id else self.creator_id
@@ -312,38 +355,43 @@ class Collection:
             "is_globus_connect": self.is_gcp,
             "gcp_connected": a.get("gcp_connected", True) if self.is_gcp else None,
             "gcp_paused": a.get("gcp_paused", False) if self.is_gcp else None,
-            "globus_connect_setup_key": (a.get("globus_connect_setup_key")
-                                         if self.is_gcp and admin else None),
+            "globus_connect_setup_key": (
+                a.get("globus_connect_setup_key") if self.is_gcp and admin else None
+            ),
             "gcs_version": a.get("gcs_version") if gcsv5 else None,
             "gcs_manager_url": a.get("gcs_manager_url") if gcsv5 else None,
-            "tlsftp_server": (f"tlsftp://{self.server_host}:443" if gcsv5 and self.has_storage
-                              else None),
-            "https_server": (f"https://{self.server_host}" if gcsv5 and self.has_storage
-                             else None),
+            "tlsftp_server": (
+                f"tlsftp://{self.server_host}:443" if gcsv5 and self.has_storage else None
+            ),
+            "https_server": (f"https://{self.server_host}" if gcsv5 and self.has_storage else None),
             "high_assurance": bool(a.get("high_assurance", False)),
-            "host_endpoint": (f"{host.owner_string.split('@')[0]}#{host.id}"
-                              if self.is_guest and host else None),
+            "host_endpoint": (
+                f"{host.owner_string.split('@')[0]}#{host.id}" if self.is_guest and host else None
+            ),
             "host_endpoint_id": self.host_id if self.is_guest else None,
             "host_endpoint_display_name": host.display_name if self.is_guest and host else None,
-            "host_path": ("/" + "/".join(self.host_root) + ("/" if self.host_root else "")
-                          if self.is_guest else None),
+            "host_path": (
+                "/" + "/".join(self.host_root) + ("/" if self.host_root else "")
+                if self.is_guest
+                else None
+            ),
             "mapped_collection_id": self.host_id if self.entity_type == GCSV5_GUEST else None,
-            "mapped_collection_display_name": (host.display_name
-                                               if self.entity_type == GCSV5_GUEST and host
-                                               else None),
+            "mapped_collection_display_name": (
+                host.display_name if self.entity_type == GCSV5_GUEST and host else None
+            ),
             "non_functional": self.entity_type == GCSV5_ENDPOINT,
-            "non_functional_endpoint_id": (self.gcs_endpoint_id
-                                           if gcsv5 and self.entity_type != GCSV5_ENDPOINT
-                                           else None),
+            "non_functional_endpoint_id": (
+                self.gcs_endpoint_id if gcsv5 and self.entity_type != GCSV5_ENDPOINT else None
+            ),
             "non_functional_endpoint_display_name": (
-                gcs_endpoint.display_name if gcs_endpoint and self.entity_type != GCSV5_ENDPOINT
+                gcs_endpoint.display_name
+                if gcs_endpoint and self.entity_type != GCSV5_ENDPOINT
                 else None
             ),
             "my_effective_roles": viewer_roles,
             "acl_available": self.is_guest,
-            "acl_editable": self.is_guest and bool(
-                {"administrator", "access_manager"} & set(viewer_roles)
-            ),
+            "acl_editable": self.is_guest
+            and bool({"administrator", "access_manager"} & set(viewer_roles)),
             "in_use": False,
             "shareable": self.entity_type in MAPPED_TYPES,
             "local_user_info_available": self.entity_type == GCSV5_MAPPED,

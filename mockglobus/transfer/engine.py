@@ -37,8 +37,14 @@ class TaskEngine:
     when it starts, ``subtasks`` runs each one. Tasks come from
     :class:`~.submission.Submission` (:meth:`enqueue`)."""
 
-    def __init__(self, state: ServiceState, tables: Tables, settings: Settings,
-                 expansion: Expansion, subtasks: Subtasks) -> None:
+    def __init__(
+        self,
+        state: ServiceState,
+        tables: Tables,
+        settings: Settings,
+        expansion: Expansion,
+        subtasks: Subtasks,
+    ) -> None:
         self.state = state
         self.t = tables
         self.settings = settings
@@ -62,14 +68,15 @@ class TaskEngine:
                 continue
             running.add(task.task_id)
             task.pending_event = self.state.scheduler.at(
-                when + self.settings.startup_delay_s, partial(self._begin, task))
+                when + self.settings.startup_delay_s, partial(self._begin, task)
+            )
 
     def _schedule_deadline(self, task: Task) -> None:
         if task.deadline_event is not None:
             task.deadline_event.cancel()
         task.deadline_event = self.state.scheduler.at(
-            max(task.deadline, task.request_time),
-            partial(self._expire, task))
+            max(task.deadline, task.request_time), partial(self._expire, task)
+        )
 
     def set_deadline(self, task: Task, deadline: float, *, explicit: bool) -> None:
         task.deadline = deadline
@@ -82,10 +89,16 @@ class TaskEngine:
             return
         task.started = True
         task.nice_status = "OK"
-        task.add_event(when, "STARTED", details={
-            "type": "GridFTP Transfer" if task.type == "TRANSFER" else "Delete",
-            "concurrency": 2, "parallelism": 4, "pipelining": 20,
-        })
+        task.add_event(
+            when,
+            "STARTED",
+            details={
+                "type": "GridFTP Transfer" if task.type == "TRANSFER" else "Delete",
+                "concurrency": 2,
+                "parallelism": 4,
+                "pipelining": 20,
+            },
+        )
         try:
             self.expansion.expand(task, when)
         except Outcome as out:
@@ -102,11 +115,13 @@ class TaskEngine:
             return
         op = task.ops[task.cursor]
         s = self.settings
-        took = (s.file_overhead_s + op.size / s.bytes_per_second) if op.kind == "copy" \
+        took = (
+            (s.file_overhead_s + op.size / s.bytes_per_second)
+            if op.kind == "copy"
             else s.op_overhead_s
+        )
         task.op_started_at = when
-        task.pending_event = self.state.scheduler.at(
-            when + took, partial(self._complete, task))
+        task.pending_event = self.state.scheduler.at(when + took, partial(self._complete, task))
 
     def _complete(self, task: Task, when: float) -> None:
         task.pending_event = None
@@ -128,8 +143,8 @@ class TaskEngine:
                 task.nice_status = out.code
                 task.add_event(when, out.code, is_error=True, details=out.details)
                 task.pending_event = self.state.scheduler.at(
-                    when + self.settings.retry_delay_s,
-                    partial(self._retry, task))
+                    when + self.settings.retry_delay_s, partial(self._retry, task)
+                )
             elif out.how == "inactive":
                 task.faults += 1
                 task.nice_status = out.code
@@ -155,12 +170,19 @@ class TaskEngine:
         self._next(task, when)
 
     def _maybe_progress(self, task: Task, when: float) -> None:
-        last = next((e.time for e in reversed(task.events) if e.code in ("PROGRESS", "STARTED")),
-                    task.request_time)
+        last = next(
+            (e.time for e in reversed(task.events) if e.code in ("PROGRESS", "STARTED")),
+            task.request_time,
+        )
         if when - last >= self.settings.progress_interval_s and task.type == "TRANSFER":
-            task.add_event(when, "PROGRESS", details={
-                "bytes_transferred": task.bytes_done, "files_transferred": task.files_transferred,
-            })
+            task.add_event(
+                when,
+                "PROGRESS",
+                details={
+                    "bytes_transferred": task.bytes_done,
+                    "files_transferred": task.files_transferred,
+                },
+            )
 
     def _close(self, task: Task, when: float, status: str) -> None:
         for handle in (task.pending_event, task.deadline_event):
@@ -180,13 +202,22 @@ class TaskEngine:
 
     def _succeed(self, task: Task, when: float) -> None:
         if task.skipped:
-            task.add_event(when, "SKIPPED_ERRORS", details=(
-                f"{len(task.skipped)} path(s) were skipped because of errors; see "
-                "skipped_errors"))
-        task.add_event(when, "SUCCEEDED", details={
-            "files_succeeded": task.files_transferred,
-            "bytes_transferred": task.bytes_done,
-        })
+            task.add_event(
+                when,
+                "SKIPPED_ERRORS",
+                details=(
+                    f"{len(task.skipped)} path(s) were skipped because of errors; see "
+                    "skipped_errors"
+                ),
+            )
+        task.add_event(
+            when,
+            "SUCCEEDED",
+            details={
+                "files_succeeded": task.files_transferred,
+                "bytes_transferred": task.bytes_done,
+            },
+        )
         self._close(task, when, SUCCEEDED)
 
     def _fail(self, task: Task, when: float, out: Outcome) -> None:
@@ -200,15 +231,18 @@ class TaskEngine:
         task.deadline_event = None
         if task.done:
             return
-        task.add_event(when, "EXPIRED", is_error=True,
-                       details="The task reached its deadline before completing")
+        task.add_event(
+            when,
+            "EXPIRED",
+            is_error=True,
+            details="The task reached its deadline before completing",
+        )
         task.fatal_error = {"code": "EXPIRED", "description": "The task expired"}
         task.subtasks_expired += task.subtasks_pending + task.subtasks_retrying
         task.subtasks_retrying = 0
         self._close(task, when, FAILED)
 
-    def cancel(self, task: Task, when: float, *, by_admin: str | None,
-               message: str | None) -> None:
+    def cancel(self, task: Task, when: float, *, by_admin: str | None, message: str | None) -> None:
         if by_admin:
             task.canceled_by_admin = by_admin
             task.canceled_by_admin_message = message
@@ -243,16 +277,25 @@ class TaskEngine:
 
     def _matching_rules(self, task: Task, when: float) -> list[str]:
         ids = []
-        sides = [(task.source_id, "pause_task_delete" if task.type == "DELETE"
-                  else "pause_task_transfer_read")]
+        sides = [
+            (
+                task.source_id,
+                "pause_task_delete" if task.type == "DELETE" else "pause_task_transfer_read",
+            )
+        ]
         if task.destination_id:
             sides.append((task.destination_id, "pause_task_transfer_write"))
         for eid, flag in sides:
             coll = self.t.collections.get(eid)
             targets = {eid, coll.host_id} if coll is not None else {eid}
             for rule in self.t.pause_rules.values():
-                if (rule.endpoint_id in targets and rule.flags.get(flag) and rule.active(when)
-                        and rule.applies_to(task.owner_id) and rule.id not in ids):
+                if (
+                    rule.endpoint_id in targets
+                    and rule.flags.get(flag)
+                    and rule.active(when)
+                    and rule.applies_to(task.owner_id)
+                    and rule.id not in ids
+                ):
                     ids.append(rule.id)
         return ids
 
@@ -271,8 +314,9 @@ class TaskEngine:
                 task.pending_event = None
                 task.op_started_at = None
                 task.subtasks_retrying = 0
-            task.add_event(when, "PAUSED", details="The task was paused by a pause rule or "
-                           "an administrator")
+            task.add_event(
+                when, "PAUSED", details="The task was paused by a pause rule or an administrator"
+            )
             self.set_deadline(task, when + PAUSE_DEADLINE_S, explicit=False)
         else:
             task.add_event(when, "UNPAUSED", details="The task was resumed")

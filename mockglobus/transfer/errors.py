@@ -39,8 +39,7 @@ class TransferError(ServiceError):
         }
 
 
-def endpoint_transcript(title: str, endpoint: Any, command: str, message: str,
-                        details: str) -> str:
+def endpoint_transcript(title: str, endpoint: Any, command: str, message: str, details: str) -> str:
     """``<title>, Error (list)`` followed by the endpoint's own account of it."""
     name = getattr(endpoint, "display_name", "?")
     ident = getattr(endpoint, "id", "?")

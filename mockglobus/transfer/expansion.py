@@ -46,10 +46,15 @@ class Expansion:
                 if item["DATA_TYPE"] == "transfer_symlink_item":
                     found = src.view.lookup(sparts, src.user, follow_last=False, text=src_text)
                     if not isinstance(found.node, Symlink):
-                        raise Outcome("fatal", "NOT_A_SYMLINK",
-                                       f"'{src_text}' is not a symlink", path=src_text)
-                    ops.append(Op("symlink", sparts, dparts, src_text, dst_text,
-                                  target=found.node.target))
+                        raise Outcome(
+                            "fatal",
+                            "NOT_A_SYMLINK",
+                            f"'{src_text}' is not a symlink",
+                            path=src_text,
+                        )
+                    ops.append(
+                        Op("symlink", sparts, dparts, src_text, dst_text, target=found.node.target)
+                    )
                     task.symlinks += 1
                     continue
                 found = src.view.lookup(sparts, src.user, text=src_text)
@@ -57,9 +62,12 @@ class Expansion:
                     raise FsError(FsError.PERMISSION, src_text)
             except FsError as exc:
                 out = source_problem(
-                    task, fs_code(exc), src_text,
+                    task,
+                    fs_code(exc),
+                    src_text,
                     f"Error on source '{src_text}': {exc.kind.replace('_', ' ')}",
-                    is_directory=bool(item.get("recursive")))
+                    is_directory=bool(item.get("recursive")),
+                )
                 if out.how == "fatal":
                     raise out from None
                 if item.get("recursive"):
@@ -67,29 +75,56 @@ class Expansion:
                 else:
                     task.files += 1
                 self.subtasks.record_skip(
-                    task, Op("copy", sparts, dparts, src_text, dst_text), out, when)
+                    task, Op("copy", sparts, dparts, src_text, dst_text), out, when
+                )
                 continue
             if item.get("recursive"):
                 if not isinstance(found.node, Dir):
-                    raise Outcome("fatal", "NOT_A_DIRECTORY",
-                                   f"'{src_text}' is not a directory; recursive items must "
-                                   "name directories", path=src_text)
-                self._walk(task, src, dst, found.node, found.parts, dparts,
-                           _slash(src_text), _slash(dst_text), ops, when, depth=0)
+                    raise Outcome(
+                        "fatal",
+                        "NOT_A_DIRECTORY",
+                        f"'{src_text}' is not a directory; recursive items must name directories",
+                        path=src_text,
+                    )
+                self._walk(
+                    task,
+                    src,
+                    dst,
+                    found.node,
+                    found.parts,
+                    dparts,
+                    _slash(src_text),
+                    _slash(dst_text),
+                    ops,
+                    when,
+                    depth=0,
+                )
             else:
                 if isinstance(found.node, Dir):
-                    raise Outcome("fatal", "IS_A_DIRECTORY",
-                                   f"'{src_text}' is a directory; set recursive to transfer "
-                                   "directories", path=src_text)
+                    raise Outcome(
+                        "fatal",
+                        "IS_A_DIRECTORY",
+                        f"'{src_text}' is a directory; set recursive to transfer directories",
+                        path=src_text,
+                    )
                 assert isinstance(found.node, File)
                 task.files += 1
-                ops.append(Op("copy", found.parts, dparts, src_text, dst_text,
-                              size=found.node.size,
-                              external_checksum=item.get("external_checksum"),
-                              checksum_algorithm=item.get("checksum_algorithm")))
+                ops.append(
+                    Op(
+                        "copy",
+                        found.parts,
+                        dparts,
+                        src_text,
+                        dst_text,
+                        size=found.node.size,
+                        external_checksum=item.get("external_checksum"),
+                        checksum_algorithm=item.get("checksum_algorithm"),
+                    )
+                )
         task.ops = ops
-        task.subtasks_total = 1 + task.files + task.directories + task.symlinks + sum(
-            1 for op in ops if op.extra)
+        task.subtasks_total = (
+            1 + task.files + task.directories + task.symlinks + sum(1 for op in ops if op.extra)
+        )
         task.subtasks_succeeded += 1  # the expansion itself
 
     def _filtered_out(self, task: Task, name: str, kind: str) -> bool:
@@ -100,15 +135,30 @@ class Expansion:
                 return rule["method"] == "exclude"
         return False
 
-    def _walk(self, task: Task, src: Mount, dst: Mount, node: Dir, sparts: Parts,
-              dparts: Parts, stext: str, dtext: str, ops: list[Op], when: float,
-              depth: int) -> None:
+    def _walk(
+        self,
+        task: Task,
+        src: Mount,
+        dst: Mount,
+        node: Dir,
+        sparts: Parts,
+        dparts: Parts,
+        stext: str,
+        dtext: str,
+        ops: list[Op],
+        when: float,
+        depth: int,
+    ) -> None:
         task.directories += 1
         ops.append(Op("mkdir", sparts, dparts, stext, dtext))
         if depth > 64 or not src.user.may(node, 5) or not src.allows(sparts, "r"):
-            out = source_problem(task, "PERMISSION_DENIED", stext,
-                                 f"Cannot list source directory '{stext}'",
-                                 is_directory=True)
+            out = source_problem(
+                task,
+                "PERMISSION_DENIED",
+                stext,
+                f"Cannot list source directory '{stext}'",
+                is_directory=True,
+            )
             if out.how == "fatal":
                 raise out
             self.subtasks.record_skip(task, Op("mkdir", sparts, dparts, stext, dtext), out, when)
@@ -143,8 +193,7 @@ class Expansion:
                 if self._filtered_out(task, name, "dir"):
                     continue
                 seen.add(name)
-                self._walk(task, src, dst, child, cs, cd, st + "/", dt + "/", ops, when,
-                           depth + 1)
+                self._walk(task, src, dst, child, cs, cd, st + "/", dt + "/", ops, when, depth + 1)
             elif isinstance(child, File):
                 if self._filtered_out(task, name, "file"):
                     continue
@@ -154,8 +203,9 @@ class Expansion:
         if task.options.get("delete_destination_extra"):
             self._plan_extras(task, dst, dparts, dtext, seen, ops)
 
-    def _plan_extras(self, task: Task, dst: Mount, dparts: Parts, dtext: str,
-                     keep: set[str], ops: list[Op]) -> None:
+    def _plan_extras(
+        self, task: Task, dst: Mount, dparts: Parts, dtext: str, keep: set[str], ops: list[Op]
+    ) -> None:
         try:
             found = dst.view.lookup(dparts, dst.user, text=dtext)
         except FsError:
@@ -165,15 +215,30 @@ class Expansion:
         for name in sorted(found.node.children):
             if name in keep:
                 continue
-            self._plan_delete_tree(found.node.children[name], found.parts + (name,),
-                                   dtext + name, ops, extra=True)
+            self._plan_delete_tree(
+                found.node.children[name], found.parts + (name,), dtext + name, ops, extra=True
+            )
 
-    def _plan_delete_tree(self, node: Any, parts: Parts, text: str, ops: list[Op], *,
-                          extra: bool = False, task: Task | None = None) -> None:
+    def _plan_delete_tree(
+        self,
+        node: Any,
+        parts: Parts,
+        text: str,
+        ops: list[Op],
+        *,
+        extra: bool = False,
+        task: Task | None = None,
+    ) -> None:
         if isinstance(node, Dir):
             for name in sorted(node.children):
-                self._plan_delete_tree(node.children[name], parts + (name,), f"{text}/{name}",
-                                       ops, extra=extra, task=task)
+                self._plan_delete_tree(
+                    node.children[name],
+                    parts + (name,),
+                    f"{text}/{name}",
+                    ops,
+                    extra=extra,
+                    task=task,
+                )
             if task is not None:
                 task.directories += 1
         elif task is not None:
@@ -198,15 +263,22 @@ class Expansion:
                 except FsError as exc:
                     if exc.kind == FsError.NOT_FOUND and opts["ignore_missing"]:
                         continue
-                    raise Outcome("fatal", fs_code(exc),
-                                   f"Error deleting '{shown}': {exc.kind.replace('_', ' ')}",
-                                   path=shown) from None
+                    raise Outcome(
+                        "fatal",
+                        fs_code(exc),
+                        f"Error deleting '{shown}': {exc.kind.replace('_', ' ')}",
+                        path=shown,
+                    ) from None
                 if isinstance(found.node, Dir) and not opts["recursive"]:
-                    raise Outcome("fatal", "IS_A_DIRECTORY",
-                                   f"'{shown}' is a directory; set recursive to delete it",
-                                   path=shown)
-                self._plan_delete_tree(found.node, found.parts, shown.rstrip("/") or "/", ops,
-                                       task=task)
+                    raise Outcome(
+                        "fatal",
+                        "IS_A_DIRECTORY",
+                        f"'{shown}' is a directory; set recursive to delete it",
+                        path=shown,
+                    )
+                self._plan_delete_tree(
+                    found.node, found.parts, shown.rstrip("/") or "/", ops, task=task
+                )
         task.ops = ops
         task.subtasks_total = task.files + task.directories + task.symlinks
 

@@ -27,15 +27,17 @@ class FileAccess:
     """Shared by the synchronous file operations and the task engine; asks ``auth``
     whether a caller consented to a collection's ``data_access`` scope."""
 
-    def __init__(self, state: ServiceState, tables: Tables, lookups: Lookups,
-                 auth: TransferAuth) -> None:
+    def __init__(
+        self, state: ServiceState, tables: Tables, lookups: Lookups, auth: TransferAuth
+    ) -> None:
         self.state = state
         self.t = tables
         self.lookups = lookups
         self.auth = auth
 
-    def mount(self, coll: Collection, caller: Caller, *, purpose: str = "op",
-              check_consent: bool = True) -> Mount:
+    def mount(
+        self, coll: Collection, caller: Caller, *, purpose: str = "op", check_consent: bool = True
+    ) -> Mount:
         """How ``caller`` sees ``coll``; raises the error the real service gives when
         it cannot see it at all."""
         if coll.entity_type == GCSV5_ENDPOINT:
@@ -48,7 +50,9 @@ class FileAccess:
         if coll.attrs.get("mfa_required") and not caller.mfa:
             raise E.DirListingLoginFailed(
                 f"The collection '{coll.display_name}' requires a session with "
-                "multi-factor authentication", session_required_mfa=True)
+                "multi-factor authentication",
+                session_required_mfa=True,
+            )
         now = self.lookups.now()
         if coll.is_guest:
             host = self.lookups.collection(coll.host_id or "")
@@ -65,20 +69,33 @@ class FileAccess:
             user = User(coll.attrs.get("local_user") or "nobody")
             home = tuple(split_path(coll.attrs.get("default_directory") or "/"))
             if not owner_like and not any(
-                    r.principal_type in ("anonymous", "all_authenticated_users")
-                    or r.principal == caller.identity_id or r.principal in groups
-                    for r in coll.acl.values()):
-                raise E.EndpointPermissionDenied(E.endpoint_transcript(
-                    "Denied by endpoint", coll, "MLST /",
-                    "Permission denied", "You do not have access to this guest collection"))
+                r.principal_type in ("anonymous", "all_authenticated_users")
+                or r.principal == caller.identity_id
+                or r.principal in groups
+                for r in coll.acl.values()
+            ):
+                raise E.EndpointPermissionDenied(
+                    E.endpoint_transcript(
+                        "Denied by endpoint",
+                        coll,
+                        "MLST /",
+                        "Permission denied",
+                        "You do not have access to this guest collection",
+                    )
+                )
             return Mount(coll, View(host.volume, coll.host_root), user, home, grant, roles)
         assert coll.volume is not None
         local = local_user(coll, caller)
         if local is None:
-            raise E.EndpointPermissionDenied(E.endpoint_transcript(
-                "Denied by endpoint", coll, "SITE AUTHZ",
-                "Permission denied",
-                f"No local account is mapped for identity {caller.username}"))
+            raise E.EndpointPermissionDenied(
+                E.endpoint_transcript(
+                    "Denied by endpoint",
+                    coll,
+                    "SITE AUTHZ",
+                    "Permission denied",
+                    f"No local account is mapped for identity {caller.username}",
+                )
+            )
         home_text = coll.home_template.format(user=local)
         home = tuple(split_path(home_text))
         if home and coll.volume.root is not None:
@@ -87,8 +104,9 @@ class FileAccess:
             if probe is None:
                 coll.volume.put_dir(join(home[:-1]), mtime=now)
                 coll.volume.put_dir(join(home), user=local, mode=0o700, mtime=now)
-        return Mount(coll, View(coll.volume), User(local), home, None,
-                     self.lookups.roles(coll, caller))
+        return Mount(
+            coll, View(coll.volume), User(local), home, None, self.lookups.roles(coll, caller)
+        )
 
     def check_consent(self, coll: Collection, caller: Caller) -> None:
         """A collection that needs a ``data_access`` consent refuses callers whose user
@@ -113,12 +131,22 @@ class FileAccess:
         command = f"{_FTP_COMMANDS.get(op, op)} {path}"
         failure = _ENDPOINT_FAILURES.get(exc.kind)
         if failure is None:
-            return E.EndpointError(E.endpoint_transcript(
-                "Error", mount.collection, command, exc.kind.replace("_", " "),
-                exc.detail or path))
+            return E.EndpointError(
+                E.endpoint_transcript(
+                    "Error",
+                    mount.collection,
+                    command,
+                    exc.kind.replace("_", " "),
+                    exc.detail or path,
+                )
+            )
         text = E.endpoint_transcript(
-            failure.titles.get(op, failure.title), mount.collection, command, failure.message,
-            failure.details.format(path=path))
+            failure.titles.get(op, failure.title),
+            mount.collection,
+            command,
+            failure.message,
+            failure.details.format(path=path),
+        )
         return failure.errors.get(op, failure.default)(text)
 
     def lookup(self, mount: Mount, parts: Parts, path: str, op: str) -> Any:
@@ -135,8 +163,12 @@ class FileAccess:
     def _paused_op(self, coll: Collection, caller: Caller, flag: str) -> None:
         now = self.lookups.now()
         for rule in self.t.pause_rules.values():
-            if (rule.endpoint_id in (coll.id, coll.host_id) and rule.flags.get(flag)
-                    and rule.active(now) and rule.applies_to(caller.identity_id)):
+            if (
+                rule.endpoint_id in (coll.id, coll.host_id)
+                and rule.flags.get(flag)
+                and rule.active(now)
+                and rule.applies_to(caller.identity_id)
+            ):
                 raise E.OperationPaused(
                     f"Operation paused by a pause rule on endpoint {rule.endpoint_display_name}"
                     f": {rule.message}"
@@ -172,24 +204,36 @@ _FTP_COMMANDS = {"ls": "MLSD", "stat": "MLST", "mkdir": "MKD", "rename": "RNFR"}
 
 _ENDPOINT_FAILURES = {
     FsError.NOT_FOUND: _EndpointFailure(
-        "Path not found", "No such file or directory",
+        "Path not found",
+        "No such file or directory",
         "550-GlobusError: v=1 c=PATH_NOT_FOUND\\r\\n550 '{path}' not found.\\r\\n",
-        E.NotFound, {"stat": E.PathNotFound, "rename": E.EndpointError},
-        {"ls": "Directory not found"}),
+        E.NotFound,
+        {"stat": E.PathNotFound, "rename": E.EndpointError},
+        {"ls": "Directory not found"},
+    ),
     FsError.NOT_DIR: _EndpointFailure(
-        "Not a directory", "Not a directory",
+        "Not a directory",
+        "Not a directory",
         "500-Path '{path}' is not a directory\\r\\n",
-        E.EndpointError, {"ls": E.DirListingNotDirectory}),
+        E.EndpointError,
+        {"ls": E.DirListingNotDirectory},
+    ),
     FsError.PERMISSION: _EndpointFailure(
-        "Denied by endpoint", "Permission denied",
+        "Denied by endpoint",
+        "Permission denied",
         "550-GlobusError: v=1 c=PERMISSION_DENIED\\r\\n550 '{path}': Permission denied.\\r\\n",
         E.EndpointPermissionDenied,
         {"ls": E.DirListingPermissionDenied, "mkdir": E.MkdirPermissionDenied},
-        {"ls": "Permission denied"}),
+        {"ls": "Permission denied"},
+    ),
     FsError.EXISTS: _EndpointFailure(
-        "Path already exists", "File exists",
+        "Path already exists",
+        "File exists",
         "550-GlobusError: v=1 c=PATH_EXISTS\\r\\n550 '{path}' already exists.\\r\\n",
-        E.EndpointError, {"mkdir": E.MkdirExists}),
+        E.EndpointError,
+        {"mkdir": E.MkdirExists},
+    ),
     FsError.LOOP: _EndpointFailure(
-        "Error", "Too many levels of symbolic links", "{path}", E.EndpointError),
+        "Error", "Too many levels of symbolic links", "{path}", E.EndpointError
+    ),
 }

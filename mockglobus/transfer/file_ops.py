@@ -36,27 +36,40 @@ class FileOps:
         self.file_access = file_access
 
     @settled
-    def operation_ls(self, caller: Caller, endpoint_id: str, *, path: str | None = None,
-                     show_hidden: str | None = None, orderby: str | None = None,
-                     limit: str | None = None, offset: str | None = None,
-                     filters: list[str] | None = None) -> dict[str, Any]:
+    def operation_ls(
+        self,
+        caller: Caller,
+        endpoint_id: str,
+        *,
+        path: str | None = None,
+        show_hidden: str | None = None,
+        orderby: str | None = None,
+        limit: str | None = None,
+        offset: str | None = None,
+        filters: list[str] | None = None,
+    ) -> dict[str, Any]:
         mount = self.file_access.file_op_prelude(caller, endpoint_id, "pause_ls", "ls")
         hidden = bool_param(show_hidden, "show_hidden", default=True)
         order = parse_orderby(orderby, LS_FIELDS) or [("name", False)]
         lim = int_param(limit, "limit", default=100_000, maximum=100_000)
         off = int_param(offset, "offset", default=0, maximum=100_000)
         predicates = [self._ls_predicate(f) for f in (filters or []) if f]
-        requested = path if path not in (None, "") else (
-            mount.collection.attrs.get("default_directory") or "/~/")
+        requested = (
+            path
+            if path not in (None, "")
+            else (mount.collection.attrs.get("default_directory") or "/~/")
+        )
         parts = self.file_access.parts(mount, requested)
         found = self.file_access.lookup(mount, parts, requested, "ls")
         if found.node is None or found.node.kind != "dir":
-            raise self.file_access.fs_error(FsError(FsError.NOT_DIR, requested), mount, "ls",
-                                 requested)
+            raise self.file_access.fs_error(
+                FsError(FsError.NOT_DIR, requested), mount, "ls", requested
+            )
         self.file_access.gate(mount, found.parts, "r", "ls", requested)
         if not mount.user.may(found.node, 5):
-            raise self.file_access.fs_error(FsError(FsError.PERMISSION, requested), mount, "ls",
-                                 requested)
+            raise self.file_access.fs_error(
+                FsError(FsError.PERMISSION, requested), mount, "ls", requested
+            )
         docs = []
         for name, child in found.node.children.items():
             if not hidden and name.startswith("."):
@@ -67,7 +80,7 @@ class FileOps:
             docs.append(doc)
         docs = sort_by(docs, order, lambda d, k: d[k])
         total = len(docs)
-        page = docs[off:off + lim]
+        page = docs[off : off + lim]
         return {
             "DATA_TYPE": "file_list",
             "DATA": page,
@@ -84,7 +97,7 @@ class FileOps:
     def _shown_path(requested: str, parts: Parts, mount: Mount) -> str:
         home_relative = requested in ("~", "/~") or requested.startswith(("/~/", "~/"))
         if home_relative and parts[: len(mount.home)] == mount.home:
-            rest = parts[len(mount.home):]
+            rest = parts[len(mount.home) :]
             return "/~/" + "".join(p + "/" for p in rest)
         return join(parts, trailing=True) if parts else "/"
 
@@ -108,8 +121,12 @@ class FileOps:
                     hi = int(high) if high else (lo if "," not in value else None)
                 except ValueError:
                     raise E.BadRequest(f"Invalid filter 'size:{value}'") from None
-                checks.append(lambda d, a=lo, b=hi: (a is None or d["size"] >= a)  # type: ignore[misc]
-                              and (b is None or d["size"] <= b))
+                checks.append(
+                    lambda d, a=lo, b=hi: (
+                        (a is None or d["size"] >= a)  # type: ignore[misc]
+                        and (b is None or d["size"] <= b)
+                    )
+                )
         return lambda doc: all(check(doc) for check in checks)
 
     @settled
@@ -142,8 +159,7 @@ class FileOps:
             mount.view.mkdir(parts, mount.user, self.lookups.now(), text=path)
         except FsError as exc:
             raise self.file_access.fs_error(exc, mount, "mkdir", path) from None
-        return result("DirectoryCreated", "The directory was created successfully",
-                      "mkdir_result")
+        return result("DirectoryCreated", "The directory was created successfully", "mkdir_result")
 
     @settled
     def operation_rename(self, caller: Caller, endpoint_id: str, body: Any) -> dict[str, Any]:
@@ -157,9 +173,11 @@ class FileOps:
         self.file_access.gate(mount, old_parts, "rw", "rename", old)
         self.file_access.gate(mount, new_parts, "rw", "rename", new)
         try:
-            mount.view.rename(old_parts, new_parts, mount.user, self.lookups.now(),
-                              old_text=old, new_text=new)
+            mount.view.rename(
+                old_parts, new_parts, mount.user, self.lookups.now(), old_text=old, new_text=new
+            )
         except FsError as exc:
-            raise self.file_access.fs_error(exc, mount, "rename",
-                                 new if exc.path == new else old) from None
+            raise self.file_access.fs_error(
+                exc, mount, "rename", new if exc.path == new else old
+            ) from None
         return result("FileRenamed", "File or directory renamed successfully")

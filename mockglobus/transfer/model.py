@@ -53,8 +53,9 @@ from mockglobus.transfer.vfs import Parts, View, fs_time, join
 class TransferModel:
     """Collections on virtual filesystems, and tasks that really move their files."""
 
-    def __init__(self, state: ServiceState, auth: TransferAuth, *,
-                 seed_defaults: bool = True) -> None:
+    def __init__(
+        self, state: ServiceState, auth: TransferAuth, *, seed_defaults: bool = True
+    ) -> None:
         self.state = state
         self.auth = auth
         self.settings = Settings()
@@ -76,14 +77,26 @@ class TransferModel:
         self.task_ops = TaskOps(state, t, self.lookups, self.submission, self.engine)
         self.task_queries = TaskQueries(state, t, self.lookups)
         self.endpoint_manager = EndpointManager(state, t, self.lookups, self.task_queries, auth)
-        self.admin_actions = AdminActions(state, t, self.lookups, self.endpoint_manager,
-                                          self.engine)
+        self.admin_actions = AdminActions(
+            state, t, self.lookups, self.endpoint_manager, self.engine
+        )
         self.pause_rules = PauseRules(state, t, self.lookups, self.engine)
         #: The part serving each API class, for the routes (see :meth:`part`).
-        self._by_class: dict[type, object] = {type(p): p for p in (
-            self.endpoint_ops, self.endpoint_search, self.roles_acls, self.bookmarks,
-            self.file_ops, self.task_ops, self.task_queries, self.endpoint_manager,
-            self.admin_actions, self.pause_rules)}
+        self._by_class: dict[type, object] = {
+            type(p): p
+            for p in (
+                self.endpoint_ops,
+                self.endpoint_search,
+                self.roles_acls,
+                self.bookmarks,
+                self.file_ops,
+                self.task_ops,
+                self.task_queries,
+                self.endpoint_manager,
+                self.admin_actions,
+                self.pause_rules,
+            )
+        }
         self.reset()
 
     def part(self, cls: type) -> Any:
@@ -139,5 +152,13 @@ class TransferModel:
         return View(coll.volume)
 
 
-__all__ = ["GUEST_TYPES", "RESOURCE_SERVER", "TRANSFER_SCOPE", "Settings", "TaskFault",
-           "TransferModel", "fs_time", "result"]
+__all__ = [
+    "GUEST_TYPES",
+    "RESOURCE_SERVER",
+    "TRANSFER_SCOPE",
+    "Settings",
+    "TaskFault",
+    "TransferModel",
+    "fs_time",
+    "result",
+]

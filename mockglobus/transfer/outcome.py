@@ -10,8 +10,16 @@ from mockglobus.transfer.vfs import FsError
 class Outcome(Exception):
     """Raised inside a subtask to say how it ended (when it did not succeed)."""
 
-    def __init__(self, how: str, code: str, details: str = "", *, side: str = "source",
-                 path: str = "", is_directory: bool = False) -> None:
+    def __init__(
+        self,
+        how: str,
+        code: str,
+        details: str = "",
+        *,
+        side: str = "source",
+        path: str = "",
+        is_directory: bool = False,
+    ) -> None:
         super().__init__(code)
         self.how = how  # "fatal" | "retry" | "skip" | "inactive"
         self.code = code
@@ -21,14 +29,24 @@ class Outcome(Exception):
         self.is_directory = is_directory
 
 
-def source_problem(task: Task, code: str, path: str, details: str, *,
-                   is_directory: bool = False) -> Outcome:
+def source_problem(
+    task: Task, code: str, path: str, details: str, *, is_directory: bool = False
+) -> Outcome:
     """A source-side failure: skipped with ``skip_source_errors`` when it is one the
     real service skips, else fatal."""
     skippable = task.options.get("skip_source_errors") and code in (
-        "FILE_NOT_FOUND", "PERMISSION_DENIED", "AMBIGUOUS_PATH")
-    return Outcome("skip" if skippable else "fatal", code, details, side="source",
-                   path=path, is_directory=is_directory)
+        "FILE_NOT_FOUND",
+        "PERMISSION_DENIED",
+        "AMBIGUOUS_PATH",
+    )
+    return Outcome(
+        "skip" if skippable else "fatal",
+        code,
+        details,
+        side="source",
+        path=path,
+        is_directory=is_directory,
+    )
 
 
 def fs_code(exc: FsError) -> str:
@@ -50,7 +68,7 @@ def describe(code: str) -> str:
         "FILE_NOT_FOUND": "No such file or directory",
         "PERMISSION_DENIED": "Permission denied",
         "EXTERNAL_CHECKSUM_MISMATCH": "The checksum of the source does not match the "
-                                      "external checksum",
+        "external checksum",
         "QUOTA_EXCEEDED": "Quota exceeded on the destination",
         "IS_A_DIRECTORY": "The path is a directory",
         "NOT_A_DIRECTORY": "The path is not a directory",

@@ -20,8 +20,9 @@ class PauseRules:
     """Every change tells the ``engine``, which re-evaluates the paused state of affected
     tasks."""
 
-    def __init__(self, state: ServiceState, tables: Tables, lookups: Lookups,
-                 engine: TaskEngine) -> None:
+    def __init__(
+        self, state: ServiceState, tables: Tables, lookups: Lookups, engine: TaskEngine
+    ) -> None:
         self.state = state
         self.t = tables
         self.lookups = lookups
@@ -38,8 +39,11 @@ class PauseRules:
 
     @settled
     def endpoint_manager_pause_rule_list(
-            self, caller: Caller, filter_endpoint: str | None = None,
-            filter_host_endpoint: str | None = None) -> dict[str, Any]:
+        self,
+        caller: Caller,
+        filter_endpoint: str | None = None,
+        filter_host_endpoint: str | None = None,
+    ) -> dict[str, Any]:
         data = []
         for rule in self.t.pause_rules.values():
             coll = self.t.collections.get(rule.endpoint_id)
@@ -87,14 +91,14 @@ class PauseRules:
         self.lookups.require_manager(caller, coll)
         if not isinstance(body.get("message"), str) or not body["message"].strip():
             raise E.BadRequest("message is required")
-        rule = PauseRule(self.lookups.new_uuid(), coll.id, coll.display_name, "",
-                         caller.identity_id)
+        rule = PauseRule(
+            self.lookups.new_uuid(), coll.id, coll.display_name, "", caller.identity_id
+        )
         self._apply_rule_fields(rule, body)
         self.t.pause_rules[rule.id] = rule
         self.engine.rules_changed(coll.id, self.lookups.now())
         if rule.start_time is not None and rule.start_time > self.lookups.now():
-            self.state.scheduler.at(
-                rule.start_time, partial(self.engine.rules_changed, coll.id))
+            self.state.scheduler.at(rule.start_time, partial(self.engine.rules_changed, coll.id))
         return rule.document()
 
     @settled
@@ -102,15 +106,17 @@ class PauseRules:
         return self._pause_rule(caller, rule_id).document()
 
     @settled
-    def endpoint_manager_update_pause_rule(self, caller: Caller, rule_id: str,
-                                           body: Any) -> dict[str, Any]:
+    def endpoint_manager_update_pause_rule(
+        self, caller: Caller, rule_id: str, body: Any
+    ) -> dict[str, Any]:
         rule = self._pause_rule(caller, rule_id)
         body = object_body(body, "Expected a pause_rule document")
         coll = self.lookups.collection(rule.endpoint_id, allow_deleted=True)
         self.lookups.require_manager(caller, coll)
         rule.modified_by_id = caller.identity_id
-        self._apply_rule_fields(rule, {k: v for k, v in body.items()
-                                       if k not in ("endpoint_id", "id")})
+        self._apply_rule_fields(
+            rule, {k: v for k, v in body.items() if k not in ("endpoint_id", "id")}
+        )
         self.engine.rules_changed(rule.endpoint_id, self.lookups.now())
         return rule.document()
 

@@ -64,8 +64,10 @@ class TimeRange:
             raise BadRequest(f"Invalid filter '{key}:{text}': a date range is 'start,end'")
         left, right = text.split(",", 1)
         try:
-            return cls(parse_time(left) if left.strip() else None,
-                       parse_time(right) if right.strip() else None)
+            return cls(
+                parse_time(left) if left.strip() else None,
+                parse_time(right) if right.strip() else None,
+            )
         except ValueError as exc:
             raise BadRequest(f"Invalid filter '{key}:{text}': {exc}") from None
 
@@ -120,8 +122,9 @@ def parse_orderby(text: str | None, allowed: Iterable[str]) -> list[tuple[str, b
     return order
 
 
-def sort_by(items: list[Any], order: list[tuple[str, bool]],
-            key: Callable[[Any, str], Any]) -> list[Any]:
+def sort_by(
+    items: list[Any], order: list[tuple[str, bool]], key: Callable[[Any, str], Any]
+) -> list[Any]:
     """Stable multi-key sort; ``None`` sorts after every value in either direction."""
     for name, desc in reversed(order):
         present = [i for i in items if key(i, name) is not None]
@@ -131,8 +134,9 @@ def sort_by(items: list[Any], order: list[tuple[str, bool]],
     return items
 
 
-def int_param(value: str | None, name: str, *, default: int, minimum: int = 0,
-              maximum: int | None = None) -> int:
+def int_param(
+    value: str | None, name: str, *, default: int, minimum: int = 0, maximum: int | None = None
+) -> int:
     if value is None or value == "":
         return default
     try:

@@ -26,16 +26,18 @@ class RolesAndAcls:
     def endpoint_role_list(self, caller: Caller, endpoint_id: str) -> dict[str, Any]:
         coll = self.lookups.collection(endpoint_id)
         self.lookups.require_role(coll, caller, *ROLES)
-        return {"DATA_TYPE": "role_list",
-                "DATA": [r.document() for r in coll.roles.values()]}
+        return {"DATA_TYPE": "role_list", "DATA": [r.document() for r in coll.roles.values()]}
 
     @settled
     def add_endpoint_role(self, caller: Caller, endpoint_id: str, body: Any) -> dict[str, Any]:
         coll = self.lookups.collection(endpoint_id)
         self.lookups.require_role(coll, caller, "administrator")
         body = object_body(body, "Expected a role document")
-        ptype, principal, role = (body.get("principal_type"), body.get("principal"),
-                                  body.get("role"))
+        ptype, principal, role = (
+            body.get("principal_type"),
+            body.get("principal"),
+            body.get("role"),
+        )
         if ptype not in ("identity", "group"):
             raise E.BadRequest("principal_type must be 'identity' or 'group'")
         if not isinstance(principal, str) or not is_uuid(principal):
@@ -44,7 +46,10 @@ class RolesAndAcls:
             raise E.BadRequest(f"Invalid role '{role}'; valid roles are: {', '.join(ROLES)}")
         for existing in coll.roles.values():
             if (existing.principal_type, existing.principal, existing.role) == (
-                    ptype, principal, role):
+                ptype,
+                principal,
+                role,
+            ):
                 raise E.Conflict(f"A role '{role}' for {ptype} {principal} already exists")
         new = Role(self.lookups.new_uuid(), ptype, principal, role)
         coll.roles[new.id] = new
@@ -62,8 +67,9 @@ class RolesAndAcls:
         return role.document()
 
     @settled
-    def delete_endpoint_role(self, caller: Caller, endpoint_id: str,
-                             role_id: str) -> dict[str, Any]:
+    def delete_endpoint_role(
+        self, caller: Caller, endpoint_id: str, role_id: str
+    ) -> dict[str, Any]:
         coll = self.lookups.collection(endpoint_id)
         self.lookups.require_role(coll, caller, "administrator")
         if coll.roles.pop(role_id, None) is None:
@@ -83,8 +89,9 @@ class RolesAndAcls:
         return self.lookups.access_list(coll)
 
     @settled
-    def get_endpoint_acl_rule(self, caller: Caller, endpoint_id: str,
-                              rule_id: str) -> dict[str, Any]:
+    def get_endpoint_acl_rule(
+        self, caller: Caller, endpoint_id: str, rule_id: str
+    ) -> dict[str, Any]:
         coll = self._acl_collection(caller, endpoint_id)
         rule = coll.acl.get(rule_id)
         if rule is None:
@@ -121,16 +128,28 @@ class RolesAndAcls:
                 raise E.AclExists(
                     f"Access rule for {ptype} '{principal}' on '{norm}' already exists"
                 )
-        rule = AclRule(self.lookups.new_uuid(), ptype, principal, norm, perms, self.lookups.now(),
-                       expiration_date=body.get("expiration_date"),
-                       notify_email=body.get("notify_email"))
+        rule = AclRule(
+            self.lookups.new_uuid(),
+            ptype,
+            principal,
+            norm,
+            perms,
+            self.lookups.now(),
+            expiration_date=body.get("expiration_date"),
+            notify_email=body.get("notify_email"),
+        )
         coll.acl[rule.id] = rule
-        return result("Created", "Access rule created successfully.",
-                      "access_create_result", access_id=rule.id)
+        return result(
+            "Created",
+            "Access rule created successfully.",
+            "access_create_result",
+            access_id=rule.id,
+        )
 
     @settled
-    def update_endpoint_acl_rule(self, caller: Caller, endpoint_id: str, rule_id: str,
-                                 body: Any) -> dict[str, Any]:
+    def update_endpoint_acl_rule(
+        self, caller: Caller, endpoint_id: str, rule_id: str, body: Any
+    ) -> dict[str, Any]:
         coll = self._acl_collection(caller, endpoint_id)
         rule = coll.acl.get(rule_id)
         if rule is None:

@@ -44,16 +44,22 @@ def parse_deadline(value: Any) -> float:
     try:
         return parse_time(value)
     except ValueError:
-        raise E.ClientBadRequest(
-            f"Invalid deadline '{value}': expected an ISO 8601 time") from None
+        raise E.ClientBadRequest(f"Invalid deadline '{value}': expected an ISO 8601 time") from None
 
 
 class Submission:
     """Checks a submitted document against the tables, records the task and hands it to
     the ``engine``; consents are checked by ``file_access``."""
 
-    def __init__(self, state: ServiceState, tables: Tables, settings: Settings,
-                 lookups: Lookups, file_access: FileAccess, engine: TaskEngine) -> None:
+    def __init__(
+        self,
+        state: ServiceState,
+        tables: Tables,
+        settings: Settings,
+        lookups: Lookups,
+        file_access: FileAccess,
+        engine: TaskEngine,
+    ) -> None:
         self.state = state
         self.t = tables
         self.settings = settings
@@ -67,7 +73,8 @@ class Submission:
         body = object_body(body, f"Could not parse JSON: expected a {data_type} document")
         if body.get("DATA_TYPE", data_type) != data_type:
             raise E.BadRequest(
-                f"Invalid DATA_TYPE '{body.get('DATA_TYPE')}': expected '{data_type}'")
+                f"Invalid DATA_TYPE '{body.get('DATA_TYPE')}': expected '{data_type}'"
+            )
         sid = body.get("submission_id")
         if not isinstance(sid, str) or not sid:
             raise E.ClientBadRequest("A submission_id is required; get one from /submission_id")
@@ -83,8 +90,9 @@ class Submission:
         label = check_label(body.get("label"))
         now = self.lookups.now()
         explicit = body.get("deadline") is not None
-        deadline = (parse_deadline(body["deadline"]) if explicit
-                    else now + self.settings.default_deadline_s)
+        deadline = (
+            parse_deadline(body["deadline"]) if explicit else now + self.settings.default_deadline_s
+        )
         items = body.get("DATA")
         options: dict[str, Any] = {}
         if kind == "TRANSFER":
@@ -94,10 +102,10 @@ class Submission:
                 raise E.NoTransferItems()
             options = self._transfer_options(body, src, dst)
             checked = [self._transfer_item(i, n) for n, i in enumerate(items)]
-            if options["delete_destination_extra"] and not any(
-                    i.get("recursive") for i in checked):
+            if options["delete_destination_extra"] and not any(i.get("recursive") for i in checked):
                 raise E.ClientBadRequest(
-                    "delete_destination_extra requires at least one recursive item")
+                    "delete_destination_extra requires at least one recursive item"
+                )
             if options.get("filter_rules") and not any(i.get("recursive") for i in checked):
                 raise E.ClientBadRequest("filter_rules require at least one recursive item")
             self.file_access.check_consent(src, caller)
@@ -114,26 +122,41 @@ class Submission:
                 options[flag] = value
             checked = [self._delete_item(i, n) for n, i in enumerate(items)]
             self.file_access.check_consent(src, caller)
-        for flag in ("notify_on_succeeded", "notify_on_failed", "notify_on_inactive",
-                     "store_base_path_info"):
+        for flag in (
+            "notify_on_succeeded",
+            "notify_on_failed",
+            "notify_on_inactive",
+            "store_base_path_info",
+        ):
             if flag in body and not isinstance(body[flag], bool):
                 raise E.BadRequest(f"Invalid value for '{flag}': must be a boolean")
             options[flag] = body.get(flag, flag != "store_base_path_info")
 
         task = Task(
-            task_id=str(self.state.ids.uuid1()), seq=next(self.t.seq), type=kind,
-            owner_id=caller.identity_id, username=caller.username,
-            owner_string=caller.username, submission_id=sid, request_time=now,
-            deadline=deadline, explicit_deadline=explicit, label=label,
-            source_id=src.id, destination_id=dst.id if dst else None, options=options,
+            task_id=str(self.state.ids.uuid1()),
+            seq=next(self.t.seq),
+            type=kind,
+            owner_id=caller.identity_id,
+            username=caller.username,
+            owner_string=caller.username,
+            submission_id=sid,
+            request_time=now,
+            deadline=deadline,
+            explicit_deadline=explicit,
+            label=label,
+            source_id=src.id,
+            destination_id=dst.id if dst else None,
+            options=options,
             items=checked,
         )
         task.caller = caller
         if options.get("store_base_path_info"):
             options["source_base_path"] = _common_base(
-                [i.get("source_path") or i.get("path") for i in checked])
+                [i.get("source_path") or i.get("path") for i in checked]
+            )
             options["destination_base_path"] = (
-                _common_base([i.get("destination_path") for i in checked]) if dst else None)
+                _common_base([i.get("destination_path") for i in checked]) if dst else None
+            )
         if kind == "TRANSFER":
             task.files = sum(1 for i in checked if not i.get("recursive"))
             task.directories = sum(1 for i in checked if i.get("recursive"))
@@ -153,13 +176,21 @@ class Submission:
     def _submission_result(self, task: Task, *, duplicate: bool) -> dict[str, Any]:
         what = task.type.lower()
         if duplicate:
-            code, message = "Duplicate", (
-                f"A {what} with submission_id '{task.submission_id}' was already accepted "
-                f"as task {task.task_id}")
+            code, message = (
+                "Duplicate",
+                (
+                    f"A {what} with submission_id '{task.submission_id}' was already accepted "
+                    f"as task {task.task_id}"
+                ),
+            )
         else:
-            code, message = "Accepted", (
-                f"The {what} has been accepted and a task has been created and queued for "
-                "execution")
+            code, message = (
+                "Accepted",
+                (
+                    f"The {what} has been accepted and a task has been created and queued for "
+                    "execution"
+                ),
+            )
         return {
             "DATA_TYPE": f"{what}_result",
             "code": code,
@@ -187,11 +218,18 @@ class Submission:
             )
         return coll
 
-    def _transfer_options(self, body: dict[str, Any], src: Collection,
-                          dst: Collection) -> dict[str, Any]:
+    def _transfer_options(
+        self, body: dict[str, Any], src: Collection, dst: Collection
+    ) -> dict[str, Any]:
         opts: dict[str, Any] = {}
-        for flag in ("verify_checksum", "preserve_timestamp", "encrypt_data",
-                     "skip_source_errors", "fail_on_quota_errors", "delete_destination_extra"):
+        for flag in (
+            "verify_checksum",
+            "preserve_timestamp",
+            "encrypt_data",
+            "skip_source_errors",
+            "fail_on_quota_errors",
+            "delete_destination_extra",
+        ):
             value = body.get(flag, False)
             if not isinstance(value, bool):
                 raise E.BadRequest(f"Invalid value for '{flag}': must be a boolean")
@@ -225,8 +263,9 @@ class Submission:
                 kind = rule.get("type")
                 if kind not in (None, "file", "dir"):
                     raise E.BadRequest("filter rule type must be 'file' or 'dir'")
-                checked.append({"DATA_TYPE": "filter_rule", "method": method, "name": name,
-                                "type": kind})
+                checked.append(
+                    {"DATA_TYPE": "filter_rule", "method": method, "name": name, "type": kind}
+                )
             opts["filter_rules"] = checked or None
         return opts
 
@@ -251,7 +290,8 @@ class Submission:
         if checksum is not None:
             if recursive:
                 raise E.ClientBadRequest(
-                    f"DATA[{n}]: external_checksum is not allowed for recursive items")
+                    f"DATA[{n}]: external_checksum is not allowed for recursive items"
+                )
             if not isinstance(checksum, str) or not checksum:
                 raise E.BadRequest(f"DATA[{n}]: external_checksum must be a string")
             out["external_checksum"] = checksum
@@ -259,7 +299,8 @@ class Submission:
             if not isinstance(algorithm, str) or algorithm.upper() not in CHECKSUM_ALGORITHMS:
                 raise E.BadRequest(
                     f"DATA[{n}]: unsupported checksum_algorithm '{algorithm}'; supported: "
-                    + ", ".join(CHECKSUM_ALGORITHMS))
+                    + ", ".join(CHECKSUM_ALGORITHMS)
+                )
             out["checksum_algorithm"] = algorithm.upper()
         return out
 

@@ -97,7 +97,8 @@ class Tables:
     tasks_by_owner: dict[str, list[Task]] = field(default_factory=lambda: defaultdict(list))
     tasks_by_endpoint: dict[str, list[Task]] = field(default_factory=lambda: defaultdict(list))
     active_by_endpoint: dict[str, dict[str, Task]] = field(
-        default_factory=lambda: defaultdict(dict))
+        default_factory=lambda: defaultdict(dict)
+    )
     submissions: dict[str, str] = field(default_factory=dict)  # submission id -> task id
     issued_submission_ids: set[str] = field(default_factory=set)
     queued: dict[tuple[str, str], deque[Task]] = field(default_factory=lambda: defaultdict(deque))

@@ -18,8 +18,14 @@ class TaskOps:
     """The owner's side of a task's life: ``submission`` checks and records new tasks,
     the ``engine`` runs, cancels and forgets them."""
 
-    def __init__(self, state: ServiceState, tables: Tables, lookups: Lookups,
-                 submission: Submission, engine: TaskEngine) -> None:
+    def __init__(
+        self,
+        state: ServiceState,
+        tables: Tables,
+        lookups: Lookups,
+        submission: Submission,
+        engine: TaskEngine,
+    ) -> None:
         self.state = state
         self.t = tables
         self.lookups = lookups
@@ -61,8 +67,11 @@ class TaskOps:
     def cancel_task(self, caller: Caller, task_id: str) -> dict[str, Any]:
         task = self.lookups.own_task(caller, task_id)
         if task.done:
-            return result("TaskComplete", "The task completed before the cancel request "
-                          "was processed; there is nothing to cancel.")
+            return result(
+                "TaskComplete",
+                "The task completed before the cancel request "
+                "was processed; there is nothing to cancel.",
+            )
         self.engine.cancel(task, self.lookups.now(), by_admin=None, message=None)
         return result("Canceled", "The task has been cancelled successfully.")
 

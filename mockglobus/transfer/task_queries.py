@@ -23,9 +23,19 @@ from mockglobus.transfer.tasks import Task
 
 TASK_FILTER_FIELDS = ("task_id", "type", "status", "label", "request_time", "completion_time")
 TASK_ORDER_FIELDS = (
-    "task_id", "type", "status", "label", "request_time", "completion_time", "deadline",
-    "owner_id", "source_endpoint_id", "destination_endpoint_id", "bytes_transferred",
-    "files", "faults",
+    "task_id",
+    "type",
+    "status",
+    "label",
+    "request_time",
+    "completion_time",
+    "deadline",
+    "owner_id",
+    "source_endpoint_id",
+    "destination_endpoint_id",
+    "bytes_transferred",
+    "files",
+    "faults",
 )
 STATUSES = ("ACTIVE", "INACTIVE", "SUCCEEDED", "FAILED")
 
@@ -45,9 +55,15 @@ class TaskQueries:
         return self.lookups.task_doc(self.lookups.own_task(caller, task_id))
 
     @settled
-    def task_list(self, caller: Caller, *, limit: str | None = None,
-                  offset: str | None = None, orderby: str | None = None,
-                  filter: str | None = None) -> dict[str, Any]:
+    def task_list(
+        self,
+        caller: Caller,
+        *,
+        limit: str | None = None,
+        offset: str | None = None,
+        orderby: str | None = None,
+        filter: str | None = None,
+    ) -> dict[str, Any]:
         lim = int_param(limit, "limit", default=10, minimum=1, maximum=1000)
         off = int_param(offset, "offset", default=0)
         order = parse_orderby(orderby, TASK_ORDER_FIELDS)
@@ -57,9 +73,11 @@ class TaskQueries:
             ids = [i for i in clauses["task_id"].split(",") if i]
             if len(ids) > 50:
                 raise E.BadRequest("At most 50 task ids may be given in a task_id filter")
-            candidates = [self.t.tasks[i] for i in dict.fromkeys(ids)
-                          if i in self.t.tasks and self.t.tasks[i].owner_id
-                          == caller.identity_id]
+            candidates = [
+                self.t.tasks[i]
+                for i in dict.fromkeys(ids)
+                if i in self.t.tasks and self.t.tasks[i].owner_id == caller.identity_id
+            ]
         else:
             candidates = owned
         checks = self._task_checks(clauses)
@@ -69,9 +87,15 @@ class TaskQueries:
             chosen = sort_by(chosen, order, docs_key)
         else:
             chosen = list(reversed(chosen))  # newest first
-        page = chosen[off:off + lim]
-        return {"DATA_TYPE": "task_list", "DATA": [self.lookups.task_doc(t) for t in page],
-                "length": len(page), "limit": lim, "offset": off, "total": len(chosen)}
+        page = chosen[off : off + lim]
+        return {
+            "DATA_TYPE": "task_list",
+            "DATA": [self.lookups.task_doc(t) for t in page],
+            "length": len(page),
+            "limit": lim,
+            "offset": off,
+            "total": len(chosen),
+        }
 
     def _task_sort_key(self, task: Task, name: str) -> Any:
         if name in ("request_time", "completion_time", "deadline"):
@@ -109,8 +133,9 @@ class TaskQueries:
                 checks.append(lambda t, r=rng, f=key: r(getattr(t, f)))  # type: ignore[misc]
         return checks
 
-    def paged_events(self, task: Task, limit: str | None, offset: str | None,
-                      filter: str | None) -> dict[str, Any]:
+    def paged_events(
+        self, task: Task, limit: str | None, offset: str | None, filter: str | None
+    ) -> dict[str, Any]:
         lim = int_param(limit, "limit", default=10, minimum=1, maximum=1000)
         off = int_param(offset, "offset", default=0)
         clauses = split_clauses(filter or "", ("is_error",))
@@ -118,35 +143,55 @@ class TaskQueries:
         if "is_error" in clauses:
             want = bool_param(clauses["is_error"], "is_error", default=True)
             events = [e for e in events if e.is_error == want]
-        page = events[off:off + lim]
-        return {"DATA_TYPE": "event_list", "DATA": [e.document() for e in page],
-                "length": len(page), "limit": lim, "offset": off, "total": len(events)}
+        page = events[off : off + lim]
+        return {
+            "DATA_TYPE": "event_list",
+            "DATA": [e.document() for e in page],
+            "length": len(page),
+            "limit": lim,
+            "offset": off,
+            "total": len(events),
+        }
 
     @settled
-    def task_event_list(self, caller: Caller, task_id: str, *, limit: str | None = None,
-                        offset: str | None = None, filter: str | None = None) -> dict:
+    def task_event_list(
+        self,
+        caller: Caller,
+        task_id: str,
+        *,
+        limit: str | None = None,
+        offset: str | None = None,
+        filter: str | None = None,
+    ) -> dict:
         return self.paged_events(self.lookups.own_task(caller, task_id), limit, offset, filter)
 
-    def marker_page(self, task: Task, rows: list[dict], data_type: str,
-                     marker: str | None) -> dict[str, Any]:
+    def marker_page(
+        self, task: Task, rows: list[dict], data_type: str, marker: str | None
+    ) -> dict[str, Any]:
         start = int_param(marker, "marker", default=0)
         if task.history_deleted(self.lookups.now()):
             rows = []
         size = 100
-        page = rows[start:start + size]
+        page = rows[start : start + size]
         more = start + size < len(rows)
-        return {"DATA_TYPE": data_type, "marker": start,
-                "next_marker": start + size if more else None, "DATA": page}
+        return {
+            "DATA_TYPE": data_type,
+            "marker": start,
+            "next_marker": start + size if more else None,
+            "DATA": page,
+        }
 
     @settled
-    def task_successful_transfers(self, caller: Caller, task_id: str,
-                                  marker: str | None = None) -> dict[str, Any]:
+    def task_successful_transfers(
+        self, caller: Caller, task_id: str, marker: str | None = None
+    ) -> dict[str, Any]:
         task = self.lookups.own_task(caller, task_id)
         return self.marker_page(task, task.successful, "successful_transfers", marker)
 
     @settled
-    def task_skipped_errors(self, caller: Caller, task_id: str,
-                            marker: str | None = None) -> dict[str, Any]:
+    def task_skipped_errors(
+        self, caller: Caller, task_id: str, marker: str | None = None
+    ) -> dict[str, Any]:
         task = self.lookups.own_task(caller, task_id)
         return self.marker_page(task, task.skipped, "skipped_errors", marker)
 
@@ -155,8 +200,11 @@ class TaskQueries:
         return self.pause_info(self.lookups.own_task(caller, task_id))
 
     def pause_info(self, task: Task) -> dict[str, Any]:
-        rules = [self.t.pause_rules[r].document(limited=True)
-                 for r in task.paused_by_rules if r in self.t.pause_rules]
+        rules = [
+            self.t.pause_rules[r].document(limited=True)
+            for r in task.paused_by_rules
+            if r in self.t.pause_rules
+        ]
         admin_msg = task.admin_paused_message
         return {
             "DATA_TYPE": "pause_info_limited",
@@ -171,7 +219,11 @@ class TaskQueries:
     def my_effective_pause_rule_list(self, caller: Caller, endpoint_id: str) -> dict:
         coll = self.lookups.collection(endpoint_id)
         now = self.lookups.now()
-        data = [r.document(limited=True) for r in self.t.pause_rules.values()
-                if r.endpoint_id in (coll.id, coll.host_id) and r.active(now)
-                and r.applies_to(caller.identity_id)]
+        data = [
+            r.document(limited=True)
+            for r in self.t.pause_rules.values()
+            if r.endpoint_id in (coll.id, coll.host_id)
+            and r.active(now)
+            and r.applies_to(caller.identity_id)
+        ]
         return {"DATA_TYPE": "pause_rule_list", "DATA": data}

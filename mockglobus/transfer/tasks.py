@@ -187,8 +187,9 @@ class Task:
 
     @property
     def is_paused(self) -> bool:
-        return not self.done and (self.admin_paused_message is not None
-                                  or bool(self.paused_by_rules))
+        return not self.done and (
+            self.admin_paused_message is not None or bool(self.paused_by_rules)
+        )
 
     @property
     def endpoint_ids(self) -> set[str]:
@@ -200,12 +201,24 @@ class Task:
         """Allowed to make progress (started, not paused, not inactive, not done)."""
         return self.started and self.status == ACTIVE and not self.is_paused
 
-    def add_event(self, when: float, code: str, *, is_error: bool = False,
-                  details: str | dict[str, Any] = "", description: str | None = None) -> None:
+    def add_event(
+        self,
+        when: float,
+        code: str,
+        *,
+        is_error: bool = False,
+        details: str | dict[str, Any] = "",
+        description: str | None = None,
+    ) -> None:
         text = json.dumps(details) if isinstance(details, dict) else details
         self.events.append(
-            Event(code, is_error, description or EVENT_DESCRIPTIONS.get(code, code.lower()),
-                  text, when)
+            Event(
+                code,
+                is_error,
+                description or EVENT_DESCRIPTIONS.get(code, code.lower()),
+                text,
+                when,
+            )
         )
         if is_error:
             self.last_error_time = when
@@ -213,9 +226,16 @@ class Task:
     # -- counters -----------------------------------------------------------------------
     @property
     def subtasks_pending(self) -> int:
-        return max(0, self.subtasks_total - self.subtasks_succeeded - self.subtasks_failed
-                   - self.subtasks_expired - self.subtasks_canceled - self.subtasks_retrying
-                   - self.subtasks_skipped_errors)
+        return max(
+            0,
+            self.subtasks_total
+            - self.subtasks_succeeded
+            - self.subtasks_failed
+            - self.subtasks_expired
+            - self.subtasks_canceled
+            - self.subtasks_retrying
+            - self.subtasks_skipped_errors,
+        )
 
     def bytes_transferred(self, now: float, bytes_per_second: float, overhead: float) -> int:
         partial = 0
@@ -235,9 +255,18 @@ class Task:
         return f"{state},{iso_micro(self.request_time)},{self.seq}"
 
     # -- documents ----------------------------------------------------------------------
-    def document(self, *, now: float, bytes_per_second: float, overhead: float,
-                 source: Any, destination: Any, admin: bool = False,
-                 source_host: Any = None, destination_host: Any = None) -> dict[str, Any]:
+    def document(
+        self,
+        *,
+        now: float,
+        bytes_per_second: float,
+        overhead: float,
+        source: Any,
+        destination: Any,
+        admin: bool = False,
+        source_host: Any = None,
+        destination_host: Any = None,
+    ) -> dict[str, Any]:
         moved = self.bytes_transferred(now, bytes_per_second, overhead)
         end = self.completion_time if self.completion_time is not None else now
         elapsed = max(1.0, end - self.request_time)
@@ -262,8 +291,9 @@ class Task:
             "source_endpoint_display_name": getattr(source, "display_name", None),
             "destination_endpoint": _legacy_name(destination) if transfer else None,
             "destination_endpoint_id": self.destination_id if transfer else None,
-            "destination_endpoint_display_name": (getattr(destination, "display_name", None)
-                                                  if transfer else None),
+            "destination_endpoint_display_name": (
+                getattr(destination, "display_name", None) if transfer else None
+            ),
             "sync_level": opts.get("sync_level"),
             "verify_checksum": bool(opts.get("verify_checksum", False)),
             "encrypt_data": bool(opts.get("encrypt_data", False)),
@@ -293,13 +323,14 @@ class Task:
             "bytes_checksummed": self.bytes_checksummed,
             "effective_bytes_per_second": int(moved / elapsed),
             "nice_status": nice,
-            "nice_status_short_description": (NICE_DESCRIPTIONS.get(nice, nice)
-                                              if nice else None),
-            "nice_status_expires_in": (None if nice is None
-                                       else -1 if nice in ("OK", "Queued", "PAUSED") else 900),
+            "nice_status_short_description": (NICE_DESCRIPTIONS.get(nice, nice) if nice else None),
+            "nice_status_expires_in": (
+                None if nice is None else -1 if nice in ("OK", "Queued", "PAUSED") else 900
+            ),
             "nice_status_details": None,
-            "is_ok": (None if self.done
-                      else nice in ("OK", "Queued", "PAUSED") and self.status == ACTIVE),
+            "is_ok": (
+                None if self.done else nice in ("OK", "Queued", "PAUSED") and self.status == ACTIVE
+            ),
             "is_paused": self.is_paused,
             "fatal_error": self.fatal_error,
             "canceled_by_admin": self.canceled_by_admin,
@@ -311,8 +342,11 @@ class Task:
             doc["destination_base_path"] = opts.get("destination_base_path")
         if admin:
             doc.update(_admin_fields(self, "source", source, source_host))
-            doc.update(_admin_fields(self, "destination", destination if transfer else None,
-                                     destination_host))
+            doc.update(
+                _admin_fields(
+                    self, "destination", destination if transfer else None, destination_host
+                )
+            )
             doc["owner_string"] = self.owner_string
         return doc
 
@@ -331,8 +365,7 @@ def _admin_fields(task: Task, side: str, collection: Any, host: Any) -> dict[str
         f"{side}_host_endpoint_display_name": host.display_name if guest and host else None,
         f"{side}_host_path": (("/" + "/".join(collection.host_root) + "/") if guest else None),
         f"{side}_mapped_collection_id": collection.host_id if guest else None,
-        f"{side}_mapped_collection_display_name": (host.display_name if guest and host
-                                                   else None),
+        f"{side}_mapped_collection_display_name": (host.display_name if guest and host else None),
         f"{side}_local_user": task.options.get(f"{side}_local_user_resolved"),
         f"{side}_local_user_status": "OK" if collection is not None else "NO_ENDPOINT",
     }

@@ -180,15 +180,23 @@ def normalise(path: str, home: Parts) -> Parts:
 class Volume:
     """One storage tree with an optional capacity (``quota_bytes``)."""
 
-    def __init__(self, *, owner: str = "root", mtime: float = 0.0,
-                 quota_bytes: int | None = None) -> None:
+    def __init__(
+        self, *, owner: str = "root", mtime: float = 0.0, quota_bytes: int | None = None
+    ) -> None:
         self.root = Dir("", owner, owner, 0o755, mtime)
         self.quota_bytes = quota_bytes
         self.used_bytes = 0
 
     # -- building (seeding and tests; no permission checks) ---------------------------
-    def put_dir(self, path: str, *, user: str = "root", group: str | None = None,
-                mode: int = 0o755, mtime: float = 0.0) -> Dir:
+    def put_dir(
+        self,
+        path: str,
+        *,
+        user: str = "root",
+        group: str | None = None,
+        mode: int = 0o755,
+        mtime: float = 0.0,
+    ) -> Dir:
         node: Dir = self.root
         for part in split_path(path):
             child = node.children.get(part)
@@ -200,20 +208,38 @@ class Volume:
             node = child
         return node
 
-    def put_file(self, path: str, content: bytes | None = None, *, size: int | None = None,
-                 seed: str = "", user: str = "root", group: str | None = None,
-                 mode: int = 0o644, mtime: float = 0.0) -> File:
+    def put_file(
+        self,
+        path: str,
+        content: bytes | None = None,
+        *,
+        size: int | None = None,
+        seed: str = "",
+        user: str = "root",
+        group: str | None = None,
+        mode: int = 0o644,
+        mtime: float = 0.0,
+    ) -> File:
         parts = split_path(path)
         parent = self.put_dir(join(parts[:-1]), user=user, group=group, mtime=mtime)
         if content is not None:
             size = len(content)
-        file = File(parts[-1], user, group or user, mode, mtime, size=size or 0,
-                    content=content, seed=seed or path)
+        file = File(
+            parts[-1],
+            user,
+            group or user,
+            mode,
+            mtime,
+            size=size or 0,
+            content=content,
+            seed=seed or path,
+        )
         self._replace(parent, file)
         return file
 
-    def put_symlink(self, path: str, target: str, *, user: str = "root",
-                    mtime: float = 0.0) -> Symlink:
+    def put_symlink(
+        self, path: str, target: str, *, user: str = "root", mtime: float = 0.0
+    ) -> Symlink:
         parts = split_path(path)
         parent = self.put_dir(join(parts[:-1]), user=user, mtime=mtime)
         link = Symlink(parts[-1], user, user, 0o777, mtime, target=target)
@@ -299,10 +325,11 @@ class View:
             absolute = collapse(list(self.root + link_dir) + link.target.split("/"))
         if tuple(absolute[: len(self.root)]) != self.root:
             return None
-        return tuple(absolute[len(self.root):])
+        return tuple(absolute[len(self.root) :])
 
-    def resolve(self, parts: Parts, user: User, *, follow_last: bool = True,
-                text: str | None = None) -> Resolved:
+    def resolve(
+        self, parts: Parts, user: User, *, follow_last: bool = True, text: str | None = None
+    ) -> Resolved:
         """Walk ``parts`` (view components), checking search permission on each dir.
 
         Raises NOT_FOUND / NOT_DIR / PERMISSION / LOOP; a missing last component is
@@ -343,8 +370,9 @@ class View:
         name = done[-1] if done else ""
         return Resolved(tuple(done), node, parent, name)
 
-    def lookup(self, parts: Parts, user: User, *, follow_last: bool = True,
-               text: str | None = None) -> Resolved:
+    def lookup(
+        self, parts: Parts, user: User, *, follow_last: bool = True, text: str | None = None
+    ) -> Resolved:
         found = self.resolve(parts, user, follow_last=follow_last, text=text)
         if found.node is None:
             raise FsError(FsError.NOT_FOUND, text if text is not None else join(parts))
@@ -378,15 +406,19 @@ class View:
                     target_node = None
             doc.update(
                 link_target=(join(target) if target is not None else node.target),
-                link_size=len(node.target), link_user=node.user, link_group=node.group,
+                link_size=len(node.target),
+                link_user=node.user,
+                link_group=node.group,
                 link_last_modified=fs_time(node.mtime),
             )
             if target_node is None:
                 doc.update(type="invalid_symlink", size=len(node.target))
                 return doc
             doc.update(
-                type=target_node.kind, last_modified=fs_time(target_node.mtime),
-                permissions=f"{target_node.mode & 0o7777:04o}", user=target_node.user,
+                type=target_node.kind,
+                last_modified=fs_time(target_node.mtime),
+                permissions=f"{target_node.mode & 0o7777:04o}",
+                user=target_node.user,
                 group=target_node.group,
             )
         if isinstance(target_node, File):
@@ -394,8 +426,9 @@ class View:
         return doc
 
     # -- mutations (permission-checked) ----------------------------------------------
-    def mkdir(self, parts: Parts, user: User, mtime: float, *, mode: int = 0o755,
-              text: str | None = None) -> Dir:
+    def mkdir(
+        self, parts: Parts, user: User, mtime: float, *, mode: int = 0o755, text: str | None = None
+    ) -> Dir:
         shown = text if text is not None else join(parts)
         if not parts:
             raise FsError(FsError.EXISTS, shown)
@@ -423,8 +456,9 @@ class View:
         assert isinstance(node, Dir)
         return node
 
-    def rename(self, old: Parts, new: Parts, user: User, mtime: float, *,
-               old_text: str, new_text: str) -> None:
+    def rename(
+        self, old: Parts, new: Parts, user: User, mtime: float, *, old_text: str, new_text: str
+    ) -> None:
         src = self.lookup(old, user, follow_last=False, text=old_text)
         if not old:
             raise FsError(FsError.PERMISSION, old_text, "cannot rename the root")
@@ -457,8 +491,16 @@ class View:
         found.parent.mtime = mtime
         return found.node
 
-    def write_file(self, parts: Parts, source: File, user: User, mtime: float, *,
-                   text: str, keep_mtime: float | None = None) -> File:
+    def write_file(
+        self,
+        parts: Parts,
+        source: File,
+        user: User,
+        mtime: float,
+        *,
+        text: str,
+        keep_mtime: float | None = None,
+    ) -> File:
         """Create or overwrite a file with ``source``'s data (quota-checked)."""
         found = self.resolve(parts, user, text=text)
         if found.parent is None:
@@ -474,10 +516,16 @@ class View:
         free = self.volume.free_bytes()
         if free is not None and growth > free:
             raise FsError(FsError.QUOTA, text)
-        new = File(found.name, user.name, user.name,
-                   existing.mode if isinstance(existing, File) else 0o644,
-                   keep_mtime if keep_mtime is not None else mtime,
-                   size=source.size, content=source.content, seed=source.seed)
+        new = File(
+            found.name,
+            user.name,
+            user.name,
+            existing.mode if isinstance(existing, File) else 0o644,
+            keep_mtime if keep_mtime is not None else mtime,
+            size=source.size,
+            content=source.content,
+            seed=source.seed,
+        )
         found.parent.children[found.name] = new
         self.volume.used_bytes += growth
         if existing is None:

@@ -76,8 +76,13 @@ def test_ids_repeat_after_reset_and_uuid1_follows_the_clock():
     assert abs((stamped.time - 0x01B21DD213814000) / 1e7 - 1_700_000_000) < 1
 
 
-@pytest.mark.parametrize("make", [lambda: ManualClock(start=1_700_000_000),
-                                  lambda: ScaledClock(speed=1000.0, start=1_700_000_000)])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: ManualClock(start=1_700_000_000),
+        lambda: ScaledClock(speed=1000.0, start=1_700_000_000),
+    ],
+)
 def test_a_pinned_thread_reads_the_pin_and_moves_it_by_what_it_advances(make):
     import threading
 
@@ -93,8 +98,10 @@ def test_a_pinned_thread_reads_the_pin_and_moves_it_by_what_it_advances(make):
     assert 1_700_000_005 <= clock.time() < 1_750_000_000
 
 
-@pytest.mark.parametrize("make", [lambda: ManualClock(start=1_700_000_000),
-                                  lambda: ScaledClock(speed=1.0, start=1_700_000_000)])
+@pytest.mark.parametrize(
+    "make",
+    [lambda: ManualClock(start=1_700_000_000), lambda: ScaledClock(speed=1.0, start=1_700_000_000)],
+)
 def test_set_time_moves_a_clock_backwards_too(make):
     clock = make()
     clock.advance(3600)

@@ -15,7 +15,7 @@ from mockglobus import mock_globus
 
 pytest_plugins = ["pytester"]
 
-CRASHING_TESTS = '''
+CRASHING_TESTS = """
 import requests
 
 def _break(double, name):
@@ -40,7 +40,7 @@ def test_globus_mock(globus_mock, monkeypatch):
 def test_globus_server(globus_server, monkeypatch):
     monkeypatch.setattr(globus_server.auth.oidc, "userinfo", lambda *a, **k: 1 / 0)
     requests.get(globus_server.server.url + "/v2/oauth2/userinfo", timeout=5)
-'''
+"""
 
 
 def test_every_fixture_fails_the_test_that_crashed_its_double(pytester):
@@ -57,8 +57,11 @@ def _crash_fts(fts) -> int:
         raise RuntimeError("bug in the double")
 
     fts.state.visible_job = broken
-    reply = requests.get("https://fts3.mock:8446/jobs/x", timeout=5, headers={
-        "Authorization": "Bearer " + fts.token_for("alice", "dteam")})
+    reply = requests.get(
+        "https://fts3.mock:8446/jobs/x",
+        timeout=5,
+        headers={"Authorization": "Bearer " + fts.token_for("alice", "dteam")},
+    )
     return reply.status_code
 
 

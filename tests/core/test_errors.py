@@ -13,11 +13,15 @@ from mockglobus.auth import errors as auth_errors
 from mockglobus.transfer import errors as transfer_errors
 
 
-@pytest.mark.parametrize("error, status, message", [
-    (fts_errors.JobNotFound(job_id="j1"), 404, 'No job with the id "j1" has been found'),
-    (auth_errors.InvalidGrant("refresh token expired"), 401, "refresh token expired"),
-    (transfer_errors.NotFound("no such task"), 404, "no such task"),
-], ids=["fts", "auth", "transfer"])
+@pytest.mark.parametrize(
+    "error, status, message",
+    [
+        (fts_errors.JobNotFound(job_id="j1"), 404, 'No job with the id "j1" has been found'),
+        (auth_errors.InvalidGrant("refresh token expired"), 401, "refresh token expired"),
+        (transfer_errors.NotFound("no such task"), 404, "no such task"),
+    ],
+    ids=["fts", "auth", "transfer"],
+)
 def test_each_service_error_is_a_service_error_with_status_and_message(error, status, message):
     assert isinstance(error, ServiceError)
     assert (error.status, error.message) == (status, message)

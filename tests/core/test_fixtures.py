@@ -9,7 +9,7 @@ from __future__ import annotations
 
 pytest_plugins = ["pytester"]
 
-CONFTEST = '''
+CONFTEST = """
 import flask
 import pytest
 
@@ -75,9 +75,9 @@ def kept(request, flavour):
 @pytest.fixture
 def kept_server(request, flavour):
     yield from KEPT.live(request, flavour)
-'''
+"""
 
-TESTS = '''
+TESTS = """
 import pytest
 import requests
 
@@ -142,7 +142,7 @@ def test_a_crash_in_process_fails_the_test(probe):
 
 def test_a_crash_live_fails_the_test(probe_server):
     assert requests.get(probe_server.url + "/crash", timeout=5).status_code == 500
-'''
+"""
 
 
 def test_double_fixtures_serve_fresh_or_kept_doubles_in_process_and_live(pytester):

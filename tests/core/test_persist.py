@@ -39,8 +39,13 @@ class Ledger(ServiceState):
     def open(self, name: str) -> dict:
         with self.lock:
             self.settle()
-            entry = {"id": next(self.serial), "name": name, "state": "open",
-                     "token": self.ids.hex(4), "opened": self.clock.time()}
+            entry = {
+                "id": next(self.serial),
+                "name": name,
+                "state": "open",
+                "token": self.ids.hex(4),
+                "opened": self.clock.time(),
+            }
             self.entries[entry["id"]] = entry
             self.scheduler.after(10, lambda t, e=entry: e.update(state="closed", closed=t))
             return entry
@@ -153,11 +158,14 @@ def test_a_restored_scaled_clock_keeps_running_from_the_snapshot_time():
     assert isinstance(double.clock, ScaledClock)
 
 
-@pytest.mark.parametrize("tamper", [
-    lambda blob: blob[:-1] + bytes([blob[-1] ^ 1]),
-    lambda blob: b"not a snapshot",
-    lambda blob: ledger().snapshot(),  # signed by another double
-])
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda blob: blob[:-1] + bytes([blob[-1] ^ 1]),
+        lambda blob: b"not a snapshot",
+        lambda blob: ledger().snapshot(),  # signed by another double
+    ],
+)
 def test_a_blob_not_signed_by_this_double_is_refused_and_changes_nothing(double, tamper):
     add("a")
     blob = tamper(double.snapshot())
@@ -326,5 +334,6 @@ def test_private_keys_round_trip_through_pem():
     double = ledger()
     double.restore(double.snapshot())
     pem = serialization.PublicFormat.SubjectPublicKeyInfo
-    assert (double.state.key.public_key().public_bytes(serialization.Encoding.PEM, pem)
-            == _key().public_key().public_bytes(serialization.Encoding.PEM, pem))
+    assert double.state.key.public_key().public_bytes(
+        serialization.Encoding.PEM, pem
+    ) == _key().public_key().public_bytes(serialization.Encoding.PEM, pem)

@@ -46,7 +46,9 @@ class Served:
     def __init__(self, service: str, *args: str) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", service, "serve", "--port", "0", *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         self.lines: list[str] = []
         while True:
@@ -59,10 +61,12 @@ class Served:
             if service == "mockglobus" and line.startswith("#   export HOME"):
                 break
         banner = self.lines[0]
-        self.url = (banner.split()[-1] if service == "mockfts"
-                    else banner.split(" on ")[1].split("/ ")[0])
-        self.token = next((line.split()[-1] for line in self.lines
-                           if line.startswith("token for")), None)
+        self.url = (
+            banner.split()[-1] if service == "mockfts" else banner.split(" on ")[1].split("/ ")[0]
+        )
+        self.token = next(
+            (line.split()[-1] for line in self.lines if line.startswith("token for")), None
+        )
 
     def stop(self, sig: int = signal.SIGTERM) -> tuple[int, str, str, float]:
         began = time.monotonic()
@@ -179,16 +183,23 @@ def _shape_of(service: str, path: str, body: dict) -> None:
         assert body["errors"][0]["status"] and body["error"]
 
 
-@pytest.mark.parametrize("request_bytes, status, path", [
-    (b"GET /v0.10/task/\xff HTTP/1.1\r\nHost: x\r\n\r\n", 400, "/v0.10/task/\xff"),
-    (b"GET /jobs/\xff HTTP/1.1\r\nHost: x\r\n\r\n", 400, "/jobs/\xff"),
-    (b"POST /v0.10/transfer HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n", 413,
-     "/v0.10/transfer"),
-    (b"POST /jobs HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999\r\n\r\n", 413, "/jobs"),
-    (b"GET / HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"a" * 9000 + b"\r\n\r\n", 431, "/"),
-])
+@pytest.mark.parametrize(
+    "request_bytes, status, path",
+    [
+        (b"GET /v0.10/task/\xff HTTP/1.1\r\nHost: x\r\n\r\n", 400, "/v0.10/task/\xff"),
+        (b"GET /jobs/\xff HTTP/1.1\r\nHost: x\r\n\r\n", 400, "/jobs/\xff"),
+        (
+            b"POST /v0.10/transfer HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n",
+            413,
+            "/v0.10/transfer",
+        ),
+        (b"POST /jobs HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999\r\n\r\n", 413, "/jobs"),
+        (b"GET / HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"a" * 9000 + b"\r\n\r\n", 431, "/"),
+    ],
+)
 def test_what_the_http_server_refuses_is_answered_in_the_service_shape(
-        live, request_bytes, status, path):
+    live, request_bytes, status, path
+):
     service, double, server = live
     code, headers, body = _raw(server.url, request_bytes)
     assert code == status
@@ -203,8 +214,9 @@ def test_a_refused_body_is_not_read_whole(live):
     """A client announcing 1 GB gets its 413 at once, before sending any of it."""
     service, double, server = live
     began = time.monotonic()
-    code, _, _ = _raw(server.url, b"POST /jobs HTTP/1.1\r\nHost: x\r\n"
-                                  b"Content-Length: 1000000000\r\n\r\n")
+    code, _, _ = _raw(
+        server.url, b"POST /jobs HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\n"
+    )
     assert code == 413 and time.monotonic() - began < 2
 
 
@@ -223,8 +235,7 @@ def test_idle_and_trickling_clients_do_not_lock_others_out():
             sockets.append(sock)
         began = time.monotonic()
         with ThreadPoolExecutor(3) as pool:
-            replies = list(pool.map(
-                lambda _: requests.get(server.url + "/", timeout=2), range(3)))
+            replies = list(pool.map(lambda _: requests.get(server.url + "/", timeout=2), range(3)))
         assert all(r.status_code == 200 for r in replies)
         assert time.monotonic() - began < 2
         time.sleep(2.5)  # past the request deadline (1 s) and a maintenance round
@@ -246,9 +257,15 @@ def test_stop_answers_requests_in_flight():
     url = server.url
     double.faults.delay("/whoami", 1.0, method="GET")
     with ThreadPoolExecutor(4) as pool:
-        pending = [pool.submit(requests.get, server.url + "/whoami",
-                               headers={"Authorization": f"Bearer {token}"}, timeout=10)
-                   for _ in range(4)]
+        pending = [
+            pool.submit(
+                requests.get,
+                server.url + "/whoami",
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=10,
+            )
+            for _ in range(4)
+        ]
         time.sleep(0.3)
         began = time.monotonic()
         server.stop()

@@ -29,7 +29,10 @@ def ctx(fts, alice_token):
     return easy.Context(fts.endpoint, fts_access_token=alice_token)
 
 
-def transfer(src_query: str = "size=10", dst_query: str = "size_post=10&time=5",
-             name: str = "file") -> tuple[str, str]:
-    return (f"mock://src.example/data/{name}?{src_query}",
-            f"mock://dst.example/data/{name}?{dst_query}")
+def transfer(
+    src_query: str = "size=10", dst_query: str = "size_post=10&time=5", name: str = "file"
+) -> tuple[str, str]:
+    return (
+        f"mock://src.example/data/{name}?{src_query}",
+        f"mock://dst.example/data/{name}?{dst_query}",
+    )

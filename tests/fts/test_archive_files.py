@@ -18,8 +18,7 @@ DAY = 86400
 def call(fts):
     def request(method, path, user="alice", vo="dteam", **kwargs):
         headers = {"Authorization": f"Bearer {fts.token_for(user, vo=vo)}"}
-        return requests.request(method, fts.endpoint + path, headers=headers, timeout=5,
-                                **kwargs)
+        return requests.request(method, fts.endpoint + path, headers=headers, timeout=5, **kwargs)
 
     return request
 
@@ -39,8 +38,9 @@ def test_files_lists_unfinished_transfers_with_filters(fts, call):
     listed = call("GET", "/files").json()
     assert [(f["job_id"], f["file_state"]) for f in listed] == [(first, "SUBMITTED")] * 2
     dest = transfer(name="b")[1]
-    assert [f["dest_surl"] for f in call("GET", "/files", params={"dest_surl": dest}).json()] \
-        == [dest]
+    assert [f["dest_surl"] for f in call("GET", "/files", params={"dest_surl": dest}).json()] == [
+        dest
+    ]
     assert call("GET", "/files", params={"dest_se": "mock://elsewhere"}).json() == []
     assert call("GET", "/files", params={"state_in": "ACTIVE,READY"}).json() == []
     fts.run_job(first)
@@ -63,8 +63,9 @@ def test_vo_level_users_only_list_their_vos_files(fts_mock):
     fts_mock.identity = fts_mock.certificate_user("/CN=Carol", ["/atlas/Role=NULL"])
     url = fts_mock.endpoint
     src, dst = transfer()
-    requests.post(url + "/jobs", json={"files": [{"sources": [src], "destinations": [dst]}]},
-                  timeout=5)
+    requests.post(
+        url + "/jobs", json={"files": [{"sources": [src], "destinations": [dst]}]}, timeout=5
+    )
     fts_mock.identity = fts_mock.certificate_user("/CN=Alice", ["/dteam/Role=NULL"])
     assert requests.get(url + "/files?vo_name=atlas", timeout=5).json() == []
     fts_mock.identity = None
@@ -77,7 +78,10 @@ def test_vo_level_users_only_list_their_vos_files(fts_mock):
 
 def test_the_archive_index_only_has_links(call):
     assert call("GET", "/archive/").json()["_links"]["fts:archivedJob"] == {
-        "href": "/archive/{id}", "title": "Archived job information", "templated": True}
+        "href": "/archive/{id}",
+        "title": "Archived job information",
+        "templated": True,
+    }
 
 
 def test_old_finished_jobs_move_to_the_archive_daily(fts, call):
@@ -85,7 +89,8 @@ def test_old_finished_jobs_move_to_the_archive_daily(fts, call):
     fts.run_job(job_id)
     error = call("GET", f"/archive/{job_id}")
     assert error.status_code == 404 and error.json()["message"] == (
-        f'No job with the id "{job_id}" has been found in the archive')
+        f'No job with the id "{job_id}" has been found in the archive'
+    )
     fts.advance(8 * DAY)
     assert call("GET", f"/jobs/{job_id}").status_code == 404
     archived = call("GET", f"/archive/{job_id}").json()
@@ -105,24 +110,30 @@ def test_archiving_on_demand_keeps_recent_and_unfinished_jobs(fts, call):
     running = submit(call, transfer(dst_query="size_post=10&time=100000"))
     assert fts.state.ops.archive.move(days=2) == [old]
     states = "FINISHED,ACTIVE,SUBMITTED,READY"
-    listed = {j["job_id"]
-              for j in call("GET", "/jobs", params={"state_in": states, "limit": 10}).json()}
+    listed = {
+        j["job_id"] for j in call("GET", "/jobs", params={"state_in": states, "limit": 10}).json()
+    }
     assert listed == {recent, running}
 
 
 def test_archived_jobs_of_another_vo_are_forbidden(fts_mock):
     fts_mock.identity = fts_mock.certificate_user("/CN=Carol", ["/atlas/Role=NULL"])
     src, dst = transfer()
-    job_id = requests.post(fts_mock.endpoint + "/jobs", json={
-        "files": [{"sources": [src], "destinations": [dst]}]}, timeout=5).json()["job_id"]
+    job_id = requests.post(
+        fts_mock.endpoint + "/jobs",
+        json={"files": [{"sources": [src], "destinations": [dst]}]},
+        timeout=5,
+    ).json()["job_id"]
     fts_mock.run_job(job_id)
     fts_mock.advance(1)
     assert fts_mock.state.ops.archive.move(days=0) == [job_id]
     fts_mock.identity = fts_mock.certificate_user("/CN=Alice", ["/dteam/Role=NULL"])
     reply = requests.get(f"{fts_mock.endpoint}/archive/{job_id}", timeout=5)
     assert reply.status_code == 403
-    assert reply.json() == {"status": "403 Forbidden",
-                            "message": f'Not enough permissions to check the job "{job_id}"'}
+    assert reply.json() == {
+        "status": "403 Forbidden",
+        "message": f'Not enough permissions to check the job "{job_id}"',
+    }
 
 
 # --- status, autocomplete, force-start ---------------------------------------------------
@@ -132,8 +143,9 @@ def test_status_hosts_counts_active_transfers_per_host(fts_mock):
     fts_mock.identity = fts_mock.certificate_user("/CN=Admin", ["/dteam/Role=lcgadmin"])
     url = fts_mock.endpoint
     src, dst = transfer(dst_query="size_post=10&time=100")
-    requests.post(url + "/jobs", json={"files": [{"sources": [src], "destinations": [dst]}] * 3},
-                  timeout=5)
+    requests.post(
+        url + "/jobs", json={"files": [{"sources": [src], "destinations": [dst]}] * 3}, timeout=5
+    )
     assert requests.get(url + "/status/hosts", timeout=5).json() == {}
     fts_mock.advance(10)
     counts = requests.get(url + "/status/hosts", timeout=5).json()
@@ -143,15 +155,21 @@ def test_status_hosts_counts_active_transfers_per_host(fts_mock):
 
 def test_autocomplete_uses_credentials_links_and_job_vos(fts, call):
     submit(call)
-    call("POST", "/config/links", json={"symbolicname": "l", "source": "srm://cern.ch",
-                                        "destination": "gsiftp://ral.uk"})
+    call(
+        "POST",
+        "/config/links",
+        json={"symbolicname": "l", "source": "srm://cern.ch", "destination": "gsiftp://ral.uk"},
+    )
     assert call("GET", "/autocomplete/vo", params={"term": "dt"}).json() == ["dteam"]
     assert call("GET", "/autocomplete/vo").json() == []  # the real default term is srm://
     assert call("GET", "/autocomplete/source").json() == ["srm://cern.ch"]
     assert call("GET", "/autocomplete/destination", params={"term": "gsi"}).json() == [
-        "gsiftp://ral.uk"]
+        "gsiftp://ral.uk"
+    ]
     assert call("GET", "/autocomplete/storage", params={"term": ""}).json() == [
-        "gsiftp://ral.uk", "srm://cern.ch"]
+        "gsiftp://ral.uk",
+        "srm://cern.ch",
+    ]
 
 
 def test_autocomplete_of_dns_lists_delegated_credentials(fts_mock):
@@ -165,8 +183,9 @@ def test_force_start_starts_submitted_files_ahead_of_the_queue(fts_mock):
     fts_mock.identity = fts_mock.root()
     url = fts_mock.endpoint
     src, dst = transfer()
-    job_id = requests.post(url + "/jobs", json={
-        "files": [{"sources": [src], "destinations": [dst]}]}, timeout=5).json()["job_id"]
+    job_id = requests.post(
+        url + "/jobs", json={"files": [{"sources": [src], "destinations": [dst]}]}, timeout=5
+    ).json()["job_id"]
     file_id = fts_mock.state.job(job_id).files[0].file_id
     reply = requests.post(url + "/admin/force-start", json=[file_id, 999999], timeout=5)
     assert reply.json() == [{"file_id": 999999, "error": "File does not exist"}]
@@ -176,12 +195,15 @@ def test_force_start_starts_submitted_files_ahead_of_the_queue(fts_mock):
     assert fts_mock.run_job(job_id).job_state == "FINISHED"
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"data": "[1]"}, "Only accepts 'Content-Type: application/json'"),
-    ({"data": "[1", "headers": {"Content-Type": "application/json"}}, "Malformed input"),
-    ({"json": {"file_id": 1}}, "Only accepts a list of integer fileIDs"),
-    ({"json": [1, "2"]}, "Only accepts a list of integer fileIDs"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"data": "[1]"}, "Only accepts 'Content-Type: application/json'"),
+        ({"data": "[1", "headers": {"Content-Type": "application/json"}}, "Malformed input"),
+        ({"json": {"file_id": 1}}, "Only accepts a list of integer fileIDs"),
+        ({"json": [1, "2"]}, "Only accepts a list of integer fileIDs"),
+    ],
+)
 def test_bad_force_start_requests_are_refused(fts_mock, kwargs, message):
     fts_mock.identity = fts_mock.root()
     reply = requests.post(fts_mock.endpoint + "/admin/force-start", timeout=5, **kwargs)

@@ -41,15 +41,20 @@ def test_certificate_user_without_delegation_gets_419(fts_mock):
     as_user(fts_mock, fts_mock.certificate_user(ALICE, ["/dteam/Role=NULL"], delegated=False))
     reply = post(fts_mock)
     assert reply.status_code == 419
-    assert reply.json() == {"status": "419 Authentication Timeout",
-                            "message": f'No delegation found for "{ALICE}"'}
+    assert reply.json() == {
+        "status": "419 Authentication Timeout",
+        "message": f'No delegation found for "{ALICE}"',
+    }
 
 
 def test_delegation_with_less_than_an_hour_left_is_refused(fts_mock):
-    alice = as_user(fts_mock, fts_mock.certificate_user(ALICE, ["/dteam/Role=NULL"], delegated=False))
+    alice = as_user(
+        fts_mock, fts_mock.certificate_user(ALICE, ["/dteam/Role=NULL"], delegated=False)
+    )
     fts_mock.state.delegate(alice, lifetime=1800)
     assert post(fts_mock).json()["message"] == (
-        f"The delegated credentials has less than one hour left ({alice.delegation_id})")
+        f"The delegated credentials has less than one hour left ({alice.delegation_id})"
+    )
 
 
 def test_certificate_user_without_files_gets_no_transfers(fts_mock):
@@ -62,8 +67,10 @@ def test_same_vo_user_sees_and_cancels_a_colleagues_job(fts_mock):
     job_id = post(fts_mock).json()["job_id"]
     as_user(fts_mock, fts_mock.certificate_user(BOB, ["/dteam/Role=NULL"]))
     assert requests.get(f"{fts_mock.endpoint}/jobs/{job_id}", timeout=5).status_code == 200
-    assert requests.delete(f"{fts_mock.endpoint}/jobs/{job_id}", timeout=5).json()[
-        "job_state"] == "CANCELED"
+    assert (
+        requests.delete(f"{fts_mock.endpoint}/jobs/{job_id}", timeout=5).json()["job_state"]
+        == "CANCELED"
+    )
 
 
 def test_other_vo_user_can_neither_read_nor_cancel(fts_mock):
@@ -74,11 +81,15 @@ def test_other_vo_user_can_neither_read_nor_cancel(fts_mock):
         reply = requests.request(method, f"{fts_mock.endpoint}/jobs/{job_id}", timeout=5)
         assert reply.status_code == 403
         assert reply.json() == {
-            "job_id": job_id, "http_status": "403 Forbidden",
-            "http_message": f'Not enough permissions to check the job "{job_id}"'}
+            "job_id": job_id,
+            "http_status": "403 Forbidden",
+            "http_message": f'Not enough permissions to check the job "{job_id}"',
+        }
     files = requests.get(f"{fts_mock.endpoint}/jobs/{job_id}/files", timeout=5)
-    assert files.json() == {"status": "403 Forbidden",
-                            "message": f'Not enough permissions to check the job "{job_id}"'}
+    assert files.json() == {
+        "status": "403 Forbidden",
+        "message": f'Not enough permissions to check the job "{job_id}"',
+    }
     assert fts_mock.state.job(job_id).job_state == "SUBMITTED"
 
 
@@ -97,8 +108,11 @@ def test_token_users_see_every_vo(fts_mock):
     atlas_job = post(fts_mock).json()["job_id"]
     fts_mock.identity = None
     token = fts_mock.token_for("dave", vo="dteam")
-    reply = requests.get(f"{fts_mock.endpoint}/jobs/{atlas_job}", timeout=5,
-                         headers={"Authorization": f"Bearer {token}"})
+    reply = requests.get(
+        f"{fts_mock.endpoint}/jobs/{atlas_job}",
+        timeout=5,
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert reply.status_code == 200
 
 
@@ -114,10 +128,13 @@ def test_root_cancels_everything_of_one_vo(fts_mock):
     assert states == {first: "CANCELED", second: "CANCELED", other: "SUBMITTED"}
 
 
-@pytest.mark.parametrize("fqans, vos", [
-    ([], None),  # no VOMS: the "virtual VO" is the delegation id
-    (["/dteam/cern/Role=lcgadmin/Capability=NULL"], ["dteam/cern"]),
-])
+@pytest.mark.parametrize(
+    "fqans, vos",
+    [
+        ([], None),  # no VOMS: the "virtual VO" is the delegation id
+        (["/dteam/cern/Role=lcgadmin/Capability=NULL"], ["dteam/cern"]),
+    ],
+)
 def test_vo_is_derived_from_fqans_or_the_delegation_id(fts_mock, fqans, vos):
     alice = fts_mock.certificate_user(ALICE, fqans)
     assert alice.vos == (vos or [alice.delegation_id])
@@ -129,10 +146,16 @@ def test_a_db_grant_shows_in_whoami_and_opens_config_routes(fts_mock):
     as_user(fts_mock, fts_mock.certificate_user(ALICE, ["/dteam/Role=NULL"]))
     assert requests.get(fts_mock.endpoint + "/ban/se", timeout=5).status_code == 403
     as_user(fts_mock, fts_mock.root())
-    granted = requests.post(fts_mock.endpoint + "/config/authorize", timeout=5,
-                            json={"dn": ALICE, "operation": "config"})
+    granted = requests.post(
+        fts_mock.endpoint + "/config/authorize",
+        timeout=5,
+        json={"dn": ALICE, "operation": "config"},
+    )
     assert granted.status_code == 200, granted.text
     as_user(fts_mock, fts_mock.certificate_user(ALICE, ["/dteam/Role=NULL"]))
     assert requests.get(fts_mock.endpoint + "/whoami", timeout=5).json()["level"] == {
-        "transfer": "vo", "datamanagement": "all", "config": "all"}
+        "transfer": "vo",
+        "datamanagement": "all",
+        "config": "all",
+    }
     assert requests.get(fts_mock.endpoint + "/ban/se", timeout=5).status_code == 200

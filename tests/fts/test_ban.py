@@ -19,8 +19,7 @@ DTEAM = "/dteam/Role=NULL/Capability=NULL"
 
 def body(*pairs, **params):
     pairs = pairs or (transfer(),)
-    return {"files": [{"sources": [s], "destinations": [d]} for s, d in pairs],
-            "params": params}
+    return {"files": [{"sources": [s], "destinations": [d]} for s, d in pairs], "params": params}
 
 
 class Caller:
@@ -32,8 +31,13 @@ class Caller:
         self.headers = {"Authorization": f"Bearer {fts.token_for(user, vo=vo)}"}
 
     def __call__(self, method, path, headers=None, **kwargs):
-        return requests.request(method, self.fts.endpoint + path,
-                                headers={**self.headers, **(headers or {})}, timeout=5, **kwargs)
+        return requests.request(
+            method,
+            self.fts.endpoint + path,
+            headers={**self.headers, **(headers or {})},
+            timeout=5,
+            **kwargs,
+        )
 
     def submit(self, payload=None):
         reply = self("POST", "/jobs", json=payload or body())
@@ -62,17 +66,26 @@ def test_cancel_ban_cancels_the_storages_files_and_their_jobs(fts, alice):
 
 
 def test_cancel_ban_leaves_jobs_with_other_files_running(fts, alice):
-    job_id = alice.submit(body(transfer(), ("mock://src.example/x?size=10",
-                                            "mock://elsewhere.example/x?size_post=10&time=1")))
+    job_id = alice.submit(
+        body(
+            transfer(),
+            ("mock://src.example/x?size=10", "mock://elsewhere.example/x?size_post=10&time=1"),
+        )
+    )
     alice("POST", "/ban/se", json={"storage": DST})
     assert file_states(fts, job_id) == ["CANCELED", "SUBMITTED"]
     assert fts.run_job(job_id).job_state == "CANCELED"  # 6.3: finished + canceled
 
 
 def test_cancel_ban_promotes_the_next_replica(fts, alice):
-    replicas = {"files": [{"sources": ["mock://bad.example/f?size=10",
-                                       "mock://good.example/f?size=10"],
-                           "destinations": ["mock://dst2.example/f?size_post=10&time=1"]}]}
+    replicas = {
+        "files": [
+            {
+                "sources": ["mock://bad.example/f?size=10", "mock://good.example/f?size=10"],
+                "destinations": ["mock://dst2.example/f?size_post=10&time=1"],
+            }
+        ]
+    }
     job_id = alice.submit(replicas)
     assert file_states(fts, job_id) == ["SUBMITTED", "NOT_USED"]
     assert alice("POST", "/ban/se", json={"storage": "mock://bad.example"}).json() == [job_id]
@@ -96,7 +109,8 @@ def test_wait_ban_holds_files_until_the_unban_gives_them_back_to_the_daemon(fts,
 def test_wait_ban_holds_staging_files_as_on_hold_staging_in_process(fts_mock):
     # Token users may not stage from tape: this one needs an X.509 identity.
     fts_mock.identity = fts_mock.certificate_user(
-        "/DC=org/CN=Admin", ["/dteam/Role=lcgadmin/Capability=NULL"])
+        "/DC=org/CN=Admin", ["/dteam/Role=lcgadmin/Capability=NULL"]
+    )
     url = fts_mock.endpoint
     job_id = requests.post(url + "/jobs", json=body(bring_online=600), timeout=5).json()["job_id"]
     requests.post(url + "/ban/se", json={"storage": DST, "status": "wait"}, timeout=5)
@@ -135,7 +149,12 @@ def test_banned_storages_are_listed_with_who_banned_them_and_why(fts, alice):
     [entry] = alice("GET", "/ban/se").json()
     assert entry.keys() == {"se", "message", "addition_time", "admin_dn", "vo", "status"}
     assert (entry["se"], entry["message"], entry["admin_dn"], entry["vo"], entry["status"]) == (
-        DST, "broken disk", "alice", "dteam", "CANCEL")
+        DST,
+        "broken disk",
+        "alice",
+        "dteam",
+        "CANCEL",
+    )
     assert len(entry["addition_time"]) == 19
 
 
@@ -145,13 +164,19 @@ def test_ban_parameters_may_come_as_form_values(fts, alice):
     assert alice("GET", "/ban/se").json()[0]["status"] == "WAIT"
 
 
-@pytest.mark.parametrize("payload, message", [
-    ({}, "Missing storage parameter"),
-    ({"storage": ""}, "Missing storage parameter"),
-    ({"storage": DST, "status": "later"}, "status can only be cancel or wait"),
-    ({"storage": DST, "status": 3}, "status can only be cancel or wait"),
-    ({"storage": DST, "allow_submit": True}, "allow_submit and status = CANCEL can not be combined"),
-])
+@pytest.mark.parametrize(
+    "payload, message",
+    [
+        ({}, "Missing storage parameter"),
+        ({"storage": ""}, "Missing storage parameter"),
+        ({"storage": DST, "status": "later"}, "status can only be cancel or wait"),
+        ({"storage": DST, "status": 3}, "status can only be cancel or wait"),
+        (
+            {"storage": DST, "allow_submit": True},
+            "allow_submit and status = CANCEL can not be combined",
+        ),
+    ],
+)
 def test_invalid_storage_bans_are_refused(fts, alice, payload, message):
     reply = alice("POST", "/ban/se", json=payload)
     assert reply.status_code == 400
@@ -166,10 +191,13 @@ def test_ban_bodies_that_are_not_json_objects_are_malformed_input(fts, alice, ra
     assert reply.json() == {"status": "400 Bad Request", "message": "Malformed input"}
 
 
-@pytest.mark.parametrize("path, message", [
-    ("/ban/se", "Missing storage parameter"),
-    ("/ban/dn", "Missing user_dn parameter"),
-])
+@pytest.mark.parametrize(
+    "path, message",
+    [
+        ("/ban/se", "Missing storage parameter"),
+        ("/ban/dn", "Missing user_dn parameter"),
+    ],
+)
 def test_unban_without_its_parameter_is_refused(fts, alice, path, message):
     reply = alice("DELETE", path)
     assert reply.status_code == 400 and reply.json()["message"] == message
@@ -197,8 +225,10 @@ def test_banning_a_user_cancels_their_jobs_and_locks_them_out(fts, alice):
 def test_banning_oneself_is_a_conflict(fts, alice):
     reply = alice("POST", "/ban/dn", json={"user_dn": "alice"})
     assert reply.status_code == 409
-    assert reply.json() == {"status": "409 Conflict",
-                            "message": "The user tried to ban (her|his)self"}
+    assert reply.json() == {
+        "status": "409 Conflict",
+        "message": "The user tried to ban (her|his)self",
+    }
 
 
 def test_ban_of_a_user_needs_a_dn(fts, alice):
@@ -225,15 +255,17 @@ def test_bans_and_unbans_are_audited(fts, alice):
 def test_banning_needs_the_config_level_in_process(fts_mock):
     fts_mock.identity = fts_mock.certificate_user("/DC=org/CN=Plain", [DTEAM])
     for method in ("GET", "POST", "DELETE"):
-        reply = requests.request(method, fts_mock.endpoint + "/ban/se", json={"storage": DST},
-                                 timeout=5)
+        reply = requests.request(
+            method, fts_mock.endpoint + "/ban/se", json={"storage": DST}, timeout=5
+        )
         assert reply.status_code == 403
         assert reply.json() == {"status": "403 Forbidden", "message": "Not enough permissions"}
 
 
 def test_an_lcgadmin_may_ban_in_process(fts_mock):
     fts_mock.identity = fts_mock.certificate_user(
-        "/DC=org/CN=Admin", ["/dteam/Role=lcgadmin/Capability=NULL"])
+        "/DC=org/CN=Admin", ["/dteam/Role=lcgadmin/Capability=NULL"]
+    )
     reply = requests.post(fts_mock.endpoint + "/ban/se", json={"storage": DST}, timeout=5)
     assert reply.status_code == 200
     assert fts_mock.state.ops.bans.banned_storages()[0].vo == "dteam"

@@ -72,8 +72,11 @@ UPSTREAM = [
     ("GET", "/config/cloud_storage/<storage_name>", "config.cloud.get_cloud_storage"),
     ("DELETE", "/config/cloud_storage/<storage_name>", "config.cloud.remove_cloud_storage"),
     ("POST", "/config/cloud_storage/<storage_name>", "config.cloud.add_user_to_cloud_storage"),
-    ("DELETE", "/config/cloud_storage/<storage_name>/<id>",
-     "config.cloud.remove_user_from_cloud_storage"),
+    (
+        "DELETE",
+        "/config/cloud_storage/<storage_name>/<id>",
+        "config.cloud.remove_user_from_cloud_storage",
+    ),
     ("GET", "/optimizer", "optimizer.is_enabled"),
     ("GET", "/optimizer/evolution", "optimizer.evolution"),
     ("GET", "/optimizer/current", "optimizer.get_optimizer_values"),
@@ -115,13 +118,15 @@ def _shape(rule: str) -> str:
 
 def _served() -> dict[tuple[str, str], str]:
     """(method, rule shape) -> upstream name, from the route table."""
-    return {(method, _shape(route.rule)): route.upstream
-            for route in ROUTES for method in route.methods}
+    return {
+        (method, _shape(route.rule)): route.upstream for route in ROUTES for method in route.methods
+    }
 
 
 def _not_served() -> set[tuple[str, str]]:
-    return {(method, _shape(path)) for methods, path, _ in NOT_SERVED
-            for method in methods.split(", ")}
+    return {
+        (method, _shape(path)) for methods, path, _ in NOT_SERVED for method in methods.split(", ")
+    }
 
 
 def test_every_real_route_is_served_as_upstream_names_it_or_explained():
@@ -146,9 +151,13 @@ def test_the_double_serves_nothing_fts_lacks_but_its_controls():
 
 def test_the_app_serves_exactly_the_route_table():
     app = FtsDouble(profile="legacy").app
-    served = {(method, rule.rule) for rule in app.url_map.iter_rules()
-              if rule.endpoint != "static"
-              for method in rule.methods or () if method not in ("HEAD", "OPTIONS")}
+    served = {
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        for method in rule.methods or ()
+        if method not in ("HEAD", "OPTIONS")
+    }
     assert served == {(method, route.rule) for route in ROUTES for method in route.methods}
 
 
@@ -157,5 +166,6 @@ def test_the_coverage_table_has_a_row_per_route_and_per_route_left_out():
     assert len(table) == 2 + len(ROUTES) + len(NOT_SERVED)
     assert "| GET | `/jobs/<job_ids>` | jobs.get |" in table
     assert "| POST | `/_mock/token` | double only |" in table
-    assert any(row.startswith("| GET | `/cs/registered/<service>` | not implemented: ")
-               for row in table)
+    assert any(
+        row.startswith("| GET | `/cs/registered/<service>` | not implemented: ") for row in table
+    )

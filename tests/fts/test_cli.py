@@ -28,8 +28,13 @@ def cli(fts_server):
         argv = [str(BIN / command), "-s", fts_server.endpoint, "--fts-access-token", token]
         if tokens:
             argv += ["--src-access-token", token, "--dst-access-token", token]
-        return subprocess.run(argv + list(args), capture_output=True, text=True, timeout=60,
-                              env={**os.environ, "HOME": str(Path.cwd())})
+        return subprocess.run(
+            argv + list(args),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "HOME": str(Path.cwd())},
+        )
 
     return run
 
@@ -38,8 +43,11 @@ def test_whoami_prints_dn_vo_and_ids(cli):
     done = cli("fts-rest-whoami")
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [
-        "User DN: alice", "VO: dteam", "VO id: 6b10f4e4-8fdc-5555-baa2-7d4850d4f406",
-        "Delegation id: ea8de339c942b118", "Base id: 01874efb-4735-4595-bc9c-591aef8240c9",
+        "User DN: alice",
+        "VO: dteam",
+        "VO id: 6b10f4e4-8fdc-5555-baa2-7d4850d4f406",
+        "Delegation id: ea8de339c942b118",
+        "Base id: 01874efb-4735-4595-bc9c-591aef8240c9",
     ]
 
 

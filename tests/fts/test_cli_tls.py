@@ -21,9 +21,23 @@ BIN = Path(sys.executable).parent
 def tls_server(tmp_path_factory):
     pki = tmp_path_factory.mktemp("pki")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "mockfts", "serve", "--tls", "--port", "0", "--speed", "50",
-         "--pki", str(pki)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "mockfts",
+            "serve",
+            "--tls",
+            "--port",
+            "0",
+            "--speed",
+            "50",
+            "--pki",
+            str(pki),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     lines = [proc.stdout.readline() for _ in range(4)]
     url = lines[0].split()[-1]
     env = dict(os.environ, HOME=str(pki))
@@ -38,8 +52,9 @@ def tls_server(tmp_path_factory):
 
 def run(tls_server, command: str, *args: str) -> subprocess.CompletedProcess:
     url, env = tls_server
-    return subprocess.run([str(BIN / command), "-s", url, *args], capture_output=True,
-                          text=True, timeout=60, env=env)
+    return subprocess.run(
+        [str(BIN / command), "-s", url, *args], capture_output=True, text=True, timeout=60, env=env
+    )
 
 
 def test_serve_tls_prints_the_exports(tls_server):
@@ -58,8 +73,12 @@ def test_whoami_over_tls(tls_server):
 def test_delegate_submit_status_list_cancel(tls_server):
     delegated = run(tls_server, "fts-rest-delegate")
     assert delegated.returncode == 0, delegated.stderr
-    submitted = run(tls_server, "fts-rest-transfer-submit", "mock://a.example/f?size=10",
-                    "mock://b.example/f?size_post=10&time=600")
+    submitted = run(
+        tls_server,
+        "fts-rest-transfer-submit",
+        "mock://a.example/f?size=10",
+        "mock://b.example/f?size_post=10&time=600",
+    )
     assert submitted.returncode == 0, submitted.stderr
     job_id = re.search(r"Job id: (\S+)", submitted.stdout).group(1)
     status = run(tls_server, "fts-rest-transfer-status", job_id)
@@ -73,10 +92,23 @@ def test_multihop_and_deterministic_submissions(tls_server, tmp_path):
     import json
 
     bulk = tmp_path / "bulk.json"
-    bulk.write_text(json.dumps({"files": [
-        {"sources": ["mock://a.example/f?size=1"], "destinations": ["mock://b.example/f?size_post=1"]},
-        {"sources": ["mock://b.example/f?size=1"], "destinations": ["mock://c.example/f?size_post=1"]},
-    ], "params": {"id_generator": "deterministic", "sid": "tls-test-1"}}))
+    bulk.write_text(
+        json.dumps(
+            {
+                "files": [
+                    {
+                        "sources": ["mock://a.example/f?size=1"],
+                        "destinations": ["mock://b.example/f?size_post=1"],
+                    },
+                    {
+                        "sources": ["mock://b.example/f?size=1"],
+                        "destinations": ["mock://c.example/f?size_post=1"],
+                    },
+                ],
+                "params": {"id_generator": "deterministic", "sid": "tls-test-1"},
+            }
+        )
+    )
     run(tls_server, "fts-rest-delegate")
     done = run(tls_server, "fts-rest-transfer-submit", "-f", str(bulk), "--multi-hop")
     assert done.returncode == 0, done.stderr
@@ -100,12 +132,12 @@ def test_operator_bans_and_checks_the_server(tls_server):
     url, env = tls_server
     host = Path(env["X509_CERT_DIR"]).parent / "host"
     as_root = ["--cert", str(host / "hostcert.pem"), "--key", str(host / "hostkey.pem")]
-    banned = run(tls_server, "fts-rest-ban", *as_root, "--storage", "mock://b.example",
-                 "--status", "wait")
+    banned = run(
+        tls_server, "fts-rest-ban", *as_root, "--storage", "mock://b.example", "--status", "wait"
+    )
     assert banned.returncode == 0, banned.stderr
     assert "No jobs affected" in banned.stdout or "Affected jobs" in banned.stdout
-    unbanned = run(tls_server, "fts-rest-ban", *as_root, "--storage", "mock://b.example",
-                   "--unban")
+    unbanned = run(tls_server, "fts-rest-ban", *as_root, "--storage", "mock://b.example", "--unban")
     assert unbanned.returncode == 0, unbanned.stderr
     status = run(tls_server, "fts-rest-server-status", *as_root)
     assert status.returncode == 0, status.stderr
@@ -115,9 +147,14 @@ def test_operator_bans_and_checks_the_server(tls_server):
 
 def test_submit_with_a_checksum_to_verify(tls_server):
     run(tls_server, "fts-rest-delegate")
-    done = run(tls_server, "fts-rest-transfer-submit", "-K",
-               "mock://a.example/f?size=10&checksum=0000abcd",
-               "mock://b.example/f?size_post=10&time=2&checksum=abcd", "ADLER32:abcd")
+    done = run(
+        tls_server,
+        "fts-rest-transfer-submit",
+        "-K",
+        "mock://a.example/f?size=10&checksum=0000abcd",
+        "mock://b.example/f?size_post=10&time=2&checksum=abcd",
+        "ADLER32:abcd",
+    )
     assert done.returncode == 0, done.stderr
     job_id = re.search(r"Job id: (\S+)", done.stdout).group(1)
     import json

@@ -22,11 +22,15 @@ def test_concurrent_submissions_reads_and_cancels_keep_every_job(fts_server):
             reply = session.post(fts_server.endpoint + "/jobs", json=body, timeout=10)
             assert reply.status_code == 200, reply.text
             job_id = reply.json()["job_id"]
-            assert session.get(f"{fts_server.endpoint}/jobs/{job_id}", timeout=10).json()[
-                "job_id"] == job_id
+            assert (
+                session.get(f"{fts_server.endpoint}/jobs/{job_id}", timeout=10).json()["job_id"]
+                == job_id
+            )
             mine.append(job_id)
-        assert session.delete(f"{fts_server.endpoint}/jobs/{mine[0]}", timeout=10).json()[
-            "job_state"] == "CANCELED"
+        assert (
+            session.delete(f"{fts_server.endpoint}/jobs/{mine[0]}", timeout=10).json()["job_state"]
+            == "CANCELED"
+        )
         return mine
 
     with ThreadPoolExecutor(8) as pool:

@@ -87,9 +87,13 @@ def test_reset_forgets_jobs_and_repeats_ids():
 def test_legacy_profile_renders_the_seeds_job_document():
     legacy = FtsDouble(profile="legacy")
     with legacy.intercept(["https://old.example:8446"]):
-        ctx = easy.Context("https://old.example:8446", fts_access_token=legacy.token_for("a", "dteam"))
-        body = {"files": [{"sources": [transfer()[0]], "destinations": [transfer()[1]]}],
-                "params": {"overwrite": True, "spacetoken": "ATLASDATADISK"}}
+        ctx = easy.Context(
+            "https://old.example:8446", fts_access_token=legacy.token_for("a", "dteam")
+        )
+        body = {
+            "files": [{"sources": [transfer()[0]], "destinations": [transfer()[1]]}],
+            "params": {"overwrite": True, "spacetoken": "ATLASDATADISK"},
+        }
         job_id = json.loads(ctx.post_json("/jobs", body))["job_id"]
         job = easy.get_job_status(ctx, job_id)
     assert ctx.get_endpoint_info()["api"] == {"major": 3, "minor": 10, "patch": 0}
@@ -102,9 +106,15 @@ def test_legacy_profile_renders_the_seeds_job_document():
 def test_legacy_profile_runs_deletion_jobs():
     legacy = FtsDouble(profile="legacy")
     with legacy.intercept(["https://old.example:8446"]):
-        ctx = easy.Context("https://old.example:8446", fts_access_token=legacy.token_for("a", "dteam"))
-        job_id = easy.submit(ctx, easy.new_delete_job(
-            ["mock://se.example/a", "mock://se.example/b?errno=2", "mock://se.example/a"]))
+        ctx = easy.Context(
+            "https://old.example:8446", fts_access_token=legacy.token_for("a", "dteam")
+        )
+        job_id = easy.submit(
+            ctx,
+            easy.new_delete_job(
+                ["mock://se.example/a", "mock://se.example/b?errno=2", "mock://se.example/a"]
+            ),
+        )
         assert easy.get_job_status(ctx, job_id)["job_state"] == "DELETE"
         legacy.run_job(job_id)
         status = easy.get_job_status(ctx, job_id, list_files=True)
@@ -120,11 +130,21 @@ def test_legacy_profile_refuses_transfers_and_deletions_together():
     legacy = FtsDouble(profile="legacy")
     with legacy.intercept(["https://old.example:8446"]):
         token = legacy.token_for("a", "dteam")
-        both = {"files": [{"sources": [transfer()[0]], "destinations": [transfer()[1]]}],
-                "delete": ["mock://se.example/a"]}
-        reply = requests.post("https://old.example:8446/jobs", json=both, timeout=5,
-                              headers={"Authorization": f"Bearer {token}"})
-        neither = requests.post("https://old.example:8446/jobs", json={}, timeout=5,
-                                headers={"Authorization": f"Bearer {token}"})
+        both = {
+            "files": [{"sources": [transfer()[0]], "destinations": [transfer()[1]]}],
+            "delete": ["mock://se.example/a"],
+        }
+        reply = requests.post(
+            "https://old.example:8446/jobs",
+            json=both,
+            timeout=5,
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        neither = requests.post(
+            "https://old.example:8446/jobs",
+            json={},
+            timeout=5,
+            headers={"Authorization": f"Bearer {token}"},
+        )
     assert reply.json()["message"] == "Simultaneous transfer and namespace operations not supported"
     assert neither.json()["message"] == "No transfers or namespace operations specified"

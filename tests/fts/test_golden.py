@@ -18,7 +18,9 @@ TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$")
 def test_golden_documents_are_current(profile):
     for name, doc in documents(profile).items():
         stored = json.loads((FIXTURES / profile / f"{name}.json").read_text())
-        assert stored == doc, f"fixtures/fts/{profile}/{name}.json is stale: python -m mockfts.golden"
+        assert stored == doc, (
+            f"fixtures/fts/{profile}/{name}.json is stale: python -m mockfts.golden"
+        )
 
 
 @pytest.mark.parametrize("profile", sorted(PROFILES))

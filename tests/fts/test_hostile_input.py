@@ -26,8 +26,7 @@ def call(fts):
 
     def request(method, path, **kwargs):
         headers = {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
-        return requests.request(method, fts.endpoint + path, headers=headers, timeout=30,
-                                **kwargs)
+        return requests.request(method, fts.endpoint + path, headers=headers, timeout=30, **kwargs)
 
     return request
 
@@ -36,8 +35,9 @@ def call(fts):
 def admin(fts_mock):
     """A certificate user with the lcgadmin role (the X.509-only config routes)."""
     fts_mock.identity = fts_mock.certificate_user("/DC=org/CN=Admin", ["/dteam/Role=lcgadmin"])
-    return lambda method, path, **kw: requests.request(method, fts_mock.endpoint + path,
-                                                       timeout=30, **kw)
+    return lambda method, path, **kw: requests.request(
+        method, fts_mock.endpoint + path, timeout=30, **kw
+    )
 
 
 def answer(reply) -> tuple[int, dict]:
@@ -52,18 +52,34 @@ def with_param(name: str, literal: str) -> bytes:
 # --- the one JSON decoder (mockcore.jsonbody) -----------------------------------------------
 
 
-@pytest.mark.parametrize("body", [
-    b"[" * 100_000 + b"]" * 100_000,  # was a RecursionError
-    b'{"files": ' + b"[" * 65 + b"]" * 65 + b"}",
-    b'{"files": [{"sources": ["\xff"]}]}',  # not UTF-8
-], ids=["nesting-100000", "nesting-65", "bad-utf8"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 100_000 + b"]" * 100_000,  # was a RecursionError
+        b'{"files": ' + b"[" * 65 + b"]" * 65 + b"}",
+        b'{"files": [{"sources": ["\xff"]}]}',  # not UTF-8
+    ],
+    ids=["nesting-100000", "nesting-65", "bad-utf8"],
+)
 def test_unreadable_json_is_badly_formatted(call, body):
     assert answer(call("POST", "/jobs", data=body, headers=JSON)) == (400, BAD_JSON)
 
 
-@pytest.mark.parametrize("name", ["priority", "retry", "bring_online", "copy_pin_lifetime",
-                                  "max_time_in_queue", "retry_delay", "archive_timeout",
-                                  "timeout", "nostreams", "buffer_size"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "priority",
+        "retry",
+        "bring_online",
+        "copy_pin_lifetime",
+        "max_time_in_queue",
+        "retry_delay",
+        "archive_timeout",
+        "timeout",
+        "nostreams",
+        "buffer_size",
+    ],
+)
 @pytest.mark.parametrize("literal", ["1e400", "-1e400", "NaN", "Infinity", str(10**309)])
 def test_numbers_no_float_can_hold_are_badly_formatted(call, name, literal):
     """Each was an OverflowError (``int(inf)``) or a NaN stored in the job."""
@@ -71,11 +87,26 @@ def test_numbers_no_float_can_hold_are_badly_formatted(call, name, literal):
     assert answer(reply) == (400, BAD_JSON)
 
 
-@pytest.mark.parametrize("name", ["priority", "retry", "bring_online", "max_time_in_queue",
-                                  "timeout", "nostreams", "buffer_size"])
-@pytest.mark.parametrize("literal, shown", [(str(2**63), "9223372036854775808"),
-                                            ("1e300", "1e+300"),
-                                            (str(-(10**30)), "-1000000000000000000...")])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "priority",
+        "retry",
+        "bring_online",
+        "max_time_in_queue",
+        "timeout",
+        "nostreams",
+        "buffer_size",
+    ],
+)
+@pytest.mark.parametrize(
+    "literal, shown",
+    [
+        (str(2**63), "9223372036854775808"),
+        ("1e300", "1e+300"),
+        (str(-(10**30)), "-1000000000000000000..."),
+    ],
+)
 def test_integer_parameters_beyond_a_bigint_are_invalid_values(call, name, literal, shown):
     reply = call("POST", "/jobs", data=with_param(name, literal), headers=JSON)
     message = f"Invalid value within the request: {shown} is out of range"
@@ -99,25 +130,28 @@ def test_metadata_may_carry_any_integer_a_float_can_hold(call):
 
 
 def test_banning_reads_json_with_the_same_decoder(call):
-    reply = call("POST", "/ban/se", data=b'{"storage": ' + b"[" * 5000 + b"]" * 5000 + b"}",
-                 headers=JSON)
+    reply = call(
+        "POST", "/ban/se", data=b'{"storage": ' + b"[" * 5000 + b"]" * 5000 + b"}", headers=JSON
+    )
     assert answer(reply) == (400, MALFORMED)
 
 
 def test_voms_and_form_routes_refuse_deep_json_too(call):
-    reply = call("POST", "/optimizer/current", data=b"[" * 100_000 + b"]" * 100_000,
-                 headers=JSON)
+    reply = call("POST", "/optimizer/current", data=b"[" * 100_000 + b"]" * 100_000, headers=JSON)
     assert answer(reply) == (400, BAD_JSON)
 
 
 # --- fields of the wrong JSON type ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("body", [
-    {"storage": ["mock://dst.example"]},  # was TypeError: unhashable type: 'list'
-    {"storage": {"a": 1}},
-    {"storage": "mock://dst.example", "message": ["why"]},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"storage": ["mock://dst.example"]},  # was TypeError: unhashable type: 'list'
+        {"storage": {"a": 1}},
+        {"storage": "mock://dst.example", "message": ["why"]},
+    ],
+)
 def test_a_storage_ban_with_a_non_text_field_is_malformed(call, body):
     assert answer(call("POST", "/ban/se", json=body)) == (400, MALFORMED)
 
@@ -127,23 +161,27 @@ def test_a_user_ban_with_a_non_text_dn_is_malformed(call):
 
 
 def test_an_activity_share_for_a_list_of_vos_is_refused(admin):
-    reply = admin("POST", "/config/activity_shares",
-                  json={"vo": ["dteam"], "share": {"High": 80}})
-    assert answer(reply) == (400, {"status": "400 Bad Request",
-                                   "message": "Field vo is expected to be str"})
+    reply = admin("POST", "/config/activity_shares", json={"vo": ["dteam"], "share": {"High": 80}})
+    assert answer(reply) == (
+        400,
+        {"status": "400 Bad Request", "message": "Field vo is expected to be str"},
+    )
 
 
 def test_a_grant_of_a_list_of_operations_is_refused(admin):
     reply = admin("POST", "/config/authorize", json={"dn": "/DC=org/CN=x", "operation": ["config"]})
-    assert answer(reply) == (400, {"status": "400 Bad Request",
-                                   "message": "Field operation is expected to be str"})
+    assert answer(reply) == (
+        400,
+        {"status": "400 Bad Request", "message": "Field operation is expected to be str"},
+    )
 
 
 # --- /_mock controls: refused inputs change nothing -----------------------------------------
 
 
-@pytest.mark.parametrize("seconds", ["nan", "NaN", "inf", "-inf", "1e400", "-1", "-1000",
-                                     "abc", "1e12"])
+@pytest.mark.parametrize(
+    "seconds", ["nan", "NaN", "inf", "-inf", "1e400", "-1", "-1000", "abc", "1e12"]
+)
 def test_advance_refuses_what_is_not_a_sane_number_of_seconds(fts, seconds):
     before = fts.clock.time()
     reply = requests.post(f"{fts.endpoint}/_mock/advance?seconds={seconds}", timeout=30)
@@ -168,10 +206,17 @@ def test_advance_refuses_to_go_past_the_horizon():
     assert double.clock.time() == HORIZON - 10
 
 
-@pytest.mark.parametrize("query, field", [
-    ("lifetime=1e400", "lifetime"), ("lifetime=nan", "lifetime"), ("lifetime=0", "lifetime"),
-    ("lifetime=-5", "lifetime"), ("user=%00", "user"), ("vo=" + "x" * 300, "vo"),
-])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("lifetime=1e400", "lifetime"),
+        ("lifetime=nan", "lifetime"),
+        ("lifetime=0", "lifetime"),
+        ("lifetime=-5", "lifetime"),
+        ("user=%00", "user"),
+        ("vo=" + "x" * 300, "vo"),
+    ],
+)
 def test_token_refuses_bad_lifetimes_and_names(fts, query, field):
     reply = requests.post(f"{fts.endpoint}/_mock/token?{query}", timeout=30)
     assert reply.status_code == 400
@@ -180,5 +225,7 @@ def test_token_refuses_bad_lifetimes_and_names(fts, query, field):
 
 def test_token_refuses_a_body_that_is_not_an_object(fts):
     reply = requests.post(f"{fts.endpoint}/_mock/token", json=[1], timeout=30)
-    assert answer(reply) == (400, {"status": "400 Bad Request",
-                                   "message": "Expecting a dictionary"})
+    assert answer(reply) == (
+        400,
+        {"status": "400 Bad Request", "message": "Expecting a dictionary"},
+    )

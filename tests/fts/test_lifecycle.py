@@ -16,8 +16,9 @@ TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$")
 
 
 def submit(ctx, *transfers, **job_options) -> str:
-    return easy.submit(ctx, easy.new_job([easy.new_transfer(s, d) for s, d in transfers],
-                                         **job_options))
+    return easy.submit(
+        ctx, easy.new_job([easy.new_transfer(s, d) for s, d in transfers], **job_options)
+    )
 
 
 def test_context_reads_the_endpoint_version(ctx):
@@ -80,9 +81,21 @@ def test_job_runs_through_the_states_to_finished(fts, ctx):
     [
         ("errno=2", "size_post=10", "SOURCE [2] No such file or directory"),
         ("size=10", "size_post=10&time=2&transfer_errno=1", "TRANSFER [1] Operation not permitted"),
-        ("size=10", "size_post=7&time=2", "DESTINATION [22] Source and destination file size mismatch"),
-        ("size=10", "exists=1", "DESTINATION [17] Destination file exists and overwrite is not enabled"),
-        ("size=10", "exists=0&rd_path=mock://dst.example/data/", "DESTINATION [1] Operation not permitted"),
+        (
+            "size=10",
+            "size_post=7&time=2",
+            "DESTINATION [22] Source and destination file size mismatch",
+        ),
+        (
+            "size=10",
+            "exists=1",
+            "DESTINATION [17] Destination file exists and overwrite is not enabled",
+        ),
+        (
+            "size=10",
+            "exists=0&rd_path=mock://dst.example/data/",
+            "DESTINATION [1] Operation not permitted",
+        ),
     ],
 )
 def test_mock_url_scripts_the_failure_reason(fts, ctx, src_query, dst_query, reason):
@@ -90,8 +103,9 @@ def test_mock_url_scripts_the_failure_reason(fts, ctx, src_query, dst_query, rea
     job = fts.run_job(job_id)
     status = easy.get_job_status(ctx, job_id, list_files=True)
     assert status["job_state"] == job.job_state == "FAILED"
-    assert status["reason"] == ("One or more files failed. Please have a look at the details "
-                                "for more information")
+    assert status["reason"] == (
+        "One or more files failed. Please have a look at the details for more information"
+    )
     assert status["files"][0]["file_state"] == "FAILED"
     assert status["files"][0]["reason"] == reason
 
@@ -122,8 +136,9 @@ def test_user_checksum_is_compared_with_the_destination(fts, ctx):
 
 
 def test_recoverable_error_is_retried_after_retry_delay(fts, ctx):
-    job_id = submit(ctx, transfer(dst_query="size_post=10&time=2&transfer_errno=110"),
-                    retry=2, retry_delay=60)
+    job_id = submit(
+        ctx, transfer(dst_query="size_post=10&time=2&transfer_errno=110"), retry=2, retry_delay=60
+    )
     fts.run_until_state(job_id, "ACTIVE")
     fts.advance(1)  # the attempt fails one second into the copy
     file = fts.state.job(job_id).files[0]
@@ -148,8 +163,10 @@ def test_unrecoverable_error_is_not_retried(fts, ctx):
 
 
 def test_second_source_is_tried_when_the_first_fails(fts, ctx):
-    entry = {"sources": ["mock://bad.example/f?errno=2", "mock://good.example/f?size=5"],
-             "destinations": ["mock://dst.example/f?size_post=5&time=2"]}
+    entry = {
+        "sources": ["mock://bad.example/f?errno=2", "mock://good.example/f?size=5"],
+        "destinations": ["mock://dst.example/f?size_post=5&time=2"],
+    }
     job_id = easy.submit(ctx, easy.new_job([entry]))
     job = fts.run_job(job_id)
     assert job.job_type == "R" and job.job_state == "FINISHED"
@@ -158,9 +175,11 @@ def test_second_source_is_tried_when_the_first_fails(fts, ctx):
 
 
 def test_multihop_runs_hops_in_order_and_stops_at_a_failed_hop(fts, ctx):
-    hops = [("mock://a.example/f?size=5", "mock://b.example/f?size_post=5&time=2"),
-            ("mock://b.example/f?size=5", "mock://c.example/f?size_post=9&time=2"),
-            ("mock://c.example/f?size=5", "mock://d.example/f?size_post=5&time=2")]
+    hops = [
+        ("mock://a.example/f?size=5", "mock://b.example/f?size_post=5&time=2"),
+        ("mock://b.example/f?size=5", "mock://c.example/f?size_post=9&time=2"),
+        ("mock://c.example/f?size=5", "mock://d.example/f?size_post=5&time=2"),
+    ]
     job_id = submit(ctx, *hops, multihop=True)
     job = fts.run_job(job_id)
     assert job.job_type == "H" and job.job_state == "FAILED"
@@ -171,8 +190,10 @@ def test_multihop_runs_hops_in_order_and_stops_at_a_failed_hop(fts, ctx):
 def test_bring_online_with_a_token_is_refused(ctx):
     from fts3.rest.client.exceptions import ClientError
 
-    with pytest.raises(ClientError, match="Requests to retrieve from tape using token "
-                                          "authentication are not supported"):
+    with pytest.raises(
+        ClientError,
+        match="Requests to retrieve from tape using token authentication are not supported",
+    ):
         submit(ctx, transfer("size=10&staging_time=30"), bring_online=600)
 
 
@@ -191,8 +212,10 @@ def test_max_time_in_queue_cancels_files_still_queued(fts, ctx):
     job_id = submit(ctx, transfer(), max_time_in_queue="1s")
     job = fts.run_job(job_id)
     assert job.job_state == "CANCELED"
-    assert job.files[0].reason == ("Job has been canceled because it stayed in the queue for "
-                                   "too long (max-time-in-queue timeout)")
+    assert job.files[0].reason == (
+        "Job has been canceled because it stayed in the queue for "
+        "too long (max-time-in-queue timeout)"
+    )
 
 
 def test_deterministic_job_id_and_duplicate_sid(fts, ctx):
@@ -232,7 +255,9 @@ def test_cancel_single_file_of_a_job(fts, ctx):
     assert easy.cancel(ctx, job_id, file_ids=[first.file_id]) == "CANCELED"
     assert fts.state.job(job_id).job_state != "CANCELED"
     assert easy.cancel(ctx, job_id, file_ids=[first.file_id, second.file_id]) == [
-        "CANCELED", "CANCELED"]
+        "CANCELED",
+        "CANCELED",
+    ]
     assert fts.state.job(job_id).job_state == "CANCELED"
 
 
@@ -255,8 +280,9 @@ def test_priority_can_be_changed_while_the_job_is_active(fts, ctx):
 def test_archiving_waits_for_the_tape_copy(fts, ctx):
     # archive_timeout 0 archives with no deadline (the daemon tests "> -1"), and token
     # users may not ask for a positive one (3.13.4)
-    job_id = submit(ctx, transfer(dst_query="size_post=10&time=2&archiving_time=60"),
-                    archive_timeout=0)
+    job_id = submit(
+        ctx, transfer(dst_query="size_post=10&time=2&archiving_time=60"), archive_timeout=0
+    )
     fts.run_until_state(job_id, "ARCHIVING")
     file = fts.state.job(job_id).files[0]
     assert file.file_state == "ARCHIVING" and file.archive_start_time is not None
@@ -266,8 +292,11 @@ def test_archiving_waits_for_the_tape_copy(fts, ctx):
 
 
 def test_archiving_error_fails_the_file(fts, ctx):
-    job_id = submit(ctx, transfer(dst_query="size_post=10&time=2&archiving_time=10&"
-                                            "archiving_errno=5"), archive_timeout=0)
+    job_id = submit(
+        ctx,
+        transfer(dst_query="size_post=10&time=2&archiving_time=10&archiving_errno=5"),
+        archive_timeout=0,
+    )
     job = fts.run_job(job_id)
     assert (job.job_state, job.files[0].reason) == ("FAILED", "DESTINATION [5] Input/output error")
 
@@ -275,8 +304,9 @@ def test_archiving_error_fails_the_file(fts, ctx):
 def test_archiving_past_archive_timeout_fails(fts_mock):
     fts_mock.identity = fts_mock.certificate_user("/DC=org/CN=Tape User", ["/dteam/Role=NULL"])
     ctx = easy.Context(fts_mock.endpoint)
-    job_id = submit(ctx, transfer(dst_query="size_post=10&time=2&archiving_time=7200"),
-                    archive_timeout=3600)
+    job_id = submit(
+        ctx, transfer(dst_query="size_post=10&time=2&archiving_time=7200"), archive_timeout=3600
+    )
     job = fts_mock.run_job(job_id)
     assert job.files[0].reason == "DESTINATION [110] Archiving timeout has been exceeded"
 
@@ -319,21 +349,28 @@ def test_global_max_time_queue_cancels_jobs_still_queued(fts_mock):
 
     # an operator of the VO (lcgadmin: config level) limits queueing to an hour and holds
     # a storage; jobs waiting on it are canceled after the hour, running ones are not
-    fts_mock.identity = fts_mock.certificate_user("/DC=org/CN=Operator",
-                                                  ["/dteam/Role=lcgadmin/Capability=NULL"])
-    requests.post(fts_mock.endpoint + "/config/global", timeout=5,
-                  json={"vo_name": "dteam", "max_time_queue": 1})
-    requests.post(fts_mock.endpoint + "/ban/se", timeout=5, json={
-        "storage": "mock://held.example", "status": "wait", "allow_submit": True})
+    fts_mock.identity = fts_mock.certificate_user(
+        "/DC=org/CN=Operator", ["/dteam/Role=lcgadmin/Capability=NULL"]
+    )
+    requests.post(
+        fts_mock.endpoint + "/config/global",
+        timeout=5,
+        json={"vo_name": "dteam", "max_time_queue": 1},
+    )
+    requests.post(
+        fts_mock.endpoint + "/ban/se",
+        timeout=5,
+        json={"storage": "mock://held.example", "status": "wait", "allow_submit": True},
+    )
     ctx = easy.Context(fts_mock.endpoint)
     held = submit(ctx, ("mock://held.example/f?size=1", "mock://dst.example/f?size_post=1"))
-    running = submit(ctx, transfer(dst_query="size_post=10&time=7200", name="long"),
-                     timeout=9000)
+    running = submit(ctx, transfer(dst_query="size_post=10&time=7200", name="long"), timeout=9000)
     assert fts_mock.state.job(held).files[0].file_state == "ON_HOLD"
     fts_mock.advance(3601)
     assert fts_mock.state.job(held).job_state == "CANCELED"
     assert fts_mock.state.job(held).files[0].reason == (
-        "Job has been canceled because it stayed in the queue for too long (global timeout)")
+        "Job has been canceled because it stayed in the queue for too long (global timeout)"
+    )
     assert fts_mock.state.job(running).job_state == "ACTIVE"  # it had started
 
 
@@ -342,8 +379,11 @@ def test_replica_selection_strategy(fts, ctx, strategy, first_used):
     busy = "mock://busy.example/f?size=5"
     dst = "mock://dst.example/f?size_post=5&time=900"
     submit(ctx, (busy, dst), ("mock://busy.example/g?size=5", dst))  # load on busy -> dst
-    entry = {"sources": [busy, "mock://idle.example/f?size=5"], "destinations": [dst],
-             "selection_strategy": strategy}
+    entry = {
+        "sources": [busy, "mock://idle.example/f?size=5"],
+        "destinations": [dst],
+        "selection_strategy": strategy,
+    }
     job_id = easy.submit(ctx, easy.new_job([entry]))
     states = [f.file_state for f in fts.state.job(job_id).files]
     assert states[first_used] == "SUBMITTED" and states.count("NOT_USED") == 1
@@ -352,9 +392,15 @@ def test_replica_selection_strategy(fts, ctx, strategy, first_used):
 def test_after_a_failed_replica_the_least_loaded_source_goes_next(fts, ctx):
     dst = "mock://dst.example/f?size_post=5&time=900"
     submit(ctx, ("mock://busy.example/f?size=5", dst), ("mock://busy.example/g?size=5", dst))
-    entry = {"sources": ["mock://bad.example/f?errno=2", "mock://busy.example/f?size=5",
-                         "mock://idle.example/f?size=5"], "destinations": [dst],
-             "selection_strategy": "auto"}
+    entry = {
+        "sources": [
+            "mock://bad.example/f?errno=2",
+            "mock://busy.example/f?size=5",
+            "mock://idle.example/f?size=5",
+        ],
+        "destinations": [dst],
+        "selection_strategy": "auto",
+    }
     job_id = easy.submit(ctx, easy.new_job([entry]))
     job = fts.state.job(job_id)
     assert job.files[0].file_state == "SUBMITTED"  # no load on bad.example yet: first

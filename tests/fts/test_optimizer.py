@@ -27,15 +27,36 @@ def test_setting_values_answers_the_evolution_and_the_optimizer_rows(fts):
     assert reply.status_code == 200
     evolution, optimizer = reply.json()
     assert evolution == {
-        "datetime": evolution["datetime"], **PAIR, "active": 4, "throughput": 0.0,
-        "success": 0.0, "rationale": "my_reason", "diff": 1, "actual_active": 1,
-        "queue_size": 1, "ema": 3.4, "filesize_avg": 0.0, "filesize_stddev": 0.0}
+        "datetime": evolution["datetime"],
+        **PAIR,
+        "active": 4,
+        "throughput": 0.0,
+        "success": 0.0,
+        "rationale": "my_reason",
+        "diff": 1,
+        "actual_active": 1,
+        "queue_size": 1,
+        "ema": 3.4,
+        "filesize_avg": 0.0,
+        "filesize_stddev": 0.0,
+    }
     # every posted key is echoed on the optimizer row, as the server's setattr loop does
-    assert optimizer == {**PAIR, "ema": 3.4, "active": 4, "datetime": evolution["datetime"],
-                         "nostreams": 1, "rationale": "my_reason"}
+    assert optimizer == {
+        **PAIR,
+        "ema": 3.4,
+        "active": 4,
+        "datetime": evolution["datetime"],
+        "nostreams": 1,
+        "rationale": "my_reason",
+    }
     [current] = get(fts, "/optimizer/current", **PAIR).json()
-    assert current == {**PAIR, "ema": 3.4, "active": 4, "datetime": evolution["datetime"],
-                       "nostreams": 1}
+    assert current == {
+        **PAIR,
+        "ema": 3.4,
+        "active": 4,
+        "datetime": evolution["datetime"],
+        "nostreams": 1,
+    }
 
 
 def test_current_keeps_one_row_per_pair_and_evolution_keeps_history_newest_first(fts):
@@ -46,8 +67,9 @@ def test_current_keeps_one_row_per_pair_and_evolution_keeps_history_newest_first
     assert sorted(r["active"] for r in get(fts, "/optimizer/current").json()) == [3, 7]
     assert [r["active"] for r in get(fts, "/optimizer/current", **PAIR).json()] == [7]
     assert [r["active"] for r in get(fts, "/optimizer/evolution", **PAIR).json()] == [7, 2]
-    assert [r["active"] for r in get(fts, "/optimizer/evolution",
-                                     dest_se="mock://b.example").json()] == [3, 7, 2]
+    assert [
+        r["active"] for r in get(fts, "/optimizer/evolution", dest_se="mock://b.example").json()
+    ] == [3, 7, 2]
 
 
 def test_evolution_shows_at_most_fifty_rows(fts):
@@ -58,13 +80,16 @@ def test_evolution_shows_at_most_fifty_rows(fts):
     assert len(rows) == 50 and rows[0]["active"] == 54 and rows[-1]["active"] == 5
 
 
-@pytest.mark.parametrize("payload", [{}, {"source_se": "x"}, {"dest_se": "y"},
-                                     {"source_se": "", "dest_se": "y"}])
+@pytest.mark.parametrize(
+    "payload", [{}, {"source_se": "x"}, {"dest_se": "y"}, {"source_se": "", "dest_se": "y"}]
+)
 def test_a_pair_is_required(fts, payload):
     reply = post(fts, payload)
     assert reply.status_code == 400
-    assert reply.json() == {"status": "400 Bad Request",
-                            "message": "Missing source and/or destination"}
+    assert reply.json() == {
+        "status": "400 Bad Request",
+        "message": "Missing source and/or destination",
+    }
 
 
 @pytest.mark.parametrize("key", ["active", "nostreams", "diff", "actual_active", "queue_size"])
@@ -73,23 +98,25 @@ def test_integer_fields_are_checked(fts, key):
     reply = post(fts, {**PAIR, key: "many"})
     assert reply.status_code == 400
     assert reply.json()["message"] == (
-        f"{name} must be an integer (invalid literal for int() with base 10: 'many')")
+        f"{name} must be an integer (invalid literal for int() with base 10: 'many')"
+    )
     assert post(fts, {**PAIR, key: -3}).json()["message"] == f"{name} must be positive (-3)"
 
 
-@pytest.mark.parametrize("key", ["ema", "throughput", "success", "filesize_avg",
-                                 "filesize_stddev"])
+@pytest.mark.parametrize("key", ["ema", "throughput", "success", "filesize_avg", "filesize_stddev"])
 def test_float_fields_are_checked(fts, key):
     name = key.capitalize()
     reply = post(fts, {**PAIR, key: "fast"})
     assert reply.status_code == 400
     assert reply.json()["message"] == (
-        f"{name} must be a float (could not convert string to float: 'fast')")
+        f"{name} must be a float (could not convert string to float: 'fast')"
+    )
     assert post(fts, {**PAIR, key: -0.5}).json()["message"] == f"{name} must be positive (-0.5)"
     assert get(fts, "/optimizer/current").json() == []
 
 
 def test_form_values_are_accepted(fts):
-    reply = requests.post(fts.endpoint + "/optimizer/current", data={**PAIR, "active": "5"},
-                          timeout=5)
+    reply = requests.post(
+        fts.endpoint + "/optimizer/current", data={**PAIR, "active": "5"}, timeout=5
+    )
     assert reply.status_code == 200 and reply.json()[1]["active"] == 5

@@ -17,8 +17,9 @@ SRC, DST = "mock://src.example", "mock://dst.example"
 
 @pytest.fixture
 def operator(fts_mock):
-    fts_mock.identity = fts_mock.certificate_user("/DC=org/CN=Operator",
-                                                  ["/dteam/Role=lcgadmin/Capability=NULL"])
+    fts_mock.identity = fts_mock.certificate_user(
+        "/DC=org/CN=Operator", ["/dteam/Role=lcgadmin/Capability=NULL"]
+    )
 
     def post(path: str, body: dict) -> None:
         reply = requests.post(fts_mock.endpoint + path, json=body, timeout=5)
@@ -30,8 +31,9 @@ def operator(fts_mock):
 def five_files(fts_mock, **job_options) -> str:
     ctx = easy.Context(fts_mock.endpoint)
     names = [transfer(dst_query="size_post=10&time=100", name=f"f{i}") for i in range(5)]
-    return easy.submit(ctx, easy.new_job([easy.new_transfer(s, d) for s, d in names],
-                                         **job_options))
+    return easy.submit(
+        ctx, easy.new_job([easy.new_transfer(s, d) for s, d in names], **job_options)
+    )
 
 
 def states(fts_mock, job_id: str) -> list[str]:
@@ -39,8 +41,16 @@ def states(fts_mock, job_id: str) -> list[str]:
 
 
 def test_link_max_active_keeps_the_rest_submitted(fts_mock, operator):
-    operator("/config/links", {"symbolicname": "src-dst", "source": SRC, "destination": DST,
-                               "min_active": 1, "max_active": 2})
+    operator(
+        "/config/links",
+        {
+            "symbolicname": "src-dst",
+            "source": SRC,
+            "destination": DST,
+            "min_active": 1,
+            "max_active": 2,
+        },
+    )
     job_id = five_files(fts_mock)
     fts_mock.advance(5)
     assert states(fts_mock, job_id) == ["ACTIVE", "ACTIVE", "SUBMITTED", "SUBMITTED", "SUBMITTED"]
@@ -50,8 +60,16 @@ def test_link_max_active_keeps_the_rest_submitted(fts_mock, operator):
 
 
 def test_optimizer_decision_overrides_the_link_limit(fts_mock, operator):
-    operator("/config/links", {"symbolicname": "src-dst", "source": SRC, "destination": DST,
-                               "min_active": 1, "max_active": 4})
+    operator(
+        "/config/links",
+        {
+            "symbolicname": "src-dst",
+            "source": SRC,
+            "destination": DST,
+            "min_active": 1,
+            "max_active": 4,
+        },
+    )
     operator("/optimizer/current", {"source_se": SRC, "dest_se": DST, "active": 1})
     job_id = five_files(fts_mock)
     fts_mock.advance(5)
@@ -66,20 +84,40 @@ def test_storage_inbound_limit_applies_across_links(fts_mock, operator):
 
 
 def test_higher_priority_job_goes_first_when_a_slot_frees(fts_mock, operator):
-    operator("/config/links", {"symbolicname": "one", "source": SRC, "destination": DST,
-                               "min_active": 1, "max_active": 1})
+    operator(
+        "/config/links",
+        {
+            "symbolicname": "one",
+            "source": SRC,
+            "destination": DST,
+            "min_active": 1,
+            "max_active": 1,
+        },
+    )
     first = five_files(fts_mock, priority=3)
     low = five_files(fts_mock, priority=1)
     urgent = five_files(fts_mock, priority=5)
     fts_mock.advance(5 + 100)  # one transfer of the first job ends
-    running = [f.job_id for j in (first, low, urgent) for f in fts_mock.state.job(j).files
-               if f.file_state == "ACTIVE"]
+    running = [
+        f.job_id
+        for j in (first, low, urgent)
+        for f in fts_mock.state.job(j).files
+        if f.file_state == "ACTIVE"
+    ]
     assert running == [urgent]
 
 
 def test_force_start_bypasses_the_limits(fts_mock, operator):
-    operator("/config/links", {"symbolicname": "one", "source": SRC, "destination": DST,
-                               "min_active": 1, "max_active": 1})
+    operator(
+        "/config/links",
+        {
+            "symbolicname": "one",
+            "source": SRC,
+            "destination": DST,
+            "min_active": 1,
+            "max_active": 1,
+        },
+    )
     job_id = five_files(fts_mock)
     fts_mock.advance(5)
     waiting = [f.file_id for f in fts_mock.state.job(job_id).files if f.file_state == "SUBMITTED"]

@@ -15,8 +15,9 @@ from hypothesis import HealthCheck, given, settings
 
 from mockfts.strategies import near_misses, valid_submissions
 
-FAST = settings(max_examples=60, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture])
+FAST = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 @pytest.fixture
@@ -30,8 +31,9 @@ def served_schema(fts):
 
 def _post(fts, body):
     token = fts.token_for("alice", vo="dteam")
-    return requests.post(fts.endpoint + "/jobs", json=body, timeout=10,
-                         headers={"Authorization": f"Bearer {token}"})
+    return requests.post(
+        fts.endpoint + "/jobs", json=body, timeout=10, headers={"Authorization": f"Bearer {token}"}
+    )
 
 
 def test_schema_is_the_real_one(served_schema):
@@ -64,27 +66,54 @@ def test_near_misses_fail_the_schema_and_are_refused(fts, served_schema, case):
         jsonschema.validate(body, served_schema)
     reply = _post(fts, body)
     assert (reply.status_code, reply.json()) == (
-        400, {"status": "400 Bad Request", "message": message})
+        400,
+        {"status": "400 Bad Request", "message": message},
+    )
 
 
-@pytest.mark.parametrize("body", [
-    {"files": [{"sources": ["mock://a.example/f"], "destinations": ["mock://b.example/f"]}],
-     "params": {"verify_checksum": "both"}},
-    {"files": [{"sources": ["mock://a.example/f"], "destinations": ["mock://b.example/f"],
-                "metadata": "a label", "filesize": -5}]},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {
+            "files": [{"sources": ["mock://a.example/f"], "destinations": ["mock://b.example/f"]}],
+            "params": {"verify_checksum": "both"},
+        },
+        {
+            "files": [
+                {
+                    "sources": ["mock://a.example/f"],
+                    "destinations": ["mock://b.example/f"],
+                    "metadata": "a label",
+                    "filesize": -5,
+                }
+            ]
+        },
+    ],
+)
 def test_server_accepts_what_its_schema_refuses(fts, served_schema, body):
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(body, served_schema)
     assert _post(fts, body).status_code == 200
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    ({"files": [{"sources": ["mock://a.example/f"], "destinations": ["mock://b.example/f"]}],
-      "params": None}, "Malformed request: 'NoneType' object is not iterable"),
-    ({"files": [{"sources": ["nohost"], "destinations": ["mock://b.example/f"]}]},
-     "Invalid value within the request: Missing scheme (nohost)"),
-])
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            {
+                "files": [
+                    {"sources": ["mock://a.example/f"], "destinations": ["mock://b.example/f"]}
+                ],
+                "params": None,
+            },
+            "Malformed request: 'NoneType' object is not iterable",
+        ),
+        (
+            {"files": [{"sources": ["nohost"], "destinations": ["mock://b.example/f"]}]},
+            "Invalid value within the request: Missing scheme (nohost)",
+        ),
+    ],
+)
 def test_server_refuses_what_its_schema_allows(fts, served_schema, body, message):
     jsonschema.validate(body, served_schema)
     assert _post(fts, body).json()["message"] == message
@@ -95,7 +124,8 @@ def test_legacy_profile_serves_the_spacetoken_parameter(fts_mock):
 
     legacy = FtsDouble(profile="legacy")
     with legacy.intercept(["https://old-fts.example:8446"]):
-        schema = requests.get("https://old-fts.example:8446/api-docs/schema/submit",
-                              timeout=5).json()
+        schema = requests.get(
+            "https://old-fts.example:8446/api-docs/schema/submit", timeout=5
+        ).json()
     params = schema["properties"]["params"]["properties"]
     assert "spacetoken" in params and "destination_spacetoken" not in params

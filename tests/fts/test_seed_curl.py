@@ -30,8 +30,21 @@ def curl(site, path: str, *args: str, cert=None) -> tuple[int, object]:
     double, url, proxy = site
     cert_args = ["-E", str(proxy.path)] if cert is None else cert
     done = subprocess.run(
-        ["curl", "-s", "-w", "\n%{http_code}", *cert_args, "--cacert", str(double.pki.ca_bundle),
-         *args, url + path], capture_output=True, text=True, timeout=30)
+        [
+            "curl",
+            "-s",
+            "-w",
+            "\n%{http_code}",
+            *cert_args,
+            "--cacert",
+            str(double.pki.ca_bundle),
+            *args,
+            url + path,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     body, _, code = done.stdout.rpartition("\n")
     return int(code), (json.loads(body) if body.strip() else None)
 
@@ -47,16 +60,26 @@ def test_checking_how_the_server_sees_us(site):
 
 def test_submit_list_by_vo_files_cancel_and_delegation_expiry(site):
     double, url, proxy = site
-    ctx = easy.Context(url, ucert=str(proxy.path), ukey=str(proxy.path),
-                       capath=str(double.pki.capath))
+    ctx = easy.Context(
+        url, ucert=str(proxy.path), ukey=str(proxy.path), capath=str(double.pki.capath)
+    )
     easy.delegate(ctx)
     code, expiry = curl(site, f"/delegation/{proxy.delegation_id}")
     assert code == 200 and set(expiry) == {"termination_time", "voms_attrs"}
 
-    body = json.dumps({"files": [{"sources": ["mock://src.example/f?size=10"],
-                                  "destinations": ["mock://dst.example/f?size_post=10&time=900"]}]})
-    code, submitted = curl(site, "/jobs", "-X", "POST", "-H", "Content-Type: application/json",
-                           "--data-binary", body)
+    body = json.dumps(
+        {
+            "files": [
+                {
+                    "sources": ["mock://src.example/f?size=10"],
+                    "destinations": ["mock://dst.example/f?size_post=10&time=900"],
+                }
+            ]
+        }
+    )
+    code, submitted = curl(
+        site, "/jobs", "-X", "POST", "-H", "Content-Type: application/json", "--data-binary", body
+    )
     assert code == 200
     job_id = submitted["job_id"]
     code, listed = curl(site, "/jobs?vo_name=dteam")
@@ -72,8 +95,17 @@ def test_ban_and_unban_a_storage_as_an_operator(site):
     double, url, _ = site
     host = double.pki.directory / "host"
     root = ["-E", str(host / "hostcert.pem"), "--key", str(host / "hostkey.pem")]
-    code, affected = curl(site, "/ban/se", "-X", "POST", "-H", "Content-Type: application/json",
-                          "--data-binary", '{"storage": "gsiftp://banned.example"}', cert=root)
+    code, affected = curl(
+        site,
+        "/ban/se",
+        "-X",
+        "POST",
+        "-H",
+        "Content-Type: application/json",
+        "--data-binary",
+        '{"storage": "gsiftp://banned.example"}',
+        cert=root,
+    )
     assert code == 200 and affected == []
     code, bans = curl(site, "/ban/se", cert=root)
     assert [b["se"] for b in bans] == ["gsiftp://banned.example"]
@@ -82,10 +114,26 @@ def test_ban_and_unban_a_storage_as_an_operator(site):
 
 
 def test_optimizer_values_can_be_set_and_read(site):
-    values = json.dumps({"source_se": "source-test", "dest_se": "dest-test", "active": 4,
-                         "nostreams": 1, "ema": 3.4, "rationale": "my_reason"})
-    code, stored = curl(site, "/optimizer/current", "-X", "POST",
-                        "-H", "Content-Type: application/json", "--data-binary", values)
+    values = json.dumps(
+        {
+            "source_se": "source-test",
+            "dest_se": "dest-test",
+            "active": 4,
+            "nostreams": 1,
+            "ema": 3.4,
+            "rationale": "my_reason",
+        }
+    )
+    code, stored = curl(
+        site,
+        "/optimizer/current",
+        "-X",
+        "POST",
+        "-H",
+        "Content-Type: application/json",
+        "--data-binary",
+        values,
+    )
     assert code == 200
     code, current = curl(site, "/optimizer/current?source_se=source-test&dest_se=dest-test")
     assert current[0]["active"] == 4 and current[0]["ema"] == 3.4
@@ -95,18 +143,43 @@ def test_optimizer_values_can_be_set_and_read(site):
 
 def test_pair_snapshot_has_the_documented_fields(site):
     double, url, proxy = site
-    ctx = easy.Context(url, ucert=str(proxy.path), ukey=str(proxy.path),
-                       capath=str(double.pki.capath))
-    easy.submit(ctx, easy.new_job([easy.new_transfer(
-        "mock://snap-src.example/f?size=1", "mock://snap-dst.example/f?size_post=1&time=999")]))
+    ctx = easy.Context(
+        url, ucert=str(proxy.path), ukey=str(proxy.path), capath=str(double.pki.capath)
+    )
+    easy.submit(
+        ctx,
+        easy.new_job(
+            [
+                easy.new_transfer(
+                    "mock://snap-src.example/f?size=1",
+                    "mock://snap-dst.example/f?size_post=1&time=999",
+                )
+            ]
+        ),
+    )
     code, pairs = curl(site, "/snapshot?vo_name=dteam&source_se=mock://snap-src.example")
     assert code == 200 and len(pairs) == 1
-    assert (pairs[0]["source_se"], pairs[0]["dest_se"]) == ("mock://snap-src.example",
-                                                           "mock://snap-dst.example")
+    assert (pairs[0]["source_se"], pairs[0]["dest_se"]) == (
+        "mock://snap-src.example",
+        "mock://snap-dst.example",
+    )
     for pair in pairs:
-        assert set(pair) == {"active", "avg_duration", "avg_queued", "avg_throughput", "dest_se",
-                             "failed", "finished", "frequent_error", "limits", "max_active",
-                             "source_se", "submitted", "success_ratio", "vo_name"}
+        assert set(pair) == {
+            "active",
+            "avg_duration",
+            "avg_queued",
+            "avg_throughput",
+            "dest_se",
+            "failed",
+            "finished",
+            "frequent_error",
+            "limits",
+            "max_active",
+            "source_se",
+            "submitted",
+            "success_ratio",
+            "vo_name",
+        }
 
 
 def test_submit_schema(site):

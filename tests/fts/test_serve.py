@@ -12,7 +12,9 @@ import requests
 def test_serve_prints_its_url_answers_and_stops_on_sigterm():
     proc = subprocess.Popen(
         [sys.executable, "-m", "mockfts", "serve", "--port", "0", "--speed", "100"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         banner = proc.stdout.readline()
@@ -21,9 +23,17 @@ def test_serve_prints_its_url_answers_and_stops_on_sigterm():
         token = proc.stdout.readline().split()[-1]
         headers = {"Authorization": f"Bearer {token}"}
         assert requests.get(f"{url}/whoami", headers=headers, timeout=5).json()["vos"] == ["dteam"]
-        body = {"files": [{"sources": ["mock://a.example/f?size=1"],
-                           "destinations": ["mock://b.example/f?size_post=1&time=1"]}]}
-        job_id = requests.post(f"{url}/jobs", json=body, headers=headers, timeout=5).json()["job_id"]
+        body = {
+            "files": [
+                {
+                    "sources": ["mock://a.example/f?size=1"],
+                    "destinations": ["mock://b.example/f?size_post=1&time=1"],
+                }
+            ]
+        }
+        job_id = requests.post(f"{url}/jobs", json=body, headers=headers, timeout=5).json()[
+            "job_id"
+        ]
         assert requests.get(f"{url}/jobs/{job_id}", headers=headers, timeout=5).status_code == 200
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -33,6 +43,7 @@ def test_serve_prints_its_url_answers_and_stops_on_sigterm():
 
 
 def test_help_lists_the_commands():
-    done = subprocess.run([sys.executable, "-m", "mockfts", "--help"], capture_output=True,
-                          text=True, timeout=30)
+    done = subprocess.run(
+        [sys.executable, "-m", "mockfts", "--help"], capture_output=True, text=True, timeout=30
+    )
     assert done.returncode == 0 and "serve" in done.stdout

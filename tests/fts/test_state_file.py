@@ -86,8 +86,9 @@ def test_tokens_minted_before_a_snapshot_stay_valid_after_its_restore(fts):
     blob = fts.snapshot()
     fts.reset()
     fts.restore(blob)
-    me = requests.get(fts.endpoint + "/whoami", headers={"Authorization": f"Bearer {token}"},
-                      timeout=10).json()
+    me = requests.get(
+        fts.endpoint + "/whoami", headers={"Authorization": f"Bearer {token}"}, timeout=10
+    ).json()
     assert (me["method"], me["user_dn"]) == ("oauth2", "bob")
 
 
@@ -101,13 +102,15 @@ def test_a_reopened_state_file_answers_the_same_documents(tmp_path):
     headers = {"Authorization": f"Bearer {first.token_for('alice', 'dteam')}"}
     durable.checkpoint()  # the startup token
     with first.intercept():
-        jobs = [submit(DEFAULT_ENDPOINT, headers, transfer(*SLOW, name=f"f{i}"))
-                for i in range(3)]
+        jobs = [submit(DEFAULT_ENDPOINT, headers, transfer(*SLOW, name=f"f{i}")) for i in range(3)]
         requests.delete(f"{DEFAULT_ENDPOINT}/jobs/{jobs[1]}", headers=headers, timeout=10)
         requests.post(DEFAULT_ENDPOINT + "/_mock/advance", json={"seconds": 30}, timeout=10)
         first.identity = first.root()  # an identity object in the environ: logged too
-        ban = requests.post(DEFAULT_ENDPOINT + "/ban/se", timeout=10,
-                            json={"storage": "mock://dst.example", "status": "wait"})
+        ban = requests.post(
+            DEFAULT_ENDPOINT + "/ban/se",
+            timeout=10,
+            json={"storage": "mock://dst.example", "status": "wait"},
+        )
         assert ban.status_code == 200, ban.text
         first.identity = None
         before = documents(DEFAULT_ENDPOINT, headers, jobs)
@@ -133,8 +136,12 @@ def test_grid_users_delegations_survive_a_restart(tmp_path):
     proxy = first.proxy(vo="dteam")
     durable = DurableState.open(first, path)
     with first.intercept():
-        ctx = easy.Context(DEFAULT_ENDPOINT, ucert=str(proxy.path), ukey=str(proxy.path),
-                           capath=str(first.pki.capath))
+        ctx = easy.Context(
+            DEFAULT_ENDPOINT,
+            ucert=str(proxy.path),
+            ukey=str(proxy.path),
+            capath=str(first.pki.capath),
+        )
         dlg_id = easy.delegate(ctx)  # the request's fresh key: kept by a snapshot
         job = easy.submit(ctx, easy.new_job([easy.new_transfer(*transfer(*SLOW))]))
         before = (json.loads(ctx.get(f"/delegation/{dlg_id}")), easy.get_job_status(ctx, job))
@@ -145,8 +152,10 @@ def test_grid_users_delegations_survive_a_restart(tmp_path):
     reopened = DurableState.open(second, path)
     assert reopened.replayed >= 2  # requests with the verified chain in their environ
     with second.intercept():
-        assert (json.loads(ctx.get(f"/delegation/{dlg_id}")),
-                easy.get_job_status(ctx, job)) == before
+        assert (
+            json.loads(ctx.get(f"/delegation/{dlg_id}")),
+            easy.get_job_status(ctx, job),
+        ) == before
         again = easy.submit(ctx, easy.new_job([easy.new_transfer(*transfer(name="again"))]))
     assert again != job
     reopened.close()
@@ -168,8 +177,10 @@ def test_a_killed_server_loses_nothing_it_acknowledged(tmp_path):
     assert state_server.logged_requests(path) > 0  # not all in the snapshot: replayed
     restarted = state_server.start("fts", path)
     try:
-        after = (documents(restarted.url, headers, jobs[:2]),
-                 documents(restarted.url, bob, jobs[2:]))
+        after = (
+            documents(restarted.url, headers, jobs[:2]),
+            documents(restarted.url, bob, jobs[2:]),
+        )
         assert after == before
         assert after[0]["whoami"]["user_dn"] == "alice"  # the token minted at startup
         new = submit(restarted.url, headers, transfer(name="new"))
@@ -180,13 +191,21 @@ def test_a_killed_server_loses_nothing_it_acknowledged(tmp_path):
 
 # ------------------------------------------------------------------------ property
 
-_OPS = st.lists(st.one_of(
-    st.tuples(st.just("submit"), st.integers(1, 3), st.sampled_from(
-        ["size_post=10&time=5", "size_post=10&time=100", "errno=2", "size_post=11"])),
-    st.tuples(st.just("cancel"), st.integers(0, 5)),
-    st.tuples(st.just("advance"), st.sampled_from([1, 7, 60]), st.booleans()),
-    st.tuples(st.just("read"), st.integers(0, 5)),
-), max_size=12)
+_OPS = st.lists(
+    st.one_of(
+        st.tuples(
+            st.just("submit"),
+            st.integers(1, 3),
+            st.sampled_from(
+                ["size_post=10&time=5", "size_post=10&time=100", "errno=2", "size_post=11"]
+            ),
+        ),
+        st.tuples(st.just("cancel"), st.integers(0, 5)),
+        st.tuples(st.just("advance"), st.sampled_from([1, 7, 60]), st.booleans()),
+        st.tuples(st.just("read"), st.integers(0, 5)),
+    ),
+    max_size=12,
+)
 
 
 def _play(fts: FtsDouble, ops: list, headers: dict, jobs: list[str]) -> None:
@@ -195,8 +214,7 @@ def _play(fts: FtsDouble, ops: list, headers: dict, jobs: list[str]) -> None:
             pairs = [transfer("size=10", op[2], name=f"f{len(jobs)}-{i}") for i in range(op[1])]
             jobs.append(submit(DEFAULT_ENDPOINT, headers, *pairs))
         elif op[0] == "advance" and op[2]:
-            requests.post(DEFAULT_ENDPOINT + "/_mock/advance", json={"seconds": op[1]},
-                          timeout=10)
+            requests.post(DEFAULT_ENDPOINT + "/_mock/advance", json={"seconds": op[1]}, timeout=10)
         elif op[0] == "advance":
             fts.advance(op[1])  # through Python: not logged, each request carries its time
         elif jobs:
@@ -204,8 +222,7 @@ def _play(fts: FtsDouble, ops: list, headers: dict, jobs: list[str]) -> None:
             if op[0] == "cancel":
                 requests.delete(f"{DEFAULT_ENDPOINT}/jobs/{job}", headers=headers, timeout=10)
             else:
-                requests.get(f"{DEFAULT_ENDPOINT}/jobs/{job}/files", headers=headers,
-                             timeout=10)
+                requests.get(f"{DEFAULT_ENDPOINT}/jobs/{job}/files", headers=headers, timeout=10)
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])

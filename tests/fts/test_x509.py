@@ -45,8 +45,12 @@ def proxy(grid):
 
 
 def context(fts, credential):
-    return easy.Context(fts.endpoint, ucert=str(credential.path), ukey=str(credential.path),
-                        capath=str(fts.pki.capath))
+    return easy.Context(
+        fts.endpoint,
+        ucert=str(credential.path),
+        ukey=str(credential.path),
+        capath=str(fts.pki.capath),
+    )
 
 
 def test_whoami_with_a_voms_proxy(grid_fts, proxy):
@@ -99,11 +103,16 @@ def test_whoami_certificate_returns_the_presented_chain(grid_fts, proxy):
 
 def test_token_users_get_certificate_required(grid_fts):
     token = grid_fts.token_for("alice", "dteam")
-    reply = requests.get(grid_fts.endpoint + "/whoami/certificate", timeout=10,
-                         headers={"Authorization": f"Bearer {token}"},
-                         verify=str(grid_fts.pki.ca_bundle))
+    reply = requests.get(
+        grid_fts.endpoint + "/whoami/certificate",
+        timeout=10,
+        headers={"Authorization": f"Bearer {token}"},
+        verify=str(grid_fts.pki.ca_bundle),
+    )
     assert (reply.status_code, reply.json()) == (
-        403, {"status": "403 Forbidden", "message": "Certificate required"})
+        403,
+        {"status": "403 Forbidden", "message": "Certificate required"},
+    )
 
 
 def test_expired_foreign_and_forged_proxies_are_refused(grid_fts, grid, tmp_path):
@@ -116,20 +125,31 @@ def test_expired_foreign_and_forged_proxies_are_refused(grid_fts, grid, tmp_path
     forged.write(tmp_path / "forged.pem")
     for credential in (expired, foreign, forged):
         with pytest.raises(requests.exceptions.SSLError):
-            requests.get(grid_fts.endpoint + "/whoami", timeout=10,
-                         cert=str(credential.path), verify=str(grid.pki.ca_bundle))
+            requests.get(
+                grid_fts.endpoint + "/whoami",
+                timeout=10,
+                cert=str(credential.path),
+                verify=str(grid.pki.ca_bundle),
+            )
 
 
 def test_root_is_the_host_certificate(grid_fts, grid, proxy):
     if grid_fts.endpoint.startswith("https://fts3.mock"):
         grid_fts.state.host_dn = grid.pki.host().dn
     host = grid.pki.host()
-    ctx = easy.Context(grid_fts.endpoint, ucert=str(grid.pki.host_cert_path),
-                       ukey=str(grid.pki.host_key_path), capath=str(grid.pki.capath))
+    ctx = easy.Context(
+        grid_fts.endpoint,
+        ucert=str(grid.pki.host_cert_path),
+        ukey=str(grid.pki.host_key_path),
+        capath=str(grid.pki.capath),
+    )
     me = easy.whoami(ctx)
     assert me["is_root"] is True and me["user_dn"] == host.dn
     assert json.loads(ctx.delete("/jobs/all")) == {
-        "affected_files": 0, "affected_dm": 0, "affected_jobs": 0}
+        "affected_files": 0,
+        "affected_dm": 0,
+        "affected_jobs": 0,
+    }
 
 
 def test_voms_extension_of_a_delegated_proxy(grid_fts, proxy):

@@ -38,12 +38,22 @@ from hypothesis import strategies as st
 # --- profiles: `make test` runs a few requests per route, `make fuzz` thousands ------------
 
 settings.register_profile(
-    "fuzz-quick", max_examples=5, derandomize=True, database=None, deadline=None,
-    suppress_health_check=list(HealthCheck), print_blob=False,
+    "fuzz-quick",
+    max_examples=5,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    print_blob=False,
 )
 settings.register_profile(
-    "fuzz-full", max_examples=100, derandomize=False, database=None, deadline=None,
-    suppress_health_check=list(HealthCheck), print_blob=False,
+    "fuzz-full",
+    max_examples=100,
+    derandomize=False,
+    database=None,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    print_blob=False,
 )
 
 
@@ -58,8 +68,9 @@ def route_settings(route_count: int) -> settings:
     wanted = requests_per_service()
     if wanted is None:
         return settings.get_profile("fuzz-quick")
-    return settings(settings.get_profile("fuzz-full"),
-                    max_examples=max(1, math.ceil(wanted / route_count)))
+    return settings(
+        settings.get_profile("fuzz-full"), max_examples=max(1, math.ceil(wanted / route_count))
+    )
 
 
 # --- the route catalogue -----------------------------------------------------------------
@@ -79,13 +90,18 @@ class Route:
 _ARGUMENT = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")  # <converter(args):name>
 
 
-def catalogue(app: Any, skip: Callable[[str, str], bool] = lambda method, rule: False,
-              ) -> list[Route]:
+def catalogue(
+    app: Any,
+    skip: Callable[[str, str], bool] = lambda method, rule: False,
+) -> list[Route]:
     """Every (method, rule) of a Flask app, HEAD and OPTIONS aside, in a stable order."""
     routes = []
     for rule in app.url_map.iter_rules():
-        converters = tuple(sorted((name, converter or "string")
-                                  for converter, name in _ARGUMENT.findall(rule.rule)))
+        converters = tuple(
+            sorted(
+                (name, converter or "string") for converter, name in _ARGUMENT.findall(rule.rule)
+            )
+        )
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             if not skip(method, rule.rule):
                 routes.append(Route(method, rule.rule, converters))
@@ -104,24 +120,114 @@ class Form(dict):
 
 
 HOSTILE_JSON_LEAVES = [
-    "NaN", "Infinity", "-Infinity", "1e400", "-1e400", "1e-400", "-0.0", "1.5",
-    str(2**63), str(-(2**63) - 1), str(2**64), "9" * 30, str(10**309), "9" * 4400, "0", "-1", "-1000",
-    "2147483648", "true", "false", "null", '""', '" "', '"x"', '"\\ud800"', '"\\u0000"',
-    "[]", "{}", "[null]", '{"": null}', '"1e400"', '"nan"', '"-1"', '"2024-01-01"',
-    '"' + "A" * 5000 + '"', '"\\u202e\\ud83d\\ude00"', '"../../etc/passwd"',
-    '"mock://a/x?size=-1"', '"' + "[" * 100 + '"',
+    "NaN",
+    "Infinity",
+    "-Infinity",
+    "1e400",
+    "-1e400",
+    "1e-400",
+    "-0.0",
+    "1.5",
+    str(2**63),
+    str(-(2**63) - 1),
+    str(2**64),
+    "9" * 30,
+    str(10**309),
+    "9" * 4400,
+    "0",
+    "-1",
+    "-1000",
+    "2147483648",
+    "true",
+    "false",
+    "null",
+    '""',
+    '" "',
+    '"x"',
+    '"\\ud800"',
+    '"\\u0000"',
+    "[]",
+    "{}",
+    "[null]",
+    '{"": null}',
+    '"1e400"',
+    '"nan"',
+    '"-1"',
+    '"2024-01-01"',
+    '"' + "A" * 5000 + '"',
+    '"\\u202e\\ud83d\\ude00"',
+    '"../../etc/passwd"',
+    '"mock://a/x?size=-1"',
+    '"' + "[" * 100 + '"',
     # in range for the parser, large for the models (arithmetic, dates, sizes)
-    str(2**62), str(2**63 - 1), str(-(2**63)), "2147483647", "4294967296",
-    "9007199254740993", "1e18", "1e300", "-1e300", "1.7976931348623157e308", "5e-324",
+    str(2**62),
+    str(2**63 - 1),
+    str(-(2**63)),
+    "2147483647",
+    "4294967296",
+    "9007199254740993",
+    "1e18",
+    "1e300",
+    "-1e300",
+    "1.7976931348623157e308",
+    "5e-324",
 ]
 
 HOSTILE_TEXT = [
-    "", " ", "nan", "NaN", "inf", "-inf", "Infinity", "1e400", "-1e400", "1e-400", "-1",
-    "-1000", "0", "1.5", "9" * 25, "9" * 5000, str(2**63), "true", "null", "[]", "{}",
-    "%", "\x00", "../../etc/passwd", "é", "\u202e", "\U0001f600", "a" * 5000, ",", ",,",
-    "*", "'", '"', "<script>", "\r\n", "a,b", "1:2:3", "-1:-1", "99999999:99", "is_error:1",
-    "0,1", "::", "mock://a/x", "srm://a", "https://", "/", "//", "..", "\\",
-    str(2**63 - 1), str(-(2**63)), "1e18", "1e300", "4294967296",
+    "",
+    " ",
+    "nan",
+    "NaN",
+    "inf",
+    "-inf",
+    "Infinity",
+    "1e400",
+    "-1e400",
+    "1e-400",
+    "-1",
+    "-1000",
+    "0",
+    "1.5",
+    "9" * 25,
+    "9" * 5000,
+    str(2**63),
+    "true",
+    "null",
+    "[]",
+    "{}",
+    "%",
+    "\x00",
+    "../../etc/passwd",
+    "é",
+    "\u202e",
+    "\U0001f600",
+    "a" * 5000,
+    ",",
+    ",,",
+    "*",
+    "'",
+    '"',
+    "<script>",
+    "\r\n",
+    "a,b",
+    "1:2:3",
+    "-1:-1",
+    "99999999:99",
+    "is_error:1",
+    "0,1",
+    "::",
+    "mock://a/x",
+    "srm://a",
+    "https://",
+    "/",
+    "//",
+    "..",
+    "\\",
+    str(2**63 - 1),
+    str(-(2**63)),
+    "1e18",
+    "1e300",
+    "4294967296",
 ]
 
 #: Raw percent escapes: bytes that are not UTF-8 (sent as they are, never re-quoted).
@@ -139,22 +245,23 @@ def _dumps(value: Any) -> str:
     if isinstance(value, Raw):
         return str(value)
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{json.dumps(str(k))}: {_dumps(v)}"
-                               for k, v in value.items()) + "}"
+        return "{" + ", ".join(f"{json.dumps(str(k))}: {_dumps(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list):
         return "[" + ", ".join(_dumps(v) for v in value) + "]"
     return json.dumps(value)
 
 
 JSON_SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(-(2**70), 2**70),
-    st.floats(allow_nan=False, allow_infinity=False), TEXT,
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=False, allow_infinity=False),
+    TEXT,
     st.sampled_from(HOSTILE_JSON_LEAVES).map(Raw),
 )
 JSON_VALUES = st.recursive(
     JSON_SCALARS,
-    lambda inner: st.one_of(st.lists(inner, max_size=4),
-                            st.dictionaries(TEXT, inner, max_size=4)),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(TEXT, inner, max_size=4)),
     max_leaves=12,
 )
 
@@ -237,8 +344,12 @@ def mutated_form(draw: st.DrawFn, seed: Form) -> bytes:
             pairs.append((draw(TEXT), draw(hostile_text())))
     encoded = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in pairs)
     if draw(st.integers(0, 4)) == 0:
-        encoded += "&" + draw(st.sampled_from(list(seed) or ["x"])) + "=" + draw(
-            st.sampled_from(BAD_ESCAPES))
+        encoded += (
+            "&"
+            + draw(st.sampled_from(list(seed) or ["x"]))
+            + "="
+            + draw(st.sampled_from(BAD_ESCAPES))
+        )
     return encoded.encode()
 
 
@@ -251,20 +362,44 @@ def deep(depth: int, kind: str) -> str:
 
 
 HOSTILE_BODIES = st.one_of(
-    st.builds(deep, st.sampled_from([63, 64, 65, 100, 900, 1100, 100_000]),
-              st.sampled_from(["list", "object", "field"])),
+    st.builds(
+        deep,
+        st.sampled_from([63, 64, 65, 100, 900, 1100, 100_000]),
+        st.sampled_from(["list", "object", "field"]),
+    ),
     st.sampled_from(HOSTILE_JSON_LEAVES),
-    st.sampled_from(['{"a": NaN}', '{"a": 1e400}', "[1e400]", "{", "}", "[", '{"a":}',
-                     '{"a": 1,}', "\ufeff{}", "{}" * 3, "", " ", "\x00"]),
+    st.sampled_from(
+        [
+            '{"a": NaN}',
+            '{"a": 1e400}',
+            "[1e400]",
+            "{",
+            "}",
+            "[",
+            '{"a":}',
+            '{"a": 1,}',
+            "\ufeff{}",
+            "{}" * 3,
+            "",
+            " ",
+            "\x00",
+        ]
+    ),
 )
 
 
 @st.composite
-def body_strategy(draw: st.DrawFn, seeds: list[Any], fields: list[str]) -> tuple[bytes | None, str | None]:
+def body_strategy(
+    draw: st.DrawFn, seeds: list[Any], fields: list[str]
+) -> tuple[bytes | None, str | None]:
     """(body, Content-Type to send with it, None: pick one at random)."""
-    kind = draw(st.sampled_from(
-        ["none", "seed", "seed", "seed", "hostile", "value", "field", "utf8", "form"]
-        if seeds else ["none", "hostile", "hostile", "value", "field", "utf8", "form"]))
+    kind = draw(
+        st.sampled_from(
+            ["none", "seed", "seed", "seed", "hostile", "value", "field", "utf8", "form"]
+            if seeds
+            else ["none", "hostile", "hostile", "value", "field", "utf8", "form"]
+        )
+    )
     if kind == "none":
         return None, None
     if kind == "seed":
@@ -284,11 +419,21 @@ def body_strategy(draw: st.DrawFn, seeds: list[Any], fields: list[str]) -> tuple
         base = draw(st.sampled_from(seeds)) if seeds else {"x": "y"}
         text = _dumps(base).encode()
         cut = draw(st.integers(0, len(text)))
-        junk = draw(st.sampled_from([b"\xff", b"\xfe\xff", b"\xc3\x28", b"\xed\xa0\x80",
-                                     b"\x80", b"\xf4\x90\x80\x80", b"\x00"]))
+        junk = draw(
+            st.sampled_from(
+                [
+                    b"\xff",
+                    b"\xfe\xff",
+                    b"\xc3\x28",
+                    b"\xed\xa0\x80",
+                    b"\x80",
+                    b"\xf4\x90\x80\x80",
+                    b"\x00",
+                ]
+            )
+        )
         return text[:cut] + junk + text[cut:], "application/json"
-    pairs = draw(st.lists(st.tuples(st.sampled_from(fields or ["x"]), hostile_text()),
-                          max_size=4))
+    pairs = draw(st.lists(st.tuples(st.sampled_from(fields or ["x"]), hostile_text()), max_size=4))
     encoded = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in pairs)
     if draw(st.booleans()):
         encoded += "&x=" + draw(st.sampled_from(BAD_ESCAPES))
@@ -296,10 +441,18 @@ def body_strategy(draw: st.DrawFn, seeds: list[Any], fields: list[str]) -> tuple
 
 
 CONTENT_TYPES = [
-    "application/json", "application/json; charset=utf-8", "application/json; charset=utf-16",
-    "application/json, application/x-www-form-urlencoded", "application/x-www-form-urlencoded",
-    "multipart/form-data; boundary=x", "multipart/form-data", "text/plain", "",
-    "application/json; charset=bogus", "*/*", "application/octet-stream",
+    "application/json",
+    "application/json; charset=utf-8",
+    "application/json; charset=utf-16",
+    "application/json, application/x-www-form-urlencoded",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data; boundary=x",
+    "multipart/form-data",
+    "text/plain",
+    "",
+    "application/json; charset=bogus",
+    "*/*",
+    "application/octet-stream",
 ]
 
 
@@ -313,16 +466,26 @@ class Request:
     channel: str = "plain"  # or "certificate": over TLS with the target's client certificate
 
     def describe(self) -> str:
-        body = self.body if self.body is None or len(self.body) < 300 else (
-            self.body[:300] + b"...(%d bytes)" % len(self.body))
-        return (f"{self.channel}: {self.method} {self.path[:300]}{'?' + self.query[:300] if self.query else ''}"
-                f" headers={ {k: v[:80] for k, v in self.headers.items()} } body={body!r}")
+        body = (
+            self.body
+            if self.body is None or len(self.body) < 300
+            else (self.body[:300] + b"...(%d bytes)" % len(self.body))
+        )
+        return (
+            f"{self.channel}: {self.method} {self.path[:300]}{'?' + self.query[:300] if self.query else ''}"
+            f" headers={ {k: v[:80] for k, v in self.headers.items()} } body={body!r}"
+        )
 
 
 def _path_value(draw: st.DrawFn, target: Target, name: str, converter: str) -> str:
     real = target.world.get(name, [])
-    choice = draw(st.sampled_from(["real", "real", "hostile", "text", "escape", "list"]
-                                  if real else ["hostile", "text", "escape", "list"]))
+    choice = draw(
+        st.sampled_from(
+            ["real", "real", "hostile", "text", "escape", "list"]
+            if real
+            else ["hostile", "text", "escape", "list"]
+        )
+    )
     safe = "/" if converter == "path" else ""
     if converter == "any" and choice != "hostile":
         return draw(st.sampled_from(target.world.get(name, ["dn", "vo"])))
@@ -334,8 +497,11 @@ def _path_value(draw: st.DrawFn, target: Target, name: str, converter: str) -> s
         return quote(draw(TEXT), safe=safe) or "x"
     if choice == "escape":
         return quote(draw(TEXT), safe=safe) + draw(st.sampled_from(BAD_ESCAPES))
-    items = draw(st.lists(st.sampled_from(real or ["x"]) | st.sampled_from(HOSTILE_TEXT),
-                          min_size=2, max_size=4))
+    items = draw(
+        st.lists(
+            st.sampled_from(real or ["x"]) | st.sampled_from(HOSTILE_TEXT), min_size=2, max_size=4
+        )
+    )
     return quote(",".join(items), safe=safe) or ","
 
 
@@ -349,44 +515,77 @@ def request_strategy(draw: st.DrawFn, target: Target, route: Route) -> Request:
         value = _path_value(draw, target, name, converter)
         slot = re.search(r"<(?:[^<>]*:)?" + re.escape(name) + ">", path)
         assert slot is not None, (route.rule, name)
-        path = path[:slot.start()] + value + path[slot.end():]
+        path = path[: slot.start()] + value + path[slot.end() :]
     names = target.query_names
-    pairs = draw(st.lists(st.tuples(st.sampled_from(names) | TEXT,
-                                    hostile_text() | st.sampled_from(target.world_values)),
-                          max_size=4))
+    pairs = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(names) | TEXT, hostile_text() | st.sampled_from(target.world_values)
+            ),
+            max_size=4,
+        )
+    )
     query = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in pairs)
     if draw(st.integers(0, 9)) == 0:
-        query += ("&" if query else "") + draw(st.sampled_from(names)) + "=" + draw(
-            st.sampled_from(BAD_ESCAPES))
+        query += (
+            ("&" if query else "")
+            + draw(st.sampled_from(names))
+            + "="
+            + draw(st.sampled_from(BAD_ESCAPES))
+        )
     body, content_type = draw(body_strategy(target.seeds_for(route), target.fields))
     headers = {}
-    auth = draw(st.sampled_from(["token"] * 6 + ["none", "garbage", "basic", "long", "other"]
-                                + (["certificate"] * 3 if target.tls else [])
-                                + (["extra"] * 2 if target.extra_auth else [])))
+    auth = draw(
+        st.sampled_from(
+            ["token"] * 6
+            + ["none", "garbage", "basic", "long", "other"]
+            + (["certificate"] * 3 if target.tls else [])
+            + (["extra"] * 2 if target.extra_auth else [])
+        )
+    )
     channel = "certificate" if auth == "certificate" else "plain"
     if auth == "token":
         headers["Authorization"] = "Bearer " + target.token(route.rule)
     elif auth == "garbage":
-        headers["Authorization"] = "Bearer " + draw(st.sampled_from(
-            ["x", "a.b.c", "eyJhbGciOiJub25lIn0.e30.", "é", "Bearer", ""]))
+        headers["Authorization"] = "Bearer " + draw(
+            st.sampled_from(["x", "a.b.c", "eyJhbGciOiJub25lIn0.e30.", "é", "Bearer", ""])
+        )
     elif auth == "basic":
-        headers["Authorization"] = draw(st.sampled_from(
-            ["Basic", "Basic !!!", "Basic Zm9vOmJhcg==", "Basic Og==", "Basic " + "A" * 5000]))
+        headers["Authorization"] = draw(
+            st.sampled_from(
+                ["Basic", "Basic !!!", "Basic Zm9vOmJhcg==", "Basic Og==", "Basic " + "A" * 5000]
+            )
+        )
     elif auth == "extra":
         headers["Authorization"] = draw(st.sampled_from(target.extra_auth))
     elif auth == "long":
         headers["Authorization"] = "Bearer " + "A" * 8000
     elif auth == "other":
-        headers["Authorization"] = draw(st.sampled_from(
-            ["Negotiate x", "bearer " + target.token(route.rule), "Bearer  x  ", "Digest a=b"]))
+        headers["Authorization"] = draw(
+            st.sampled_from(
+                ["Negotiate x", "bearer " + target.token(route.rule), "Bearer  x  ", "Digest a=b"]
+            )
+        )
     if content_type is None or draw(st.integers(0, 5)) == 0:
         content_type = draw(st.sampled_from(CONTENT_TYPES))
     if content_type:
         headers["Content-Type"] = content_type
     if draw(st.integers(0, 7)) == 0:
-        headers[draw(st.sampled_from(["Accept", "X-Forwarded-For", "Origin", "Host-X",
-                                      "Accept-Encoding", "Range", "If-None-Match"]))] = draw(
-            st.sampled_from(["*/*", "é" * 10, "A" * 4000, "text/html", "bytes=-1", "null"]))
+        headers[
+            draw(
+                st.sampled_from(
+                    [
+                        "Accept",
+                        "X-Forwarded-For",
+                        "Origin",
+                        "Host-X",
+                        "Accept-Encoding",
+                        "Range",
+                        "If-None-Match",
+                    ]
+                )
+            )
+        ] = draw(st.sampled_from(["*/*", "é" * 10, "A" * 4000, "text/html", "bytes=-1", "null"]))
     return Request(method, path, query, headers, body, channel)
 
 
@@ -433,7 +632,6 @@ def strict_json(text: str) -> Any:
 
 #: Every target of this session, for the summary line (``conftest.py``).
 TARGETS: list[Target] = []
-
 
 
 @dataclass
@@ -513,9 +711,15 @@ class Target:
         self.double.errors.clear()
         self.sent += 1
         try:
-            reply = self.session.request(request.method, url, data=request.body,
-                                         headers=request.headers, timeout=60,
-                                         allow_redirects=False, **tls)
+            reply = self.session.request(
+                request.method,
+                url,
+                data=request.body,
+                headers=request.headers,
+                timeout=60,
+                allow_redirects=False,
+                **tls,
+            )
         except (requests.ConnectionError, requests.Timeout) as exc:
             self.record("no answer", route, f"{type(exc).__name__}: {exc}", request)
             self.session = requests.Session()
@@ -550,9 +754,12 @@ class Target:
                 self.record("bad JSON answer", route, f"{status} {exc}", request)
         if request.path.startswith("/_mock/") and status >= 400:
             if self.double.clock.time() != clock_before:
-                self.record("refusal changed state", route,
-                            f"{status}, clock moved by {self.double.clock.time() - clock_before}",
-                            request)
+                self.record(
+                    "refusal changed state",
+                    route,
+                    f"{status}, clock moved by {self.double.clock.time() - clock_before}",
+                    request,
+                )
         if status < 300:
             acked = self.acknowledged(request, status, text)
             if acked and len(self.seen_ids) < 200:
@@ -582,9 +789,13 @@ class Target:
         classes: Counter = Counter()
         for (_, status), count in self.statuses.items():
             classes[f"{status // 100}xx"] += count
-        shares = ", ".join(f"{c} {100 * n // max(1, self.sent)}%" for c, n in sorted(classes.items()))
-        return (f"fuzz: {self.sent} requests to {self.name}, {len(self.findings)} findings"
-                f" (answers: {shares})")
+        shares = ", ".join(
+            f"{c} {100 * n // max(1, self.sent)}%" for c, n in sorted(classes.items())
+        )
+        return (
+            f"fuzz: {self.sent} requests to {self.name}, {len(self.findings)} findings"
+            f" (answers: {shares})"
+        )
 
 
 def run_route(target: Target, route: Route, route_count: int) -> list[Finding]:
@@ -600,5 +811,18 @@ def run_route(target: Target, route: Route, route_count: int) -> list[Finding]:
     return target.findings_for(route)
 
 
-__all__ = ["TARGETS", "Finding", "Form", "Raw", "Request", "Route", "Target", "catalogue", "request_strategy",
-           "requests_per_service", "route_settings", "run_route", "strict_json"]
+__all__ = [
+    "TARGETS",
+    "Finding",
+    "Form",
+    "Raw",
+    "Request",
+    "Route",
+    "Target",
+    "catalogue",
+    "request_strategy",
+    "requests_per_service",
+    "route_settings",
+    "run_route",
+    "strict_json",
+]

@@ -39,13 +39,27 @@ PORTAL_SECRET = "mock-portal-secret-0123456789abcdefABCDEF=="
 TRANSFER_SCOPE = "urn:globus:auth:scope:transfer.api.globus.org:all"
 AUTH_SCOPES = "openid profile email " + " ".join(
     f"urn:globus:auth:scope:auth.globus.org:{name}"
-    for name in ("view_identities", "view_identity_set", "manage_projects", "view_clients"))
+    for name in ("view_identities", "view_identity_set", "manage_projects", "view_clients")
+)
 T1, T2 = TUTORIAL_COLLECTION_1, TUTORIAL_COLLECTION_2
 DEADLINE = "2030-01-01T00:00:00+00:00"
 PAGES = ("/v2/oauth2/authorize", "/v2/web/auth-code")  # HTML pages, errors included
-EXTRA_QUERY = ["user", "resource_server", "scopes", "seconds", "response_type", "state",
-               "code_challenge", "code_challenge_method", "prompt", "login_as", "login_mfa",
-               "prefill_named_grant", "session_required_identities", "session_message"]
+EXTRA_QUERY = [
+    "user",
+    "resource_server",
+    "scopes",
+    "seconds",
+    "response_type",
+    "state",
+    "code_challenge",
+    "code_challenge_method",
+    "prompt",
+    "login_as",
+    "login_mfa",
+    "prefill_named_grant",
+    "session_required_identities",
+    "session_message",
+]
 
 
 def _skip(method: str, rule: str) -> bool:
@@ -58,104 +72,228 @@ ROUTES = catalogue(GlobusDouble().app, _skip)
 
 def transfer_doc(submission_id: str) -> dict:
     return {
-        "DATA_TYPE": "transfer", "submission_id": submission_id, "source_endpoint": T1,
-        "destination_endpoint": T2, "label": "fuzz", "sync_level": 3, "verify_checksum": True,
-        "preserve_timestamp": False, "encrypt_data": False, "skip_source_errors": False,
-        "fail_on_quota_errors": False, "delete_destination_extra": False, "deadline": DEADLINE,
-        "notify_on_succeeded": True, "notify_on_failed": True, "notify_on_inactive": True,
-        "skip_activation_check": False, "store_base_path_info": False,
-        "filter_rules": [{"DATA_TYPE": "filter_rule", "method": "exclude", "type": "file",
-                          "name": "*.tmp"}],
-        "DATA": [{"DATA_TYPE": "transfer_item", "source_path": "/home/share/godata/file1.txt",
-                  "destination_path": "/~/fuzz/f1.txt", "recursive": False,
-                  "external_checksum": "0bee89b07a248e27c83fc3d5951213c1",
-                  "checksum_algorithm": "MD5"},
-                 {"DATA_TYPE": "transfer_item", "source_path": "/home/share/godata/",
-                  "destination_path": "/~/fuzz/tree/", "recursive": True}],
+        "DATA_TYPE": "transfer",
+        "submission_id": submission_id,
+        "source_endpoint": T1,
+        "destination_endpoint": T2,
+        "label": "fuzz",
+        "sync_level": 3,
+        "verify_checksum": True,
+        "preserve_timestamp": False,
+        "encrypt_data": False,
+        "skip_source_errors": False,
+        "fail_on_quota_errors": False,
+        "delete_destination_extra": False,
+        "deadline": DEADLINE,
+        "notify_on_succeeded": True,
+        "notify_on_failed": True,
+        "notify_on_inactive": True,
+        "skip_activation_check": False,
+        "store_base_path_info": False,
+        "filter_rules": [
+            {"DATA_TYPE": "filter_rule", "method": "exclude", "type": "file", "name": "*.tmp"}
+        ],
+        "DATA": [
+            {
+                "DATA_TYPE": "transfer_item",
+                "source_path": "/home/share/godata/file1.txt",
+                "destination_path": "/~/fuzz/f1.txt",
+                "recursive": False,
+                "external_checksum": "0bee89b07a248e27c83fc3d5951213c1",
+                "checksum_algorithm": "MD5",
+            },
+            {
+                "DATA_TYPE": "transfer_item",
+                "source_path": "/home/share/godata/",
+                "destination_path": "/~/fuzz/tree/",
+                "recursive": True,
+            },
+        ],
     }
 
 
 def delete_doc(submission_id: str) -> dict:
-    return {"DATA_TYPE": "delete", "submission_id": submission_id, "endpoint": T2,
-            "recursive": True, "ignore_missing": True, "label": "fuzz", "deadline": DEADLINE,
-            "DATA": [{"DATA_TYPE": "delete_item", "path": "/~/fuzz/"}]}
+    return {
+        "DATA_TYPE": "delete",
+        "submission_id": submission_id,
+        "endpoint": T2,
+        "recursive": True,
+        "ignore_missing": True,
+        "label": "fuzz",
+        "deadline": DEADLINE,
+        "DATA": [{"DATA_TYPE": "delete_item", "path": "/~/fuzz/"}],
+    }
 
 
 def seeds(submission_ids: list[str], task_id: str) -> dict:
-    access = {"DATA_TYPE": "access", "principal_type": "identity", "principal": BOB_ID,
-              "path": "/", "permissions": "r", "notify_email": "bob@example.edu",
-              "notify_message": "hi", "expiration_date": DEADLINE}
-    pause = {"DATA_TYPE": "pause_rule", "endpoint_id": T1, "message": "m", "start_time": None,
-             "identity_id": None, "pause_ls": True, "pause_mkdir": True, "pause_rename": True,
-             "pause_task_delete": True, "pause_task_transfer_write": True,
-             "pause_task_transfer_read": True}
+    access = {
+        "DATA_TYPE": "access",
+        "principal_type": "identity",
+        "principal": BOB_ID,
+        "path": "/",
+        "permissions": "r",
+        "notify_email": "bob@example.edu",
+        "notify_message": "hi",
+        "expiration_date": DEADLINE,
+    }
+    pause = {
+        "DATA_TYPE": "pause_rule",
+        "endpoint_id": T1,
+        "message": "m",
+        "start_time": None,
+        "identity_id": None,
+        "pause_ls": True,
+        "pause_mkdir": True,
+        "pause_rename": True,
+        "pause_task_delete": True,
+        "pause_task_transfer_write": True,
+        "pause_task_transfer_read": True,
+    }
     return {
         "/v0.10/transfer": [transfer_doc(s) for s in submission_ids[:2]],
         "/v0.10/delete": [delete_doc(s) for s in submission_ids[2:4]],
         "/v0.10/task/<task_id>": [{"DATA_TYPE": "task", "label": "x", "deadline": DEADLINE}],
-        "/v0.10/bookmark": [{"DATA_TYPE": "bookmark", "name": "b", "endpoint_id": T1,
-                             "path": "/home/share/godata/", "pinned": False}],
+        "/v0.10/bookmark": [
+            {
+                "DATA_TYPE": "bookmark",
+                "name": "b",
+                "endpoint_id": T1,
+                "path": "/home/share/godata/",
+                "pinned": False,
+            }
+        ],
         "/v0.10/bookmark/<bookmark_id>": [{"name": "c", "pinned": True}],
-        "/v0.10/endpoint": [{"DATA_TYPE": "endpoint", "display_name": "e", "description": "d",
-                             "organization": "o", "keywords": "a,b", "public": False}],
-        "/v0.10/endpoint/<endpoint_id>": [{"display_name": "x", "description": "y",
-                                           "keywords": "a,b", "public": True,
-                                           "default_directory": "/~/"}],
+        "/v0.10/endpoint": [
+            {
+                "DATA_TYPE": "endpoint",
+                "display_name": "e",
+                "description": "d",
+                "organization": "o",
+                "keywords": "a,b",
+                "public": False,
+            }
+        ],
+        "/v0.10/endpoint/<endpoint_id>": [
+            {
+                "display_name": "x",
+                "description": "y",
+                "keywords": "a,b",
+                "public": True,
+                "default_directory": "/~/",
+            }
+        ],
         "/v0.10/endpoint/<endpoint_id>/subscription": [
-            {"subscription_id": DEFAULT_SUBSCRIPTION_ID}],
+            {"subscription_id": DEFAULT_SUBSCRIPTION_ID}
+        ],
         "/v0.10/endpoint/<endpoint_id>/subscription_admin_verified": [
-            {"subscription_admin_verified": True}],
-        "/v0.10/shared_endpoint": [{"DATA_TYPE": "shared_endpoint", "host_endpoint": T1,
-                                    "host_path": "/~/", "display_name": "g",
-                                    "description": "x"}],
-        "/v0.10/endpoint/<endpoint_id>/role": [{"DATA_TYPE": "role", "principal_type": "identity",
-                                                "principal": BOB_ID, "role": "access_manager"}],
+            {"subscription_admin_verified": True}
+        ],
+        "/v0.10/shared_endpoint": [
+            {
+                "DATA_TYPE": "shared_endpoint",
+                "host_endpoint": T1,
+                "host_path": "/~/",
+                "display_name": "g",
+                "description": "x",
+            }
+        ],
+        "/v0.10/endpoint/<endpoint_id>/role": [
+            {
+                "DATA_TYPE": "role",
+                "principal_type": "identity",
+                "principal": BOB_ID,
+                "role": "access_manager",
+            }
+        ],
         "/v0.10/endpoint/<endpoint_id>/access": [access],
         "/v0.10/endpoint/<endpoint_id>/access/<rule_id>": [{"permissions": "rw"}],
-        "/v0.10/operation/endpoint/<endpoint_id>/mkdir": [{"DATA_TYPE": "mkdir",
-                                                           "path": "/~/fuzz/dir"}],
+        "/v0.10/operation/endpoint/<endpoint_id>/mkdir": [
+            {"DATA_TYPE": "mkdir", "path": "/~/fuzz/dir"}
+        ],
         "/v0.10/operation/endpoint/<endpoint_id>/rename": [
-            {"DATA_TYPE": "rename", "old_path": "/~/fuzz/dir", "new_path": "/~/fuzz/dir2"}],
+            {"DATA_TYPE": "rename", "old_path": "/~/fuzz/dir", "new_path": "/~/fuzz/dir2"}
+        ],
         "/v0.10/endpoint_manager/admin_cancel": [{"message": "m", "task_id_list": [task_id]}],
         "/v0.10/endpoint_manager/admin_pause": [{"message": "m", "task_id_list": [task_id]}],
         "/v0.10/endpoint_manager/admin_resume": [{"task_id_list": [task_id]}],
         "/v0.10/endpoint_manager/pause_rule": [pause],
         "/v0.10/endpoint_manager/pause_rule/<rule_id>": [{"message": "n", "pause_ls": False}],
         "/v2/api/clients": [
-            {"client": {"name": "c", "public_client": False, "project": PROJECT,
-                        "redirect_uris": ["https://portal.example.org/cb"],
-                        "visibility": "private", "client_type": "confidential_client"}},
-            {"client": {"template_id": NATIVE_APP, "name": "instance"}}],
-        "/v2/api/clients/<client_id>": [{"client": {"name": "renamed",
-                                                    "redirect_uris": ["https://x/cb"]}}],
+            {
+                "client": {
+                    "name": "c",
+                    "public_client": False,
+                    "project": PROJECT,
+                    "redirect_uris": ["https://portal.example.org/cb"],
+                    "visibility": "private",
+                    "client_type": "confidential_client",
+                }
+            },
+            {"client": {"template_id": NATIVE_APP, "name": "instance"}},
+        ],
+        "/v2/api/clients/<client_id>": [
+            {"client": {"name": "renamed", "redirect_uris": ["https://x/cb"]}}
+        ],
         "/v2/api/clients/<client_id>/credentials": [{"credential": {"name": "c"}}],
         "/v2/api/clients/<client_id>/scopes": [
-            {"scope": {"name": "s", "description": "d", "scope_suffix": "all",
-                       "advertised": True, "allows_refresh_token": True,
-                       "dependent_scopes": [{"scope": TRANSFER_SCOPE, "optional": False,
-                                             "requires_refresh_token": False}]}}],
+            {
+                "scope": {
+                    "name": "s",
+                    "description": "d",
+                    "scope_suffix": "all",
+                    "advertised": True,
+                    "allows_refresh_token": True,
+                    "dependent_scopes": [
+                        {
+                            "scope": TRANSFER_SCOPE,
+                            "optional": False,
+                            "requires_refresh_token": False,
+                        }
+                    ],
+                }
+            }
+        ],
         "/v2/api/scopes/<scope_id>": [{"scope": {"name": "x", "description": "y"}}],
-        "/v2/api/projects": [{"project": {"display_name": "p", "contact_email": "a@b.org",
-                                          "admin_ids": [ALICE_ID]}}],
+        "/v2/api/projects": [
+            {"project": {"display_name": "p", "contact_email": "a@b.org", "admin_ids": [ALICE_ID]}}
+        ],
         "/v2/api/projects/<project_id>": [{"project": {"display_name": "q"}}],
-        "/v2/api/policies": [{"policy": {"project_id": PROJECT, "display_name": "p",
-                                         "description": "d", "high_assurance": True,
-                                         "authentication_assurance_timeout": 3600,
-                                         "required_mfa": False,
-                                         "domain_constraints_include": ["example.org"]}}],
+        "/v2/api/policies": [
+            {
+                "policy": {
+                    "project_id": PROJECT,
+                    "display_name": "p",
+                    "description": "d",
+                    "high_assurance": True,
+                    "authentication_assurance_timeout": 3600,
+                    "required_mfa": False,
+                    "domain_constraints_include": ["example.org"],
+                }
+            }
+        ],
         "/v2/api/policies/<policy_id>": [{"policy": {"display_name": "q"}}],
         "/v2/oauth2/token": [
             Form(grant_type="client_credentials", scope=TRANSFER_SCOPE),
             Form(grant_type="refresh_token", refresh_token="x"),
-            Form(grant_type="authorization_code", code="x", redirect_uri="https://x/cb",
-                 client_id=NATIVE_APP, code_verifier="v" * 43),
-            Form(grant_type="urn:globus:auth:grant_type:dependent_token", token="x",
-                 access_type="offline")],
+            Form(
+                grant_type="authorization_code",
+                code="x",
+                redirect_uri="https://x/cb",
+                client_id=NATIVE_APP,
+                code_verifier="v" * 43,
+            ),
+            Form(
+                grant_type="urn:globus:auth:grant_type:dependent_token",
+                token="x",
+                access_type="offline",
+            ),
+        ],
         "/v2/oauth2/token/introspect": [Form(token="x", include="identity_set,session_info")],
         "/v2/oauth2/token/revoke": [Form(token="x", client_id=NATIVE_APP)],
         "/v2/oauth2/token/validate": [Form(token="x", client_id=NATIVE_APP)],
-        "/_mock/token": [{"user": BOB, "resource_server": "transfer.api.globus.org",
-                          "scopes": TRANSFER_SCOPE}],
+        "/_mock/token": [
+            {"user": BOB, "resource_server": "transfer.api.globus.org", "scopes": TRANSFER_SCOPE}
+        ],
         "/_mock/advance": [{"seconds": 5}],
     }
 
@@ -175,9 +313,16 @@ def _shape(path: str, status: int, ctype: str, text: str) -> str | None:
         keys = ("code", "message", "request_id", "resource")
         return None if all(isinstance(body.get(k), str) for k in keys) else "not Transfer's"
     errors = body.get("errors")
-    if isinstance(errors, list) and errors and all(
-            isinstance(e, dict) and isinstance(e.get("code"), str)
-            and e.get("status") == str(status) for e in errors):
+    if (
+        isinstance(errors, list)
+        and errors
+        and all(
+            isinstance(e, dict)
+            and isinstance(e.get("code"), str)
+            and e.get("status") == str(status)
+            for e in errors
+        )
+    ):
         return None  # the Auth API's errors document
     if isinstance(body.get("error"), str) and isinstance(body.get("error_description"), str):
         return None  # RFC 6749 from the token endpoints
@@ -233,46 +378,83 @@ def target() -> Iterator[Target]:
 
     sentinel = call(BOB, "POST", "/v0.10/transfer", transfer_doc(submission_id(BOB)))["task_id"]
     own_task = call(ALICE, "POST", "/v0.10/transfer", transfer_doc(submission_id(ALICE)))["task_id"]
-    bookmark = call(ALICE, "POST", "/v0.10/bookmark",
-                    seeds([], "")["/v0.10/bookmark"][0])["id"]
-    guest = call(ALICE, "POST", "/v0.10/shared_endpoint",
-                 seeds([], "")["/v0.10/shared_endpoint"][0])["id"]
-    rule = call(ALICE, "POST", f"/v0.10/endpoint/{guest}/access",
-                seeds([], "")["/v0.10/endpoint/<endpoint_id>/access"][0])["access_id"]
+    bookmark = call(ALICE, "POST", "/v0.10/bookmark", seeds([], "")["/v0.10/bookmark"][0])["id"]
+    guest = call(
+        ALICE, "POST", "/v0.10/shared_endpoint", seeds([], "")["/v0.10/shared_endpoint"][0]
+    )["id"]
+    rule = call(
+        ALICE,
+        "POST",
+        f"/v0.10/endpoint/{guest}/access",
+        seeds([], "")["/v0.10/endpoint/<endpoint_id>/access"][0],
+    )["access_id"]
     roles = call(ALICE, "GET", f"/v0.10/endpoint/{guest}/role_list")["DATA"]
     servers = call(ALICE, "GET", f"/v0.10/endpoint/{T1}/server_list")["DATA"]
     world = {
         "task_id": [own_task, sentinel],
-        "endpoint_id": [T1, T2, RESEARCH_COLLECTION_ID, DEMO_GCP_ID, DEMO_GUEST_ID,
-                        TUTORIAL_ENDPOINT_ID, guest],
-        "bookmark_id": [bookmark], "rule_id": [rule],
+        "endpoint_id": [
+            T1,
+            T2,
+            RESEARCH_COLLECTION_ID,
+            DEMO_GCP_ID,
+            DEMO_GUEST_ID,
+            TUTORIAL_ENDPOINT_ID,
+            guest,
+        ],
+        "bookmark_id": [bookmark],
+        "rule_id": [rule],
         "role_id": [r["id"] for r in roles] or ["x"],
         "server_id": [str(s["id"]) for s in servers] or ["1"],
         "action_id": ["1"],
-        "client_id": [NATIVE_APP, PORTAL], "credential_id": ["x"],
-        "scope_id": ["x"], "project_id": [PROJECT], "policy_id": ["x"],
-        "identity_id": [ALICE_ID, BOB_ID], "filename": ["x.css"],
+        "client_id": [NATIVE_APP, PORTAL],
+        "credential_id": ["x"],
+        "scope_id": ["x"],
+        "project_id": [PROJECT],
+        "policy_id": ["x"],
+        "identity_id": [ALICE_ID, BOB_ID],
+        "filename": ["x.css"],
     }
+
     def still_there(session: requests.Session, base: str, task_id: str) -> str | None:
         owner = BOB if task_id == sentinel else ALICE
-        reply = session.get(f"{base}/v0.10/task/{task_id}", timeout=30,
-                            headers={"Authorization": "Bearer " + double.token_for(owner)})
+        reply = session.get(
+            f"{base}/v0.10/task/{task_id}",
+            timeout=30,
+            headers={"Authorization": "Bearer " + double.token_for(owner)},
+        )
         return None if reply.status_code == 200 else f"{reply.status_code} {reply.text[:200]}"
 
     names = harvested_names("mockglobus")
-    query = sorted(set(names["query"]) | set(EXTRA_QUERY) | {
-        q for r in TRANSFER_ROUTES for q in (*r.options.get("query", ()), *r.options.get("args", ()),
-                                             *r.options.get("repeated", {}).values())})
+    query = sorted(
+        set(names["query"])
+        | set(EXTRA_QUERY)
+        | {
+            q
+            for r in TRANSFER_ROUTES
+            for q in (
+                *r.options.get("query", ()),
+                *r.options.get("args", ()),
+                *r.options.get("repeated", {}).values(),
+            )
+        }
+    )
     basic = base64.b64encode(f"{PORTAL}:{PORTAL_SECRET}".encode()).decode()
     fuzz = Target(
-        name="mockglobus", double=double, url=url, world=world, query_names=query,
+        name="mockglobus",
+        double=double,
+        url=url,
+        world=world,
+        query_names=query,
         fields=names["fields"],
         seeds=seeds([submission_id(ALICE) for _ in range(4)], own_task),
-        mint=lambda audience: mint(ALICE, audience), shape=_shape,
-        audience=lambda rule: "auth" if rule.startswith("/v2/") else "transfer", allowed_5xx=_allowed_5xx,
+        mint=lambda audience: mint(ALICE, audience),
+        shape=_shape,
+        audience=lambda rule: "auth" if rule.startswith("/v2/") else "transfer",
+        allowed_5xx=_allowed_5xx,
         health=_health,
         still_there=still_there,
-        acknowledged=_acknowledged, sentinels=[sentinel],
+        acknowledged=_acknowledged,
+        sentinels=[sentinel],
         extra_auth=["Basic " + basic],  # never the sentinel owner's: bob may remove his task
     )
     harness.TARGETS.append(fuzz)

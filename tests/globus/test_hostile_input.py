@@ -55,23 +55,43 @@ def auth_error(reply, detail: str) -> None:
 # --- Transfer: the one JSON decoder (mockcore.jsonbody) ------------------------------------
 
 
-@pytest.mark.parametrize("body, message", [
-    (DEEP, "Could not parse JSON: nesting deeper than 64 levels"),  # was a RecursionError
-    (b'{"DATA_TYPE": "transfer", "deadline": NaN}', "Could not parse JSON: NaN is not a JSON number"),
-    (b'{"DATA_TYPE": "transfer", "sync_level": 1e400}',
-     "Could not parse JSON: number 1e400 is out of range"),
-    (b'{"DATA_TYPE": "transfer", "sync_level": 1' + b"0" * 309 + b"}",
-     "Could not parse JSON: integer 1" + "0" * 39 + "... is out of range"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        (DEEP, "Could not parse JSON: nesting deeper than 64 levels"),  # was a RecursionError
+        (
+            b'{"DATA_TYPE": "transfer", "deadline": NaN}',
+            "Could not parse JSON: NaN is not a JSON number",
+        ),
+        (
+            b'{"DATA_TYPE": "transfer", "sync_level": 1e400}',
+            "Could not parse JSON: number 1e400 is out of range",
+        ),
+        (
+            b'{"DATA_TYPE": "transfer", "sync_level": 1' + b"0" * 309 + b"}",
+            "Could not parse JSON: integer 1" + "0" * 39 + "... is out of range",
+        ),
+    ],
+)
 def test_transfer_bodies_no_model_can_hold_are_bad_requests(site, body, message):
-    reply = site.post(site.transfer, "/v0.10/transfer", site.double.token_for(), data=body,
-                      headers={"Content-Type": "application/json"})
+    reply = site.post(
+        site.transfer,
+        "/v0.10/transfer",
+        site.double.token_for(),
+        data=body,
+        headers={"Content-Type": "application/json"},
+    )
     transfer_error(reply, message)
 
 
 def test_a_transfer_body_that_is_not_utf8_is_a_bad_request(site):
-    reply = site.post(site.transfer, "/v0.10/transfer", site.double.token_for(),
-                      data=b'{"label": "\xff"}', headers={"Content-Type": "application/json"})
+    reply = site.post(
+        site.transfer,
+        "/v0.10/transfer",
+        site.double.token_for(),
+        data=b'{"label": "\xff"}',
+        headers={"Content-Type": "application/json"},
+    )
     assert reply.status_code == 400 and reply.json()["code"] == "BadRequest"
     assert reply.json()["message"].startswith("Could not parse JSON: 'utf-8' codec can't decode")
 
@@ -84,24 +104,47 @@ def auth_token(site: Site) -> str:
 
 
 def test_a_deeply_nested_client_document_is_a_bad_request(site):
-    reply = site.post(site.auth, "/v2/api/clients", auth_token(site), data=DEEP,
-                      headers={"Content-Type": "application/json"})
+    reply = site.post(
+        site.auth,
+        "/v2/api/clients",
+        auth_token(site),
+        data=DEEP,
+        headers={"Content-Type": "application/json"},
+    )
     auth_error(reply, "Request body must be a JSON object with a 'client' object")
 
 
-@pytest.mark.parametrize("path, body, detail", [
-    ("/v2/api/projects",  # was TypeError: unhashable type: 'list'
-     {"project": {"display_name": "p", "contact_email": "a@b.org", "admin_ids": [[1]]}},
-     "'project.admin_ids' must be a list of strings"),
-    ("/v2/api/projects", {"project": {"display_name": 5, "contact_email": "a@b.org"}},
-     "'project.display_name' must be a string"),
-    ("/v2/api/policies", {"policy": {"project_id": PROJECT, "display_name": "p",
-                                     "authentication_assurance_timeout": "soon"}},
-     "'policy.authentication_assurance_timeout' must be an integer"),
-    ("/v2/api/clients", {"client": {"name": "c", "public_client": True,
-                                    "redirect_uris": "https://x"}},
-     "'client.redirect_uris' must be a list of strings"),
-])
+@pytest.mark.parametrize(
+    "path, body, detail",
+    [
+        (
+            "/v2/api/projects",  # was TypeError: unhashable type: 'list'
+            {"project": {"display_name": "p", "contact_email": "a@b.org", "admin_ids": [[1]]}},
+            "'project.admin_ids' must be a list of strings",
+        ),
+        (
+            "/v2/api/projects",
+            {"project": {"display_name": 5, "contact_email": "a@b.org"}},
+            "'project.display_name' must be a string",
+        ),
+        (
+            "/v2/api/policies",
+            {
+                "policy": {
+                    "project_id": PROJECT,
+                    "display_name": "p",
+                    "authentication_assurance_timeout": "soon",
+                }
+            },
+            "'policy.authentication_assurance_timeout' must be an integer",
+        ),
+        (
+            "/v2/api/clients",
+            {"client": {"name": "c", "public_client": True, "redirect_uris": "https://x"}},
+            "'client.redirect_uris' must be a list of strings",
+        ),
+    ],
+)
 def test_auth_documents_with_fields_of_the_wrong_type_are_bad_requests(site, path, body, detail):
     auth_error(site.post(site.auth, path, auth_token(site), json=body), detail)
 
@@ -109,8 +152,7 @@ def test_auth_documents_with_fields_of_the_wrong_type_are_bad_requests(site, pat
 # --- /_mock controls: refused inputs change nothing -----------------------------------------
 
 
-@pytest.mark.parametrize("seconds", ["nan", "inf", "-inf", "1e400", "-1", "-1000", "abc",
-                                     "1e12"])
+@pytest.mark.parametrize("seconds", ["nan", "inf", "-inf", "1e400", "-1", "-1000", "abc", "1e12"])
 def test_advance_refuses_what_is_not_a_sane_number_of_seconds(site, seconds):
     before = site.double.clock.time()
     reply = site.post(site.auth, f"/_mock/advance?seconds={seconds}")
@@ -125,16 +167,20 @@ def test_advance_moves_the_clock_and_a_minted_token_works(site):
     reply = site.post(site.auth, "/_mock/advance", json={"seconds": 30})
     assert reply.status_code == 200 and site.double.clock.time() == before + 30
     token = site.post(site.auth, "/_mock/token?user=bob@example.edu").json()["access_token"]
-    listed = requests.get(site.transfer + "/v0.10/task_list", timeout=30,
-                          headers={"Authorization": f"Bearer {token}"})
+    listed = requests.get(
+        site.transfer + "/v0.10/task_list", timeout=30, headers={"Authorization": f"Bearer {token}"}
+    )
     assert listed.status_code == 200
 
 
-@pytest.mark.parametrize("query, detail", [
-    ("user=nobody@example.org", "no identity 'nobody@example.org'"),
-    ("user=%00", "user must not hold control characters"),
-    ("resource_server=" + "x" * 300, "resource_server must have 1 to 256 characters"),
-])
+@pytest.mark.parametrize(
+    "query, detail",
+    [
+        ("user=nobody@example.org", "no identity 'nobody@example.org'"),
+        ("user=%00", "user must not hold control characters"),
+        ("resource_server=" + "x" * 300, "resource_server must have 1 to 256 characters"),
+    ],
+)
 def test_token_refuses_unknown_users_and_bad_names(site, query, detail):
     reply = site.post(site.auth, f"/_mock/token?{query}")
     assert reply.status_code == 400 and reply.json()["errors"][0]["detail"] == detail
@@ -143,13 +189,27 @@ def test_token_refuses_unknown_users_and_bad_names(site, query, detail):
 def test_reset_forgets_what_was_submitted(site):
     token = site.double.token_for()
     headers = {"Authorization": f"Bearer {token}"}
-    submission_id = requests.get(site.transfer + "/v0.10/submission_id", headers=headers,
-                                 timeout=30).json()["value"]
-    task_id = site.post(site.transfer, "/v0.10/transfer", token, json={
-        "DATA_TYPE": "transfer", "submission_id": submission_id,
-        "source_endpoint": TUTORIAL_COLLECTION_1, "destination_endpoint": TUTORIAL_COLLECTION_2,
-        "DATA": [{"DATA_TYPE": "transfer_item", "source_path": "/home/share/godata/file1.txt",
-                  "destination_path": "/~/file1.txt"}]}).json()["task_id"]
+    submission_id = requests.get(
+        site.transfer + "/v0.10/submission_id", headers=headers, timeout=30
+    ).json()["value"]
+    task_id = site.post(
+        site.transfer,
+        "/v0.10/transfer",
+        token,
+        json={
+            "DATA_TYPE": "transfer",
+            "submission_id": submission_id,
+            "source_endpoint": TUTORIAL_COLLECTION_1,
+            "destination_endpoint": TUTORIAL_COLLECTION_2,
+            "DATA": [
+                {
+                    "DATA_TYPE": "transfer_item",
+                    "source_path": "/home/share/godata/file1.txt",
+                    "destination_path": "/~/file1.txt",
+                }
+            ],
+        },
+    ).json()["task_id"]
     reply = site.post(site.auth, "/_mock/reset")
     assert reply.status_code == 200 and reply.json() == {"reset": True}
     fresh = {"Authorization": f"Bearer {site.double.token_for()}"}

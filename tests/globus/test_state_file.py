@@ -27,8 +27,11 @@ TRANSFER_SCOPE = "urn:globus:auth:scope:transfer.api.globus.org:all"
 @pytest.fixture(params=["inprocess", "live"])
 def globus(request, monkeypatch):
     """The double and the base URL its clients use (None: the production URLs)."""
-    for name in ("GLOBUS_SDK_SERVICE_URL_AUTH", "GLOBUS_SDK_SERVICE_URL_TRANSFER",
-                 "GLOBUS_SDK_ENVIRONMENT"):
+    for name in (
+        "GLOBUS_SDK_SERVICE_URL_AUTH",
+        "GLOBUS_SDK_SERVICE_URL_TRANSFER",
+        "GLOBUS_SDK_ENVIRONMENT",
+    ):
         monkeypatch.delenv(name, raising=False)
     if request.param == "inprocess":
         return request.getfixturevalue("globus_mock"), None
@@ -41,7 +44,8 @@ def globus(request, monkeypatch):
 
 def clients(token: str, base: str | None) -> tuple:
     transfer = globus_sdk.TransferClient(
-        authorizer=globus_sdk.AccessTokenAuthorizer(token), base_url=base)
+        authorizer=globus_sdk.AccessTokenAuthorizer(token), base_url=base
+    )
     transfer.retry_config.max_retries = 0
     portal = globus_sdk.ConfidentialAppAuthClient(PORTAL, PORTAL_SECRET)
     return transfer, portal
@@ -53,10 +57,12 @@ def session(tc: globus_sdk.TransferClient, portal, name: str = "run") -> dict:
     tdata.add_item("/home/share/godata/file1.txt", f"/~/{name}.txt")
     task = tc.submit_transfer(tdata)["task_id"]
     tc.operation_mkdir(T2, f"/~/{name}-dir")
-    mark = tc.create_bookmark({"endpoint_id": T1, "path": "/home/share/godata/",
-                               "name": name})["id"]
+    mark = tc.create_bookmark({"endpoint_id": T1, "path": "/home/share/godata/", "name": name})[
+        "id"
+    ]
     token = portal.oauth2_client_credentials_tokens(TRANSFER_SCOPE).by_resource_server[
-        "transfer.api.globus.org"]["access_token"]
+        "transfer.api.globus.org"
+    ]["access_token"]
     return {"task": task, "bookmark": mark, "token": token}
 
 
@@ -168,17 +174,19 @@ def test_a_killed_server_loses_nothing_it_acknowledged(tmp_path, monkeypatch):
 
 # ------------------------------------------------------------------------ property
 
-_OPS = st.lists(st.one_of(
-    st.tuples(st.just("transfer"), st.sampled_from(["file1.txt", "file2.txt", "nope.txt"])),
-    st.tuples(st.just("mkdir"), st.integers(0, 3)),
-    st.tuples(st.just("bookmark"), st.integers(0, 3)),
-    st.tuples(st.just("cancel"), st.integers(0, 3)),
-    st.tuples(st.just("advance"), st.sampled_from([1, 30, 600])),
-), max_size=8)
+_OPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("transfer"), st.sampled_from(["file1.txt", "file2.txt", "nope.txt"])),
+        st.tuples(st.just("mkdir"), st.integers(0, 3)),
+        st.tuples(st.just("bookmark"), st.integers(0, 3)),
+        st.tuples(st.just("cancel"), st.integers(0, 3)),
+        st.tuples(st.just("advance"), st.sampled_from([1, 30, 600])),
+    ),
+    max_size=8,
+)
 
 
-def _play(double: GlobusDouble, tc: globus_sdk.TransferClient, ops: list,
-          tasks: list[str]) -> None:
+def _play(double: GlobusDouble, tc: globus_sdk.TransferClient, ops: list, tasks: list[str]) -> None:
     for op in ops:
         try:
             if op[0] == "transfer":

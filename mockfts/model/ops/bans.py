@@ -63,23 +63,32 @@ class Bans:
 
     # --- storages ----------------------------------------------------------------------
 
-    def ban_storage(self, identity: Identity, storage: str, status: str = CANCEL,
-                    allow_submit: bool = False, message: str | None = "") -> list[str]:
+    def ban_storage(
+        self,
+        identity: Identity,
+        storage: str,
+        status: str = CANCEL,
+        allow_submit: bool = False,
+        message: str | None = "",
+    ) -> list[str]:
         """Ban ``storage`` for the caller's first VO; returns the affected job ids."""
         status = status.upper()
         if status not in (CANCEL, WAIT):
             raise errors.BadBanStatus()
         if allow_submit and status == CANCEL:
             raise errors.AllowSubmitWithCancel()
-        return self._ban_storage(identity, storage, status, WAIT_AS if allow_submit else status,
-                                 message)
+        return self._ban_storage(
+            identity, storage, status, WAIT_AS if allow_submit else status, message
+        )
 
     @settled  # after the checks above: a refused ban settles nothing
-    def _ban_storage(self, identity: Identity, storage: str, status: str, stored: str,
-                     message: str | None) -> list[str]:
+    def _ban_storage(
+        self, identity: Identity, storage: str, status: str, stored: str, message: str | None
+    ) -> list[str]:
         vo = identity.vo or ""
         self.storages[(storage, vo)] = StorageBan(
-            storage, message, self.state.clock.time(), identity.user_dn, vo, stored)
+            storage, message, self.state.clock.time(), identity.user_dn, vo, stored
+        )
         self.config.audit(identity, "ban-se", f"Storage {storage} for {vo} banned ({status})")
         if status == CANCEL:
             return self._cancel_storage(storage, vo)
@@ -95,8 +104,7 @@ class Bans:
             affected.append(job.job_id)
             for file in job.files:  # the whole job re-enters the queue
                 if file.file_state in (S.ON_HOLD, S.ON_HOLD_STAGING):
-                    file.file_state = S.SUBMITTED if file.file_state == S.ON_HOLD \
-                        else S.STAGING
+                    file.file_state = S.SUBMITTED if file.file_state == S.ON_HOLD else S.STAGING
                     self.state.daemon.resume(job, file, now)
         self.config.audit(identity, "unban-se", f"Storage {storage} unbanned")
         return affected
@@ -110,9 +118,12 @@ class Bans:
         one of ``file_states``, in submission order."""
         jobs = []
         for job in self.state.unfinished_jobs():
-            if any((f.source_se == storage or f.dest_se == storage)
-                   and f.file_state in file_states and (vo == "*" or f.vo_name == vo)
-                   for f in job.files):
+            if any(
+                (f.source_se == storage or f.dest_se == storage)
+                and f.file_state in file_states
+                and (vo == "*" or f.vo_name == vo)
+                for f in job.files
+            ):
                 jobs.append(job)
         return jobs
 
@@ -122,12 +133,23 @@ class Bans:
         affected: list[Job] = []
         for job in self._touching(storage, vo, states):
             affected.append(job)
-            doomed = [f for f in job.files if (f.source_se == storage or f.dest_se == storage)
-                      and f.file_state in states and (vo == "*" or f.vo_name == vo)]
+            doomed = [
+                f
+                for f in job.files
+                if (f.source_se == storage or f.dest_se == storage)
+                and f.file_state in states
+                and (vo == "*" or f.vo_name == vo)
+            ]
             for file in doomed:
                 self._cancel_file(file, REASON_STORAGE_BANNED, now)
-                spare = next((f for f in job.files if f.file_index == file.file_index
-                              and f.file_state == S.NOT_USED), None)
+                spare = next(
+                    (
+                        f
+                        for f in job.files
+                        if f.file_index == file.file_index and f.file_state == S.NOT_USED
+                    ),
+                    None,
+                )
                 if spare is not None:
                     spare.file_state = S.SUBMITTED  # as the server's UPDATE does
                     spare.finish_time = None
@@ -144,8 +166,11 @@ class Bans:
         for job in self._touching(storage, vo, tuple(moves)):
             affected.append(job.job_id)
             for file in job.files:
-                if (file.source_se == storage or file.dest_se == storage) \
-                        and file.file_state in moves and (vo == "*" or file.vo_name == vo):
+                if (
+                    (file.source_se == storage or file.dest_se == storage)
+                    and file.file_state in moves
+                    and (vo == "*" or file.vo_name == vo)
+                ):
                     self.state.daemon.forget(file)
                     file.file_state = moves[file.file_state]
         return affected
@@ -164,7 +189,9 @@ class Bans:
         for file in job.files:
             banned = False
             for storage in (file.source_se, file.dest_se):
-                ban = self.storages.get((storage, file.vo_name)) or self.storages.get((storage, "*"))
+                ban = self.storages.get((storage, file.vo_name)) or self.storages.get(
+                    (storage, "*")
+                )
                 if ban is None:
                     continue
                 if ban.status != WAIT_AS:
@@ -187,8 +214,11 @@ class Bans:
     def _ban_user(self, identity: Identity, dn: str, message: str | None) -> list[str]:
         now = self.state.clock.time()
         self.state.banned_dns[dn] = {
-            "dn": dn, "message": message, "addition_time": now,
-            "admin_dn": identity.user_dn, "status": None,
+            "dn": dn,
+            "message": message,
+            "addition_time": now,
+            "admin_dn": identity.user_dn,
+            "status": None,
         }
         affected = []
         for job in self.state.unfinished_jobs():

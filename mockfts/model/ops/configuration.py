@@ -46,20 +46,43 @@ HOST_SERVICES = ("fts_server", "fts_bringonline")
 
 # t_server_config columns and the Python type the server checks them against.
 GLOBAL_COLUMNS: dict[str, type] = {
-    "retry": int, "max_time_queue": int, "global_timeout": int, "sec_per_mb": int,
-    "vo_name": str, "no_streaming": bool, "show_user_dn": bool,
+    "retry": int,
+    "max_time_queue": int,
+    "global_timeout": int,
+    "sec_per_mb": int,
+    "vo_name": str,
+    "no_streaming": bool,
+    "show_user_dn": bool,
 }
 LINK_INT_COLUMNS = ("min_active", "max_active", "optimizer_mode", "tcp_buffer_size", "nostreams")
 SE_INFO_COLUMNS: dict[str, type] = {
-    "inbound_max_active": int, "inbound_max_throughput": float, "outbound_max_active": int,
-    "outbound_max_throughput": float, "udt": int, "ipv6": int, "se_metadata": str,
-    "site": str, "debug_level": int, "eviction": int, "skip_eviction": int,
-    "tpc_support": str, "overwrite_disk_enabled": int,
+    "inbound_max_active": int,
+    "inbound_max_throughput": float,
+    "outbound_max_active": int,
+    "outbound_max_throughput": float,
+    "udt": int,
+    "ipv6": int,
+    "se_metadata": str,
+    "site": str,
+    "debug_level": int,
+    "eviction": int,
+    "skip_eviction": int,
+    "tpc_support": str,
+    "overwrite_disk_enabled": int,
 }
 # What GET /config/se shows of each storage (the controller's own attribute list).
-SE_INFO_SHOWN = ("inbound_max_active", "inbound_max_throughput", "outbound_max_active",
-                 "outbound_max_throughput", "udt", "ipv6", "se_metadata", "site",
-                 "debug_level", "eviction")
+SE_INFO_SHOWN = (
+    "inbound_max_active",
+    "inbound_max_throughput",
+    "outbound_max_active",
+    "outbound_max_throughput",
+    "udt",
+    "ipv6",
+    "se_metadata",
+    "site",
+    "debug_level",
+    "eviction",
+)
 TPC_MODES = frozenset({"FULL", "PULL", "PUSH", "NONE"})
 
 
@@ -159,9 +182,11 @@ class Configuration:
         """The daemon's hosts, each beating every minute (ordered by host, service)."""
         now = self.state.clock.time()
         beat = now - now % 60
-        return [Host(name, service, beat, self.drained.get((name, service), False))
-                for name in sorted(self.state.daemon.settings.transfer_hosts)
-                for service in HOST_SERVICES]
+        return [
+            Host(name, service, beat, self.drained.get((name, service), False))
+            for name in sorted(self.state.daemon.settings.transfer_hosts)
+            for service in HOST_SERVICES
+        ]
 
     @locked
     def set_drain(self, identity: Identity, body: dict) -> None:
@@ -186,10 +211,18 @@ class Configuration:
     @locked
     def set_global(self, identity: Identity, body: dict) -> dict[str, dict[str, Any]]:
         vo = body.get("vo_name", "*")
-        row = dict(self.globals.get(vo) or {
-            "retry": 0, "max_time_queue": 0, "global_timeout": 0, "sec_per_mb": 0,
-            "vo_name": vo, "no_streaming": False, "show_user_dn": False,
-        })
+        row = dict(
+            self.globals.get(vo)
+            or {
+                "retry": 0,
+                "max_time_queue": 0,
+                "global_timeout": 0,
+                "sec_per_mb": 0,
+                "vo_name": vo,
+                "no_streaming": False,
+                "show_user_dn": False,
+            }
+        )
         for key, value in body.items():
             if key not in GLOBAL_COLUMNS:
                 raise errors.UnknownConfigField(key=key)
@@ -295,23 +328,28 @@ class Configuration:
             raise errors.MissingShareFields()
         source, destination = _storage(source), _storage(destination)
         self.shares[(source, destination, vo)] = share
-        self.audit(identity, "share-set",
-                   f"Share {source}, {destination}, {vo} has been set to {share}")
+        self.audit(
+            identity, "share-set", f"Share {source}, {destination}, {vo} has been set to {share}"
+        )
         return share
 
     @locked
     def all_shares(self) -> list[dict]:
-        return [{"source": s, "destination": d, "vo": vo, "share": share}
-                for (s, d, vo), share in self.shares.items()]
+        return [
+            {"source": s, "destination": d, "vo": vo, "share": share}
+            for (s, d, vo), share in self.shares.items()
+        ]
 
     @locked
-    def delete_share(self, identity: Identity, source: str | None, destination: str | None,
-                     vo: str | None) -> None:
+    def delete_share(
+        self, identity: Identity, source: str | None, destination: str | None, vo: str | None
+    ) -> None:
         if not source or not destination or not vo:
             raise errors.MissingShareKey()
         if self.shares.pop((source, destination, vo), None) is not None:
-            self.audit(identity, "share-delete",
-                       f"Share {source}, {destination}, {vo} has been deleted")
+            self.audit(
+                identity, "share-delete", f"Share {source}, {destination}, {vo} has been deleted"
+            )
 
     # --- storages ----------------------------------------------------------------------
 
@@ -350,8 +388,9 @@ class Configuration:
                             limits.append((vo, op, int(limit)))
                         except (TypeError, ValueError):
                             raise errors.MalformedConfiguration() from None
-            plan.append((storage, cfg, checked if info else None, operations if info else None,
-                         limits))
+            plan.append(
+                (storage, cfg, checked if info else None, operations if info else None, limits)
+            )
         info_shown: Any = None
         operations_shown: Any = None
         for storage, cfg, info, operations, limits in plan:
@@ -368,8 +407,9 @@ class Configuration:
                         self.operation_limits[(vo, storage, op)] = limit
                     else:
                         self.operation_limits.pop((vo, storage, op), None)
-                self.audit(identity, "set-se-limits",
-                           f"Set limits for {storage}: {json.dumps(operations)}")
+                self.audit(
+                    identity, "set-se-limits", f"Set limits for {storage}: {json.dumps(operations)}"
+                )
         return [info_shown, operations_shown]
 
     @locked
@@ -422,9 +462,13 @@ class Configuration:
 
     @locked
     def list_grants(self, dn: str | None = None, operation: str | None = None) -> list[dict]:
-        return [{"dn": who, "operation": op}
-                for who, ops in self.grants.items() if not dn or who == dn
-                for op in sorted(ops) if not operation or op == operation]
+        return [
+            {"dn": who, "operation": op}
+            for who, ops in self.grants.items()
+            if not dn or who == dn
+            for op in sorted(ops)
+            if not operation or op == operation
+        ]
 
     @locked
     def revoke(self, identity: Identity, dn: str | None, operation: str | None) -> None:
@@ -516,15 +560,19 @@ class Configuration:
         name = body["storage_name"]
         previous = self.cloud.get(name)
         self.cloud[name] = CloudStorage(
-            name, body.get("app_key"), body.get("app_secret"), body.get("service_api_url"),
+            name,
+            body.get("app_key"),
+            body.get("app_secret"),
+            body.get("service_api_url"),
             users=previous.users if previous else {},
         )
         return name
 
     @locked
     def cloud_storages(self) -> list[dict]:
-        return [self._cloud_view(s) | {"users": list(s.users.values())}
-                for s in self.cloud.values()]
+        return [
+            self._cloud_view(s) | {"users": list(s.users.values())} for s in self.cloud.values()
+        ]
 
     def _cloud(self, name: str) -> CloudStorage:
         try:

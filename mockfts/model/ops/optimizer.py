@@ -28,10 +28,14 @@ if TYPE_CHECKING:
 
 EVOLUTION_LIMIT = 50
 
-_INTEGERS = (("active", 2), ("nostreams", 1), ("diff", 1), ("actual_active", 1),
-             ("queue_size", 1))
-_FLOATS = (("ema", 0), ("throughput", 0), ("success", 0), ("filesize_avg", 0),
-           ("filesize_stddev", 0))
+_INTEGERS = (("active", 2), ("nostreams", 1), ("diff", 1), ("actual_active", 1), ("queue_size", 1))
+_FLOATS = (
+    ("ema", 0),
+    ("throughput", 0),
+    ("success", 0),
+    ("filesize_avg", 0),
+    ("filesize_stddev", 0),
+)
 
 
 @dataclass
@@ -89,18 +93,33 @@ class Optimizer:
         return self._store(body, source, dest, numbers)
 
     @settled  # after the checks above: a refused decision settles nothing
-    def _store(self, body: dict, source: str, dest: str,
-               numbers: dict[str, Any]) -> tuple[EvolutionRow, OptimizerRow, dict]:
+    def _store(
+        self, body: dict, source: str, dest: str, numbers: dict[str, Any]
+    ) -> tuple[EvolutionRow, OptimizerRow, dict]:
         now = self.state.clock.time()
-        evolution = EvolutionRow(now, source, dest, numbers["active"], numbers["throughput"],
-                                 numbers["success"], body.get("rationale"), numbers["diff"],
-                                 numbers["actual_active"], numbers["queue_size"],
-                                 numbers["ema"], numbers["filesize_avg"],
-                                 numbers["filesize_stddev"])
-        optimizer = OptimizerRow(source, dest, numbers["ema"], numbers["active"], now,
-                                 numbers["nostreams"])
-        if self.evolution and (self.evolution[-1].datetime, self.evolution[-1].source_se,
-                               self.evolution[-1].dest_se) == (now, source, dest):
+        evolution = EvolutionRow(
+            now,
+            source,
+            dest,
+            numbers["active"],
+            numbers["throughput"],
+            numbers["success"],
+            body.get("rationale"),
+            numbers["diff"],
+            numbers["actual_active"],
+            numbers["queue_size"],
+            numbers["ema"],
+            numbers["filesize_avg"],
+            numbers["filesize_stddev"],
+        )
+        optimizer = OptimizerRow(
+            source, dest, numbers["ema"], numbers["active"], now, numbers["nostreams"]
+        )
+        if self.evolution and (
+            self.evolution[-1].datetime,
+            self.evolution[-1].source_se,
+            self.evolution[-1].dest_se,
+        ) == (now, source, dest):
             self.evolution[-1] = evolution  # same primary key: merged
         else:
             self.evolution.append(evolution)
@@ -122,9 +141,11 @@ class Optimizer:
 
     @locked
     def current_rows(self, source: str | None = None, dest: str | None = None) -> list:
-        rows = [row for row in self.current.values()
-                if not (source and row.source_se != source)
-                and not (dest and row.dest_se != dest)]
+        rows = [
+            row
+            for row in self.current.values()
+            if not (source and row.source_se != source) and not (dest and row.dest_se != dest)
+        ]
         return sorted(rows, key=lambda row: row.datetime, reverse=True)
 
     def active_for(self, source: str, dest: str) -> int | None:

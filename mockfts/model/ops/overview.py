@@ -67,16 +67,21 @@ class Overview:
     # --- snapshot ----------------------------------------------------------------------
 
     @settled
-    def snapshot(self, vo: str | None = None, source: str | None = None,
-                 dest: str | None = None) -> list[dict[str, Any]]:
+    def snapshot(
+        self, vo: str | None = None, source: str | None = None, dest: str | None = None
+    ) -> list[dict[str, Any]]:
         pairs: dict[tuple[str, str, str], list[tuple[Job, File]]] = {}
         for job in self._recent_jobs(SNAPSHOT_WINDOW):
             for file in job.files:
-                if (vo and file.vo_name != vo) or (source and file.source_se != source) \
-                        or (dest and file.dest_se != dest):
+                if (
+                    (vo and file.vo_name != vo)
+                    or (source and file.source_se != source)
+                    or (dest and file.dest_se != dest)
+                ):
                     continue
                 pairs.setdefault((file.vo_name, file.source_se, file.dest_se), []).append(
-                    (job, file))
+                    (job, file)
+                )
         return [self._pair(key, rows) for key, rows in sorted(pairs.items())]
 
     def _pair(self, key: tuple[str, str, str], rows: list[tuple[Job, File]]) -> dict[str, Any]:
@@ -84,8 +89,11 @@ class Overview:
         files = [f for _, f in rows]
         finished = [f for f in files if f.file_state == S.FINISHED]
         failed = [f for f in files if f.file_state == S.FAILED]
-        queued = [f.start_time - job.submit_time for job, f in rows
-                  if job.job_finished is None and f.start_time is not None]
+        queued = [
+            f.start_time - job.submit_time
+            for job, f in rows
+            if job.job_finished is None and f.start_time is not None
+        ]
         reasons = Counter(f.reason for f in failed).most_common(1)
         done = len(finished) + len(failed)
         max_active = self.optimizer.active_for(source, dest)
@@ -105,7 +113,8 @@ class Overview:
             "failed": len(failed),
             "avg_throughput": _mean([f.throughput for f in finished if f.throughput]),
             "frequent_error": {"count": reasons[0][1], "reason": reasons[0][0]}
-            if reasons else None,
+            if reasons
+            else None,
             "limits": self.config.throughput_limits(source, dest),
         }
 
@@ -130,26 +139,39 @@ class Overview:
 
     # --- files ---------------------------------------------------------------------------
 
-    def files(self, vo: str | None = None, state_in: list[str] | None = None,
-              source: str | None = None, dest: str | None = None,
-              dest_surl: str | None = None) -> list[File]:
+    def files(
+        self,
+        vo: str | None = None,
+        state_in: list[str] | None = None,
+        source: str | None = None,
+        dest: str | None = None,
+        dest_surl: str | None = None,
+    ) -> list[File]:
         if dest is None and dest_surl is not None:
             dest = storage_of(dest_surl)
         return self._files(vo, state_in, source, dest, dest_surl)
 
     @settled  # after reading dest_surl, which may be refused
-    def _files(self, vo: str | None, state_in: list[str] | None, source: str | None,
-               dest: str | None, dest_surl: str | None) -> list[File]:
+    def _files(
+        self,
+        vo: str | None,
+        state_in: list[str] | None,
+        source: str | None,
+        dest: str | None,
+        dest_surl: str | None,
+    ) -> list[File]:
         result = []
         for job in self.state._unfinished.values():
             if vo and job.vo_name != vo:
                 continue
             for file in job.files:
-                if file.finish_time is not None \
-                        or (state_in and file.file_state not in state_in) \
-                        or (source and file.source_se != source) \
-                        or (dest and file.dest_se != dest) \
-                        or (dest_surl and file.dest_surl != dest_surl):
+                if (
+                    file.finish_time is not None
+                    or (state_in and file.file_state not in state_in)
+                    or (source and file.source_se != source)
+                    or (dest and file.dest_se != dest)
+                    or (dest_surl and file.dest_surl != dest_surl)
+                ):
                     continue
                 result.append(file)
                 if len(result) == FILES_LIMIT:
@@ -168,7 +190,7 @@ class Overview:
     def link_ends(self, term: str, which: str) -> list[str]:
         ends = set()
         for link in self.config.links.values():
-            for side in (("source", "destination") if which == "storage" else (which,)):
+            for side in ("source", "destination") if which == "storage" else (which,):
                 value = getattr(link, side)
                 if value.startswith(term):
                     ends.add(value)
@@ -190,8 +212,7 @@ class Overview:
                 messages.append({"file_id": file_id, "error": "File does not exist"})
                 continue
             if file.file_state != S.SUBMITTED:
-                messages.append({"file_id": file_id,
-                                 "error": "File is not in SUBMITTED state"})
+                messages.append({"file_id": file_id, "error": "File is not in SUBMITTED state"})
                 continue
             file.file_state = S.FORCE_START
             self.state.daemon.resume(self.state.jobs[file.job_id], file, now)

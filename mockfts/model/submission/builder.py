@@ -39,10 +39,20 @@ from mockfts.model.submission.token_rules import entry_tokens, token_id
 from mockfts.model.submission.urls import storage_of, validate_url, with_activity
 from mockfts.profiles import VersionProfile
 
-SELECTION_STRATEGIES = frozenset({
-    "orderly", "auto", "queue", "success", "throughput", "file-throughput", "pending-data",
-    "waiting-time", "waiting-time-with-error", "duration",
-})
+SELECTION_STRATEGIES = frozenset(
+    {
+        "orderly",
+        "auto",
+        "queue",
+        "success",
+        "throughput",
+        "file-throughput",
+        "pending-data",
+        "waiting-time",
+        "waiting-time-with-error",
+        "duration",
+    }
+)
 OVERWRITE_DISK_SCHEMES = frozenset({"https", "davs"})
 
 
@@ -80,7 +90,9 @@ def _scitag(value: Any) -> int | None:
             detail=f"Invalid SciTag value: {value}. Must be an integer in the [65, 65535] range!"
         )
     if not 65 <= value <= 65535:
-        raise errors.InvalidValue(detail=f"Invalid SciTag value: {value} (not in [65, 65535] range)")
+        raise errors.InvalidValue(
+            detail=f"Invalid SciTag value: {value} (not in [65, 65535] range)"
+        )
     return value
 
 
@@ -112,32 +124,42 @@ def _job_params(body: dict, identity: Identity, ctx: SubmissionContext) -> tuple
     params.update({k: v for k, v in given.items() if v is not None})
     if profile.destination_spacetoken_param != "destination_spacetoken":
         params["destination_spacetoken"] = given.get(profile.destination_spacetoken_param) or ""
-    job_metadata = checked_metadata(params["job_metadata"], ctx.limits.job_metadata,
-                             label_strings=True, what="Job")
+    job_metadata = checked_metadata(
+        params["job_metadata"], ctx.limits.job_metadata, label_strings=True, what="Job"
+    )
     if profile.metadata_auth_method:
         job_metadata = dict(job_metadata or {})
         job_metadata["auth_method"] = "oauth2" if identity.method == "oauth2" else "certificate"
     return params, job_metadata
 
 
-def _file_rows(entries: Any, identity: Identity, ctx: SubmissionContext, *, staging: bool,
-               any_tokens: bool) -> tuple[list[dict], bool]:
+def _file_rows(
+    entries: Any, identity: Identity, ctx: SubmissionContext, *, staging: bool, any_tokens: bool
+) -> tuple[list[dict], bool]:
     """One row per (source, destination) of each entry; whether any checksum was given."""
     checksum_given = False
     rows: list[dict] = []
     for index, entry in enumerate(entries):
         sources = [validate_url(u) for u in entry["sources"]]
         destinations = [validate_url(u) for u in entry["destinations"]]
-        src_tokens, dst_tokens = entry_tokens(entry, sources, destinations, identity, ctx,
-                                               any_tokens)
-        metadata = checked_metadata(entry.get("metadata"), ctx.limits.file_metadata,
-                             label_strings=True, what="File")
-        staging_metadata = checked_metadata(entry.get("staging_metadata"),
-                                     ctx.limits.staging_metadata, label_strings=False,
-                                     what="Staging")
-        archive_metadata = checked_metadata(entry.get("archive_metadata"),
-                                     ctx.limits.archive_metadata, label_strings=False,
-                                     what="Archive")
+        src_tokens, dst_tokens = entry_tokens(
+            entry, sources, destinations, identity, ctx, any_tokens
+        )
+        metadata = checked_metadata(
+            entry.get("metadata"), ctx.limits.file_metadata, label_strings=True, what="File"
+        )
+        staging_metadata = checked_metadata(
+            entry.get("staging_metadata"),
+            ctx.limits.staging_metadata,
+            label_strings=False,
+            what="Staging",
+        )
+        archive_metadata = checked_metadata(
+            entry.get("archive_metadata"),
+            ctx.limits.archive_metadata,
+            label_strings=False,
+            what="Archive",
+        )
         filesize = entry.get("filesize")
         filesize = 0 if filesize is None else integer(filesize)
         checksum = entry.get("checksum")
@@ -151,22 +173,28 @@ def _file_rows(entries: Any, identity: Identity, ctx: SubmissionContext, *, stag
                     if destination == source:
                         destination = staged_source
                     source = staged_source
-                rows.append({
-                    "file_index": index,
-                    "source_surl": source,
-                    "dest_surl": destination,
-                    "user_filesize": filesize,
-                    "checksum": checksum if checksum is not None else "ADLER32",
-                    "file_metadata": metadata,
-                    "staging_metadata": staging_metadata,
-                    "archive_metadata": archive_metadata,
-                    "activity": activity,
-                    "scitag": _scitag(entry.get("scitag")),
-                    "selection_strategy": entry.get("selection_strategy") or "auto",
-                    "several_sources": len(sources) > 1,
-                    "src_token_id": token_id(src_tokens[s_index]) if src_tokens[s_index] else None,
-                    "dst_token_id": token_id(dst_tokens[d_index]) if dst_tokens[d_index] else None,
-                })
+                rows.append(
+                    {
+                        "file_index": index,
+                        "source_surl": source,
+                        "dest_surl": destination,
+                        "user_filesize": filesize,
+                        "checksum": checksum if checksum is not None else "ADLER32",
+                        "file_metadata": metadata,
+                        "staging_metadata": staging_metadata,
+                        "archive_metadata": archive_metadata,
+                        "activity": activity,
+                        "scitag": _scitag(entry.get("scitag")),
+                        "selection_strategy": entry.get("selection_strategy") or "auto",
+                        "several_sources": len(sources) > 1,
+                        "src_token_id": token_id(src_tokens[s_index])
+                        if src_tokens[s_index]
+                        else None,
+                        "dst_token_id": token_id(dst_tokens[d_index])
+                        if dst_tokens[d_index]
+                        else None,
+                    }
+                )
 
     return rows, checksum_given
 
@@ -225,8 +253,11 @@ def _build(body: dict, identity: Identity, ctx: SubmissionContext) -> Job:
     deterministic = params["id_generator"] == "deterministic"
     if deterministic and params["sid"] is None:
         raise errors.NeedSid()
-    if profile.unmanaged_tokens_param and as_flag(params["unmanaged_tokens"]) \
-            and not ctx.limits.allow_unmanaged_tokens:
+    if (
+        profile.unmanaged_tokens_param
+        and as_flag(params["unmanaged_tokens"])
+        and not ctx.limits.allow_unmanaged_tokens
+    ):
         raise errors.UnmanagedTokensRefused()
 
     bring_online = integer(params["bring_online"])
@@ -236,9 +267,7 @@ def _build(body: dict, identity: Identity, ctx: SubmissionContext) -> Job:
     multihop = as_flag(params["multihop"])
     reuse = as_flag(params["reuse"])
 
-    job_type = states.MULTIHOP if multihop else (
-        states.SESSION_REUSE if reuse else states.REGULAR
-    )
+    job_type = states.MULTIHOP if multihop else (states.SESSION_REUSE if reuse else states.REGULAR)
     overwrite_flag = overwrite_flag_of(params, job_type, profile)
     if as_flag(params["overwrite_when_only_on_disk"]) and archive_timeout <= 0:
         raise errors.OverwriteDiskNeedsArchive()
@@ -252,8 +281,9 @@ def _build(body: dict, identity: Identity, ctx: SubmissionContext) -> Job:
             raise errors.TapeWithTokens(what="archive to")
 
     hashed_id = ctx.random_hash()
-    rows, checksum_given = _file_rows(entries, identity, ctx, staging=staging,
-                                      any_tokens=any_tokens)
+    rows, checksum_given = _file_rows(
+        entries, identity, ctx, staging=staging, any_tokens=any_tokens
+    )
 
     if as_flag(params["overwrite_when_only_on_disk"]):
         allowed = OVERWRITE_DISK_SCHEMES | ({"mock"} if profile.name == "3.14" else set())
@@ -269,8 +299,9 @@ def _build(body: dict, identity: Identity, ctx: SubmissionContext) -> Job:
     in_queue = seconds_in_queue(params["max_time_in_queue"])
     verify_letter = verify_checksum_letter(params["verify_checksum"], checksum_given)
     initial = states.STAGING if staging else states.SUBMITTED
-    shared_hash = job_type in (states.MULTIHOP, states.SESSION_REUSE, states.MULTIPLE_REPLICA) \
-        or staging
+    shared_hash = (
+        job_type in (states.MULTIHOP, states.SESSION_REUSE, states.MULTIPLE_REPLICA) or staging
+    )
 
     job = Job(
         job_id=job_id,
@@ -308,24 +339,27 @@ def _build(body: dict, identity: Identity, ctx: SubmissionContext) -> Job:
         state = initial
         if several or job_type == states.MULTIHOP:
             state = states.NOT_USED
-        job.files.append(File(
-            file_id=ctx.next_file_id(),
-            job_id=job_id,
-            file_state=state,
-            source_se=storage_of(row["source_surl"]),
-            dest_se=storage_of(row["dest_surl"]),
-            vo_name=job.vo_name,
-            priority=priority,
-            hashed_id=hashed_id if shared_hash else ctx.random_hash(),
-            **row,
-        ))
+        job.files.append(
+            File(
+                file_id=ctx.next_file_id(),
+                job_id=job_id,
+                file_state=state,
+                source_se=storage_of(row["source_surl"]),
+                dest_se=storage_of(row["dest_surl"]),
+                vo_name=job.vo_name,
+                priority=priority,
+                hashed_id=hashed_id if shared_hash else ctx.random_hash(),
+                **row,
+            )
+        )
     _activate_first(job, initial, ctx)
     _set_job_storages(job)
     return job
 
 
-def _deletion_job(items: Any, params: dict, job_metadata: Any, identity: Identity,
-                  ctx: SubmissionContext) -> Job:
+def _deletion_job(
+    items: Any, params: dict, job_metadata: Any, identity: Identity, ctx: SubmissionContext
+) -> Job:
     """A legacy deletion job: one namespace operation per distinct SURL, state DELETE."""
     job_id = str(ctx.new_uuid1())
     hashed_id = ctx.random_hash()
@@ -342,27 +376,46 @@ def _deletion_job(items: Any, params: dict, job_metadata: Any, identity: Identit
         if surl in seen:
             continue
         seen.add(surl)
-        entries.append(DmEntry(
-            file_id=ctx.next_file_id(), job_id=job_id, source_surl=surl,
-            source_se=storage_of(surl), vo_name=identity.vo or "", hashed_id=hashed_id,
-            file_metadata=entry.get("metadata"),
-        ))
+        entries.append(
+            DmEntry(
+                file_id=ctx.next_file_id(),
+                job_id=job_id,
+                source_surl=surl,
+                source_se=storage_of(surl),
+                vo_name=identity.vo or "",
+                hashed_id=hashed_id,
+                file_metadata=entry.get("metadata"),
+            )
+        )
     if not entries:
         raise errors.NoValidPairs()
     in_queue = seconds_in_queue(params["max_time_in_queue"])
     job = Job(
-        job_id=job_id, job_state=states.DELETE, job_type=None,  # type: ignore[arg-type]
-        source_se=_common([e.source_se for e in entries]), dest_se=None,
-        user_dn=identity.user_dn, cred_id=identity.delegation_id, vo_name=identity.vo or "",
-        submit_host=ctx.submit_host, submit_time=ctx.now, priority=3,
-        retry=integer(params["retry"]), retry_delay=integer(params["retry_delay"]),
+        job_id=job_id,
+        job_state=states.DELETE,
+        job_type=None,  # type: ignore[arg-type]
+        source_se=_common([e.source_se for e in entries]),
+        dest_se=None,
+        user_dn=identity.user_dn,
+        cred_id=identity.delegation_id,
+        vo_name=identity.vo or "",
+        submit_host=ctx.submit_host,
+        submit_time=ctx.now,
+        priority=3,
+        retry=integer(params["retry"]),
+        retry_delay=integer(params["retry_delay"]),
         max_time_in_queue=int(ctx.now) + in_queue if in_queue > 0 else None,
         overwrite_flag=False if not ctx.profile.overwrite_letters else None,
-        dst_file_report=False, verify_checksum=None,  # type: ignore[arg-type]
-        copy_pin_lifetime=-1, bring_online=None,  # type: ignore[arg-type]
-        archive_timeout=-1, destination_spacetoken=params["destination_spacetoken"] or "",
-        source_spacetoken=params["source_spacetoken"] or "", internal_job_params=None,
-        job_metadata=job_metadata, auth_method=identity.method,
+        dst_file_report=False,
+        verify_checksum=None,  # type: ignore[arg-type]
+        copy_pin_lifetime=-1,
+        bring_online=None,  # type: ignore[arg-type]
+        archive_timeout=-1,
+        destination_spacetoken=params["destination_spacetoken"] or "",
+        source_spacetoken=params["source_spacetoken"] or "",
+        internal_job_params=None,
+        job_metadata=job_metadata,
+        auth_method=identity.method,
     )
     job.dm = entries
     return job

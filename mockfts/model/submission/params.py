@@ -67,7 +67,8 @@ def checked_metadata(value: Any, limit: int, *, label_strings: bool, what: str) 
         value = {"label": value}
     elif not isinstance(value, dict):
         raise errors.InvalidValue(
-            detail="Metadata neither JSON nor String" if label_strings
+            detail="Metadata neither JSON nor String"
+            if label_strings
             else f"{what} metadata not in JSON format"
         )
     if len(json.dumps(value)) > limit:
@@ -110,8 +111,12 @@ def verify_checksum_letter(value: Any, checksum_given: bool) -> str:
 def overwrite_flag_of(params: dict, job_type: str, profile: VersionProfile) -> str | bool | None:
     chosen = {
         name: as_flag(params[name])
-        for name in ("overwrite", "overwrite_on_retry", "overwrite_when_only_on_disk",
-                     "overwrite_hop")
+        for name in (
+            "overwrite",
+            "overwrite_on_retry",
+            "overwrite_when_only_on_disk",
+            "overwrite_hop",
+        )
     }
     set_flags = {name for name, on in chosen.items() if on}
     if len(set_flags) > 1 and set_flags != {"overwrite_hop", "overwrite_when_only_on_disk"}:
@@ -150,5 +155,3 @@ def internal_params(params: dict) -> str | None:
     if params["s3alternate"]:
         parts.append("s3alternate")
     return ",".join(parts) if parts else None
-
-

@@ -16,6 +16,7 @@ from mockfts.model.identity import Identity
 if TYPE_CHECKING:
     from mockfts.model.submission.builder import SubmissionContext
 
+
 def token_id(token: str) -> str:
     return hashlib.sha1(token.encode("utf-8")).hexdigest()[:16]
 
@@ -31,9 +32,11 @@ def check_transfer_token(token: str, ctx: SubmissionContext) -> None:
     if "nbf" not in claims and ctx.profile.name == "3.13":
         raise errors.BadRequest("Token does not contain a nbf claim")
     audience = claims["aud"]
-    if not (audience is None or isinstance(audience, str) or (
-        isinstance(audience, list) and all(isinstance(a, str) for a in audience)
-    )):
+    if not (
+        audience is None
+        or isinstance(audience, str)
+        or (isinstance(audience, list) and all(isinstance(a, str) for a in audience))
+    ):
         raise errors.BadRequest(
             "Token audience must be a null, string or list of strings: "
             f"actual_type={type(audience)}"
@@ -44,8 +47,14 @@ def check_transfer_token(token: str, ctx: SubmissionContext) -> None:
         raise errors.BadRequest(f"Transfer access-token has unknown issuer: issuer={issuer}")
 
 
-def entry_tokens(entry: dict, sources: list, destinations: list, identity: Identity,
-                  ctx: SubmissionContext, any_tokens: bool) -> tuple[list, list]:
+def entry_tokens(
+    entry: dict,
+    sources: list,
+    destinations: list,
+    identity: Identity,
+    ctx: SubmissionContext,
+    any_tokens: bool,
+) -> tuple[list, list]:
     if identity.method != "oauth2":
         return [None] * len(sources), [None] * len(destinations)
     if not any_tokens:  # the submit token is copied to every source and destination

@@ -32,8 +32,11 @@ class Served:
 
 @pytest.fixture(params=["inprocess", "live"])
 def globus(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Served:
-    for name in ("GLOBUS_SDK_SERVICE_URL_AUTH", "GLOBUS_SDK_SERVICE_URL_TRANSFER",
-                 "GLOBUS_SDK_ENVIRONMENT"):
+    for name in (
+        "GLOBUS_SDK_SERVICE_URL_AUTH",
+        "GLOBUS_SDK_SERVICE_URL_TRANSFER",
+        "GLOBUS_SDK_ENVIRONMENT",
+    ):
         monkeypatch.delenv(name, raising=False)
     if request.param == "inprocess":
         double = request.getfixturevalue("globus_mock")

@@ -14,8 +14,9 @@ CONSENTS = "urn:globus:auth:scope:auth.globus.org:view_consents"
 
 
 def _as(globus, username: str, *scopes: str) -> globus_sdk.AuthClient:
-    token = globus.double.token_for(username, "auth.globus.org",
-                                    scopes=["openid", "profile", "email", *scopes])
+    token = globus.double.token_for(
+        username, "auth.globus.org", scopes=["openid", "profile", "email", *scopes]
+    )
     return globus_sdk.AuthClient(authorizer=globus_sdk.AccessTokenAuthorizer(token))
 
 
@@ -24,8 +25,16 @@ def test_identities_by_username_and_by_id(globus):
     by_name = ac.get_identities(usernames=[ALICE, BOB, "nobody@nowhere.example"])
     assert [i["username"] for i in by_name] == [ALICE, BOB]
     alice = by_name["identities"][0]
-    assert set(alice) == {"id", "username", "status", "identity_provider", "identity_type",
-                          "name", "email", "organization"}
+    assert set(alice) == {
+        "id",
+        "username",
+        "status",
+        "identity_provider",
+        "identity_type",
+        "name",
+        "email",
+        "organization",
+    }
     by_id = ac.get_identities(ids=[alice["id"]])
     assert by_id["identities"] == [alice]
 
@@ -61,7 +70,10 @@ def test_identity_providers_by_domain(globus):
     ac = _as(globus, ALICE)
     [idp] = ac.get_identity_providers(domains=["globusid.org"])
     assert (idp["id"], idp["name"], idp["domains"]) == (
-        "41143743-f3c8-4d60-bbdb-eeecaba85bd9", "Globus ID", ["globusid.org"])
+        "41143743-f3c8-4d60-bbdb-eeecaba85bd9",
+        "Globus ID",
+        ["globusid.org"],
+    )
 
 
 def test_consents_list_what_the_user_allowed_this_client(globus):
@@ -93,9 +105,12 @@ def test_project_admin_manages_clients_and_credentials(globus):
     project = ac.create_project("Lab", contact_email="lab@example.org", admin_ids=alice_id)
     project_id = project["project"]["id"]
     assert project["project"]["admins"]["identities"][0]["username"] == ALICE
-    client = ac.create_client("Lab service", project=project_id,
-                              client_type="confidential_client",
-                              redirect_uris=["https://lab.example.org/cb"])["client"]
+    client = ac.create_client(
+        "Lab service",
+        project=project_id,
+        client_type="confidential_client",
+        redirect_uris=["https://lab.example.org/cb"],
+    )["client"]
     cred = ac.create_client_credential(client["id"], "ci")["credential"]
     assert cred["secret"]
     listed = ac.get_client_credentials(client["id"])["credentials"]

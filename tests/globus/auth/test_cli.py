@@ -19,8 +19,7 @@ GLOBUS = str(Path(sys.executable).with_name("globus"))
 def _globus(env: dict[str, str], home: Path, *args: str) -> subprocess.CompletedProcess:
     full = {k: v for k, v in os.environ.items() if not k.startswith("GLOBUS_")}
     full.update(env, HOME=str(home), GLOBUS_CLI_INTERACTIVE="0")
-    return subprocess.run([GLOBUS, *args], env=full, capture_output=True, text=True,
-                          timeout=60)
+    return subprocess.run([GLOBUS, *args], env=full, capture_output=True, text=True, timeout=60)
 
 
 def test_cli_whoami_get_identities_and_session_show(globus_server, tmp_path):
@@ -52,7 +51,9 @@ def test_cli_reports_bad_client_credentials(globus_server, tmp_path):
 def test_serve_prints_the_environment_and_stops_on_sigterm(tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "mockglobus", "serve", "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         env: dict[str, str] = {}
@@ -60,7 +61,7 @@ def test_serve_prints_the_environment_and_stops_on_sigterm(tmp_path):
             line = proc.stdout.readline()
             assert line, proc.stderr.read()
             if line.startswith("export "):
-                name, _, value = line[len("export "):].strip().partition("=")
+                name, _, value = line[len("export ") :].strip().partition("=")
                 env[name] = value
         assert env["GLOBUS_SDK_SERVICE_URL_AUTH"] == env["GLOBUS_SDK_SERVICE_URL_TRANSFER"]
         assert env["GLOBUS_SDK_SERVICE_URL_AUTH"].startswith("http://127.0.0.1:")

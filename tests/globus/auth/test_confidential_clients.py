@@ -38,8 +38,15 @@ def test_client_credentials_tokens_are_shaped_like_the_real_ones(globus):
     tokens = _portal().oauth2_client_credentials_tokens(
         ["openid", "openid", "profile", "email", TRANSFER_SCOPE]
     )
-    assert set(tokens.data) == {"access_token", "scope", "expires_in", "token_type",
-                                "resource_server", "id_token", "other_tokens"}
+    assert set(tokens.data) == {
+        "access_token",
+        "scope",
+        "expires_in",
+        "token_type",
+        "resource_server",
+        "id_token",
+        "other_tokens",
+    }
     assert tokens["resource_server"] == "auth.globus.org"
     assert tokens["scope"] == "openid profile email"
     assert tokens["expires_in"] == 172_800
@@ -62,8 +69,9 @@ def test_client_identity_sees_itself_through_userinfo(globus):
 
 def test_three_legged_flow_with_a_secret_and_refresh(globus):
     portal = _portal()
-    portal.oauth2_start_flow(PORTAL_CALLBACK, ["openid", "email", TRANSFER_SCOPE],
-                             refresh_tokens=True, state="s1")
+    portal.oauth2_start_flow(
+        PORTAL_CALLBACK, ["openid", "email", TRANSFER_SCOPE], refresh_tokens=True, state="s1"
+    )
     code = globus.double.get_auth_code(portal.oauth2_get_authorize_url(), ALICE)
     tokens = portal.oauth2_exchange_code_for_tokens(code)
     assert tokens["state"] == "s1"

@@ -33,7 +33,10 @@ def test_scenario_file_by_name_with_linked_identities_groups_and_consents():
     assert [u.username for u in auth.users] == ["ada@uchicago.edu", "grace@anl.gov"]
     ada = auth.identity("ada@uchicago.edu")
     assert [i.username for i in auth.identity_set(ada.id)] == [
-        "ada@uchicago.edu", "ada@globusid.org", "ada@anl.gov"]
+        "ada@uchicago.edu",
+        "ada@globusid.org",
+        "ada@anl.gov",
+    ]
     assert auth.identity("ada@anl.gov").organization == "Argonne National Laboratory"
     assert auth.group_ids_of(ada.id) == {"3e1a0000-0000-4000-8000-00000000beef"}
     data_access = "https://auth.globus.org/scopes/3e1a0000-0000-4000-8000-0000000c011e/data_access"
@@ -52,8 +55,10 @@ def test_json_scenario_and_missing_scenario():
 
 def test_faker_users_are_reproducible_for_a_seed():
     def people(seed: int) -> list[tuple[str, str | None, str | None]]:
-        return [(u.username, u.name, u.organization)
-                for u in GlobusDouble(seed=seed, scenario=None).auth.users]
+        return [
+            (u.username, u.name, u.organization)
+            for u in GlobusDouble(seed=seed, scenario=None).auth.users
+        ]
 
     assert people(3) == people(3)
     assert people(3) != people(4)
@@ -92,5 +97,7 @@ def test_route_table_is_generated_from_the_route_tables(capsys):
         if rule.endpoint == "static":
             continue
         for method in sorted(set(rule.methods or ()) - {"HEAD", "OPTIONS"}):
-            assert f"| {method} | `{rule.rule}` |" in table or (
-                f"`{rule.rule}` |" in table), (method, rule.rule)
+            assert f"| {method} | `{rule.rule}` |" in table or (f"`{rule.rule}` |" in table), (
+                method,
+                rule.rule,
+            )

@@ -34,8 +34,9 @@ def test_tutorial_flow_gives_one_token_per_resource_server(globus):
     assert globus_transfer_data["scope"] == TRANSFER_SCOPE
     assert globus_auth_data["refresh_token"] is None
     assert token_response["state"] == "_default"
-    info = globus.auth.check_access_token(globus_transfer_data["access_token"],
-                                          "transfer.api.globus.org")
+    info = globus.auth.check_access_token(
+        globus_transfer_data["access_token"], "transfer.api.globus.org"
+    )
     assert (info.username, info.client_id) == (ALICE, TUTORIAL_APP)
 
 
@@ -94,7 +95,9 @@ def test_refresh_tokens_keep_a_transfer_token_alive(globus):
     transfer_at = globus_transfer_data["access_token"]
     assert transfer_rt
     authorizer = globus_sdk.RefreshTokenAuthorizer(
-        transfer_rt, client, access_token=transfer_at,
+        transfer_rt,
+        client,
+        access_token=transfer_at,
         expires_at=globus_transfer_data["expires_at_seconds"],
     )
     globus.double.advance(172_800)  # the access token is dead on the virtual clock
@@ -116,7 +119,9 @@ def test_sdk_retries_once_with_a_refreshed_token_after_a_401(globus):
     )
     data = tokens.by_resource_server["auth.globus.org"]
     authorizer = globus_sdk.RefreshTokenAuthorizer(
-        data["refresh_token"], client, access_token=data["access_token"],
+        data["refresh_token"],
+        client,
+        access_token=data["access_token"],
         expires_at=data["expires_at_seconds"],
     )
     ac = globus_sdk.AuthClient(authorizer=authorizer)
@@ -124,8 +129,11 @@ def test_sdk_retries_once_with_a_refreshed_token_after_a_401(globus):
     globus.double.advance(200_000)
     assert ac.userinfo()["preferred_username"] == BOB
     paths = [(e.method, e.path, e.status) for e in globus.double.journal.entries[-3:]]
-    assert paths == [("GET", "/v2/oauth2/userinfo", 401), ("POST", "/v2/oauth2/token", 200),
-                     ("GET", "/v2/oauth2/userinfo", 200)]
+    assert paths == [
+        ("GET", "/v2/oauth2/userinfo", 401),
+        ("POST", "/v2/oauth2/token", 200),
+        ("GET", "/v2/oauth2/userinfo", 200),
+    ]
 
 
 def test_rotating_refresh_tokens_retire_the_old_one(globus):

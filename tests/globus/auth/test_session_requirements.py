@@ -49,8 +49,9 @@ def _id(globus, username: str) -> str:
 def _policy(globus, **fields) -> str:
     token = globus.double.token_for(ALICE, "auth.globus.org", scopes=[MANAGE_PROJECTS])
     admin = globus_sdk.AuthClient(authorizer=globus_sdk.AccessTokenAuthorizer(token))
-    doc = admin.create_policy(project_id=PROJECT, display_name="Lab policy",
-                              description="test", **fields)
+    doc = admin.create_policy(
+        project_id=PROJECT, display_name="Lab policy", description="test", **fields
+    )
     return doc["policy"]["id"]
 
 
@@ -71,8 +72,9 @@ def test_single_domain_is_met_by_logging_in_with_a_linked_identity(globus):
 
 
 def test_single_domain_is_met_by_one_of_the_listed_domains(globus):
-    _, session = _login(globus, ALICE,
-                        session_required_single_domain=["example.edu", "globusid.org"])
+    _, session = _login(
+        globus, ALICE, session_required_single_domain=["example.edu", "globusid.org"]
+    )
     assert list(session["authentications"]) == [_id(globus, ALICE)]
 
 
@@ -257,8 +259,7 @@ def test_refreshed_tokens_keep_their_session(globus):
 
 
 def test_minted_tokens_have_no_session(globus):
-    info = globus.auth.check_access_token(globus.double.token_for(ALICE),
-                                          "transfer.api.globus.org")
+    info = globus.auth.check_access_token(globus.double.token_for(ALICE), "transfer.api.globus.org")
     assert info.session_info == {"session_id": None, "authentications": {}}
 
 
@@ -269,7 +270,9 @@ def test_an_mfa_collection_needs_an_mfa_session_and_says_so(globus):
 
     def listing(mfa: bool):
         # the second time the app logs in again with what the error asked for
-        tokens, _ = _login(globus, ALICE, mfa=mfa, **({"session_required_mfa": True} if mfa else {}))
+        tokens, _ = _login(
+            globus, ALICE, mfa=mfa, **({"session_required_mfa": True} if mfa else {})
+        )
         token = tokens.by_resource_server["transfer.api.globus.org"]["access_token"]
         tc = globus_sdk.TransferClient(authorizer=globus_sdk.AccessTokenAuthorizer(token))
         tc.retry_config.max_retries = 0

@@ -21,8 +21,7 @@ ID_SET = "urn:globus:auth:scope:auth.globus.org:view_identity_set"
 
 def _portal_login(globus, username: str, scopes: list[str], offline: bool = False):
     portal = globus_sdk.ConfidentialAppAuthClient(PORTAL, PORTAL_SECRET)
-    portal.oauth2_start_flow("https://portal.example.org/callback", scopes,
-                             refresh_tokens=offline)
+    portal.oauth2_start_flow("https://portal.example.org/callback", scopes, refresh_tokens=offline)
     code = globus.double.get_auth_code(portal.oauth2_get_authorize_url(), username)
     return portal, portal.oauth2_exchange_code_for_tokens(code)
 
@@ -108,17 +107,22 @@ def test_validate_answers_whether_a_refresh_token_is_still_good(globus):
     portal, tokens = _portal_login(globus, ALICE, [TRANSFER_SCOPE], offline=True)
     rt = tokens.by_resource_server["transfer.api.globus.org"]["refresh_token"]
     url = globus.base + "v2/oauth2/token/validate"
-    assert requests.post(url, data={"token": rt}, auth=(PORTAL, PORTAL_SECRET),
-                         timeout=10).json() == {"active": True}
+    assert requests.post(
+        url, data={"token": rt}, auth=(PORTAL, PORTAL_SECRET), timeout=10
+    ).json() == {"active": True}
     portal.oauth2_revoke_token(rt)
-    assert requests.post(url, data={"token": rt}, auth=(PORTAL, PORTAL_SECRET),
-                         timeout=10).json() == {"active": False}
+    assert requests.post(
+        url, data={"token": rt}, auth=(PORTAL, PORTAL_SECRET), timeout=10
+    ).json() == {"active": False}
 
 
 def test_userinfo_shows_linked_identities_with_view_identity_set(globus):
     _, tokens = _portal_login(globus, BOB, ["openid", "profile", "email", ID_SET])
-    ac = globus_sdk.AuthClient(authorizer=globus_sdk.AccessTokenAuthorizer(
-        tokens.by_resource_server["auth.globus.org"]["access_token"]))
+    ac = globus_sdk.AuthClient(
+        authorizer=globus_sdk.AccessTokenAuthorizer(
+            tokens.by_resource_server["auth.globus.org"]["access_token"]
+        )
+    )
     me = ac.userinfo()
     assert me["preferred_username"] == BOB
     assert me["email"] == "bob@example.edu"

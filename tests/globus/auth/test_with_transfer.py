@@ -39,7 +39,8 @@ def test_auth_token_is_refused_by_transfer(globus):
 def test_collection_needing_data_access_asks_for_consent_until_given(globus):
     plain = _login(globus, [TRANSFER_SCOPE]).by_resource_server["transfer.api.globus.org"]
     tc = globus_sdk.TransferClient(
-        authorizer=globus_sdk.AccessTokenAuthorizer(plain["access_token"]))
+        authorizer=globus_sdk.AccessTokenAuthorizer(plain["access_token"])
+    )
     with pytest.raises(globus_sdk.TransferAPIError) as err:
         tc.operation_ls(seed.RESEARCH_COLLECTION_ID, path="/projects/climate/")
     assert (err.value.http_status, err.value.code) == (403, "ConsentRequired")
@@ -49,19 +50,21 @@ def test_collection_needing_data_access_asks_for_consent_until_given(globus):
 
     again = _login(globus, [needed]).by_resource_server["transfer.api.globus.org"]
     tc = globus_sdk.TransferClient(
-        authorizer=globus_sdk.AccessTokenAuthorizer(again["access_token"]))
-    names = [f["name"] for f in tc.operation_ls(seed.RESEARCH_COLLECTION_ID,
-                                                path="/projects/climate/")]
+        authorizer=globus_sdk.AccessTokenAuthorizer(again["access_token"])
+    )
+    names = [
+        f["name"] for f in tc.operation_ls(seed.RESEARCH_COLLECTION_ID, path="/projects/climate/")
+    ]
     assert "README.txt" in names
 
 
 def test_cli_client_identity_consents_on_demand_and_retries(globus_server, tmp_path):
     from tests.globus.auth.test_cli import _globus
 
-    listing = _globus(globus_server.env(), tmp_path, "ls",
-                      f"{seed.RESEARCH_COLLECTION_ID}:/projects/climate/")
+    listing = _globus(
+        globus_server.env(), tmp_path, "ls", f"{seed.RESEARCH_COLLECTION_ID}:/projects/climate/"
+    )
     assert listing.returncode == 0, listing.stderr
     assert "README.txt" in listing.stdout.split()
-    statuses = [(e.path, e.status) for e in globus_server.journal.entries
-                if e.path.endswith("/ls")]
+    statuses = [(e.path, e.status) for e in globus_server.journal.entries if e.path.endswith("/ls")]
     assert [s for _, s in statuses] == [403, 200]  # ConsentRequired, consent, retry

@@ -101,8 +101,11 @@ class Served:
 
 @pytest.fixture(params=["inprocess", "live"])
 def served(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Served:
-    for name in ("GLOBUS_SDK_SERVICE_URL_AUTH", "GLOBUS_SDK_SERVICE_URL_TRANSFER",
-                 "GLOBUS_SDK_ENVIRONMENT"):
+    for name in (
+        "GLOBUS_SDK_SERVICE_URL_AUTH",
+        "GLOBUS_SDK_SERVICE_URL_TRANSFER",
+        "GLOBUS_SDK_ENVIRONMENT",
+    ):
         monkeypatch.delenv(name, raising=False)
     if request.param == "inprocess":
         return Served(request.getfixturevalue("globus_mock"), None)

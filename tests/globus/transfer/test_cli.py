@@ -29,8 +29,7 @@ def cli(globus_server, tmp_path, monkeypatch):
     env = dict(os.environ, **globus_server.env(), HOME=str(tmp_path))
 
     def run(*args: str, expect: int = 0) -> subprocess.CompletedProcess:
-        done = subprocess.run([GLOBUS, *args], env=env, capture_output=True, text=True,
-                              timeout=60)
+        done = subprocess.run([GLOBUS, *args], env=env, capture_output=True, text=True, timeout=60)
         assert done.returncode == expect, (args, done.stdout, done.stderr)
         return done
 
@@ -58,7 +57,10 @@ def ticking(double, step: float = 5.0):
 
 def test_ls_mkdir_and_rename(cli):
     assert cli("ls", f"{T1}:/home/share/godata/").stdout.split() == [
-        "file1.txt", "file2.txt", "file3.txt"]
+        "file1.txt",
+        "file2.txt",
+        "file3.txt",
+    ]
     assert "created successfully" in cli("mkdir", f"{T1}:/~/made").stdout
     cli("rename", T1, "/~/made", "/~/renamed")
     assert cli("ls", f"{T1}:/~/").stdout.split() == ["renamed/"]
@@ -67,14 +69,25 @@ def test_ls_mkdir_and_rename(cli):
 
 
 def test_transfer_wait_show_list_and_events(cli):
-    out = cli("transfer", f"{T1}:/home/share/godata/", f"{T2}:/~/copy/", "-r",
-              "--label", "from cli", "-F", "json").stdout
+    out = cli(
+        "transfer",
+        f"{T1}:/home/share/godata/",
+        f"{T2}:/~/copy/",
+        "-r",
+        "--label",
+        "from cli",
+        "-F",
+        "json",
+    ).stdout
     task_id = json.loads(out)["task_id"]
     with ticking(cli.double):
         cli("task", "wait", task_id, "--timeout", "30", "--polling-interval", "1")
     shown = json.loads(cli("task", "show", task_id, "-F", "json").stdout)
     assert (shown["status"], shown["files_transferred"], shown["label"]) == (
-        "SUCCEEDED", 3, "from cli")
+        "SUCCEEDED",
+        3,
+        "from cli",
+    )
     listed = json.loads(cli("task", "list", "-F", "json").stdout)
     assert [t["task_id"] for t in listed["DATA"]] == [task_id]
     events = json.loads(cli("task", "event-list", task_id, "-F", "json").stdout)

@@ -19,7 +19,10 @@ T1 = TUTORIAL_COLLECTION_1
 def test_seeded_tutorial_collection_holds_three_small_files(model, alice):
     listing = model.file_ops.operation_ls(alice, T1, path="/home/share/godata/")
     assert [(f["name"], f["size"], f["type"]) for f in listing["DATA"]] == [
-        ("file1.txt", 4, "file"), ("file2.txt", 4, "file"), ("file3.txt", 4, "file")]
+        ("file1.txt", 4, "file"),
+        ("file2.txt", 4, "file"),
+        ("file3.txt", 4, "file"),
+    ]
     assert listing["path"] == "/home/share/godata/"
     assert (listing["length"], listing["total"]) == (3, 3)
 
@@ -78,7 +81,11 @@ def test_stat_of_a_missing_path_is_bare_not_found(model, alice):
 def test_stat_describes_the_path_itself(model, alice):
     doc = model.file_ops.operation_stat(alice, T1, "/home/share/godata/file1.txt")
     assert (doc["name"], doc["size"], doc["permissions"], doc["user"]) == (
-        "file1.txt", 4, "0644", "tutorial")
+        "file1.txt",
+        4,
+        "0644",
+        "tutorial",
+    )
 
 
 def test_rename_moves_and_reports_missing_sources_as_endpoint_error(model, alice):
@@ -99,16 +106,19 @@ def test_rename_onto_an_existing_path_is_refused(model, alice):
     assert "File exists" in caught.value.message
 
 
-@pytest.mark.parametrize(("filters", "expected"), [
-    (["name:~*2.txt"], ["file2.txt"]),
-    (["name:!file1.txt"], ["file2.txt", "file3.txt"]),
-    (["name:!~file[12]*"], ["file3.txt"]),
-    (["name:=file3.txt"], ["file3.txt"]),
-    (["name:file3.txt"], ["file3.txt"]),
-    (["type:dir"], []),
-    (["type:dir", "name:~*1.txt"], ["file1.txt"]),  # repeated filters are OR-ed
-    (["type:file/name:~*3*"], ["file3.txt"]),  # clauses in one filter are AND-ed
-])
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        (["name:~*2.txt"], ["file2.txt"]),
+        (["name:!file1.txt"], ["file2.txt", "file3.txt"]),
+        (["name:!~file[12]*"], ["file3.txt"]),
+        (["name:=file3.txt"], ["file3.txt"]),
+        (["name:file3.txt"], ["file3.txt"]),
+        (["type:dir"], []),
+        (["type:dir", "name:~*1.txt"], ["file1.txt"]),  # repeated filters are OR-ed
+        (["type:file/name:~*3*"], ["file3.txt"]),  # clauses in one filter are AND-ed
+    ],
+)
 def test_ls_filters(model, alice, filters, expected):
     listing = model.file_ops.operation_ls(alice, T1, path="/home/share/godata/", filters=filters)
     assert [f["name"] for f in listing["DATA"]] == expected
@@ -117,8 +127,9 @@ def test_ls_filters(model, alice, filters, expected):
 def test_ls_orderby_limit_offset_and_hidden_files(model, alice):
     for name in ("b", "a", ".hidden"):
         model.file_ops.operation_mkdir(alice, T1, {"path": f"/~/{name}"})
-    listing = model.file_ops.operation_ls(alice, T1, path="/~/", orderby="name DESC", limit="2",
-                                 offset="0", show_hidden="0")
+    listing = model.file_ops.operation_ls(
+        alice, T1, path="/~/", orderby="name DESC", limit="2", offset="0", show_hidden="0"
+    )
     assert [f["name"] for f in listing["DATA"]] == ["b", "a"]
     assert listing["total"] == 2
     everything = model.file_ops.operation_ls(alice, T1, path="/~/", orderby="name ASC", offset="1")
@@ -145,15 +156,30 @@ def test_guest_collection_read_only_acl_refuses_writes(model, alice):
 
 def test_guest_owner_may_write_and_manage_acl_rules(model, alice):
     model.file_ops.operation_mkdir(DEMO_USER, DEMO_GUEST_ID, {"path": "/incoming"})
-    rule = model.roles_acls.add_endpoint_acl_rule(DEMO_USER, DEMO_GUEST_ID, {
-        "DATA_TYPE": "access", "principal_type": "identity", "principal": alice.identity_id,
-        "path": "/incoming/", "permissions": "rw"})
+    rule = model.roles_acls.add_endpoint_acl_rule(
+        DEMO_USER,
+        DEMO_GUEST_ID,
+        {
+            "DATA_TYPE": "access",
+            "principal_type": "identity",
+            "principal": alice.identity_id,
+            "path": "/incoming/",
+            "permissions": "rw",
+        },
+    )
     assert rule["code"] == "Created"
     model.file_ops.operation_mkdir(alice, DEMO_GUEST_ID, {"path": "/incoming/from-alice"})
     with pytest.raises(E.AclExists):
-        model.roles_acls.add_endpoint_acl_rule(DEMO_USER, DEMO_GUEST_ID, {
-            "principal_type": "identity", "principal": alice.identity_id,
-            "path": "/incoming/", "permissions": "r"})
+        model.roles_acls.add_endpoint_acl_rule(
+            DEMO_USER,
+            DEMO_GUEST_ID,
+            {
+                "principal_type": "identity",
+                "principal": alice.identity_id,
+                "path": "/incoming/",
+                "permissions": "r",
+            },
+        )
     with pytest.raises(E.PermissionDenied):
         model.roles_acls.endpoint_acl_list(alice, DEMO_GUEST_ID)
 
@@ -184,8 +210,12 @@ def test_gcsv5_documents_cannot_be_updated_through_transfer(model, alice):
 def test_gcp_owner_updates_its_collection_and_read_only_fields_are_ignored(model):
     from mockglobus.transfer.seed import DEMO_GCP_ID
 
-    model.endpoint_ops.update_endpoint(DEMO_USER, DEMO_GCP_ID, {
-        "display_name": "Renamed", "id": "x", "entity_type": "nope"})
+    model.endpoint_ops.update_endpoint(
+        DEMO_USER, DEMO_GCP_ID, {"display_name": "Renamed", "id": "x", "entity_type": "nope"}
+    )
     doc = model.endpoint_ops.get_endpoint(DEMO_USER, DEMO_GCP_ID)
     assert (doc["display_name"], doc["id"], doc["entity_type"]) == (
-        "Renamed", DEMO_GCP_ID, "GCP_mapped_collection")
+        "Renamed",
+        DEMO_GCP_ID,
+        "GCP_mapped_collection",
+    )

@@ -14,21 +14,37 @@ from mockglobus.transfer.vfs import checksum_of
 
 def submit(model, caller, items, **options):
     sid = model.task_ops.get_submission_id(caller)["value"]
-    body = {"DATA_TYPE": "transfer", "submission_id": sid, "source_endpoint": T1,
-            "destination_endpoint": T2, "DATA": items, **options}
+    body = {
+        "DATA_TYPE": "transfer",
+        "submission_id": sid,
+        "source_endpoint": T1,
+        "destination_endpoint": T2,
+        "DATA": items,
+        **options,
+    }
     return model.task_ops.submit_transfer(caller, body)["task_id"]
 
 
 def delete(model, caller, paths, endpoint=T2, **options):
     sid = model.task_ops.get_submission_id(caller)["value"]
-    body = {"DATA_TYPE": "delete", "submission_id": sid, "endpoint": endpoint,
-            "DATA": [{"DATA_TYPE": "delete_item", "path": p} for p in paths], **options}
+    body = {
+        "DATA_TYPE": "delete",
+        "submission_id": sid,
+        "endpoint": endpoint,
+        "DATA": [{"DATA_TYPE": "delete_item", "path": p} for p in paths],
+        **options,
+    }
     return model.task_ops.submit_delete(caller, body)["task_id"]
 
 
 def item(src, dst, recursive=False, **extra):
-    return {"DATA_TYPE": "transfer_item", "source_path": src, "destination_path": dst,
-            "recursive": recursive, **extra}
+    return {
+        "DATA_TYPE": "transfer_item",
+        "source_path": src,
+        "destination_path": dst,
+        "recursive": recursive,
+        **extra,
+    }
 
 
 def put(model, caller, collection, path, data):
@@ -36,40 +52,59 @@ def put(model, caller, collection, path, data):
     coll = model.t.collections[collection]
     mount = model.file_access.mount(coll, caller)
     parts = model.file_access.parts(mount, path)
-    coll.volume.put_file("/" + "/".join(parts), data, user=mount.user.name,
-                         mtime=model.lookups.now())
+    coll.volume.put_file(
+        "/" + "/".join(parts), data, user=mount.user.name, mtime=model.lookups.now()
+    )
 
 
 def test_recursive_transfer_copies_the_tree_with_sizes_and_checksums(model, alice):
-    task_id = submit(model, alice, [item("/home/share/godata/", "/~/copy/", True)],
-                     verify_checksum=True)
+    task_id = submit(
+        model, alice, [item("/home/share/godata/", "/~/copy/", True)], verify_checksum=True
+    )
     doc = model.wait_for_task(task_id)
     assert doc["status"] == "SUCCEEDED"
-    assert (doc["files"], doc["directories"], doc["subtasks_total"],
-            doc["subtasks_succeeded"], doc["files_transferred"], doc["bytes_transferred"]) == (
-        3, 1, 5, 5, 3, 12)
+    assert (
+        doc["files"],
+        doc["directories"],
+        doc["subtasks_total"],
+        doc["subtasks_succeeded"],
+        doc["files_transferred"],
+        doc["bytes_transferred"],
+    ) == (3, 1, 5, 5, 3, 12)
     source = model.file_tree(T1)
     copied = model.file_tree(T2)
     for name in ("file1.txt", "file2.txt", "file3.txt"):
         assert copied[f"/home/alice/copy/{name}"] == source[f"/home/share/godata/{name}"]
     rows = model.task_queries.task_successful_transfers(alice, task_id)["DATA"]
-    assert {r["checksum"] for r in rows} == {checksum_of(b"abc\n", "MD5"),
-                                             checksum_of(b"def\n", "MD5"),
-                                             checksum_of(b"ghi\n", "MD5")}
+    assert {r["checksum"] for r in rows} == {
+        checksum_of(b"abc\n", "MD5"),
+        checksum_of(b"def\n", "MD5"),
+        checksum_of(b"ghi\n", "MD5"),
+    }
 
 
 def test_single_file_transfer_counts_two_subtasks(model, alice):
-    doc = model.wait_for_task(submit(model, alice, [item("/home/share/godata/file1.txt",
-                                                         "/~/one.txt")]))
-    assert (doc["files"], doc["directories"], doc["subtasks_total"],
-            doc["subtasks_succeeded"], doc["bytes_transferred"]) == (1, 0, 2, 2, 4)
+    doc = model.wait_for_task(
+        submit(model, alice, [item("/home/share/godata/file1.txt", "/~/one.txt")])
+    )
+    assert (
+        doc["files"],
+        doc["directories"],
+        doc["subtasks_total"],
+        doc["subtasks_succeeded"],
+        doc["bytes_transferred"],
+    ) == (1, 0, 2, 2, 4)
 
 
 def test_task_is_active_and_queued_before_it_starts(model, alice):
     task_id = submit(model, alice, [item("/home/share/godata/file1.txt", "/~/x")])
     doc = model.task_queries.get_task(alice, task_id)
     assert (doc["status"], doc["nice_status"], doc["completion_time"], doc["is_ok"]) == (
-        "ACTIVE", "Queued", None, True)
+        "ACTIVE",
+        "Queued",
+        None,
+        True,
+    )
 
 
 def test_bytes_progress_with_virtual_time_at_the_configured_throughput(model, alice):
@@ -95,9 +130,12 @@ def test_missing_source_fails_the_task_with_file_not_found(model, alice):
 
 
 def test_missing_source_is_skipped_with_skip_source_errors(model, alice):
-    task_id = submit(model, alice, [item("/~/nope.txt", "/~/nope.txt"),
-                                    item("/home/share/godata/file2.txt", "/~/two.txt")],
-                     skip_source_errors=True)
+    task_id = submit(
+        model,
+        alice,
+        [item("/~/nope.txt", "/~/nope.txt"), item("/home/share/godata/file2.txt", "/~/two.txt")],
+        skip_source_errors=True,
+    )
     doc = model.wait_for_task(task_id)
     assert doc["status"] == "SUCCEEDED"
     assert (doc["subtasks_skipped_errors"], doc["files_transferred"]) == (1, 1)
@@ -109,30 +147,54 @@ def test_missing_source_is_skipped_with_skip_source_errors(model, alice):
 
 
 def test_external_checksum_mismatch_fails_the_task(model, alice):
-    task_id = submit(model, alice, [item("/home/share/godata/file1.txt", "/~/f",
-                                         external_checksum="deadbeef",
-                                         checksum_algorithm="MD5")])
+    task_id = submit(
+        model,
+        alice,
+        [
+            item(
+                "/home/share/godata/file1.txt",
+                "/~/f",
+                external_checksum="deadbeef",
+                checksum_algorithm="MD5",
+            )
+        ],
+    )
     doc = model.wait_for_task(task_id)
-    assert (doc["status"], doc["fatal_error"]["code"]) == ("FAILED",
-                                                           "EXTERNAL_CHECKSUM_MISMATCH")
+    assert (doc["status"], doc["fatal_error"]["code"]) == ("FAILED", "EXTERNAL_CHECKSUM_MISMATCH")
 
 
 def test_external_checksum_that_matches_succeeds(model, alice):
     good = checksum_of(b"abc\n", "SHA256")
-    doc = model.wait_for_task(submit(model, alice, [item(
-        "/home/share/godata/file1.txt", "/~/f", external_checksum=good,
-        checksum_algorithm="SHA256")]))
+    doc = model.wait_for_task(
+        submit(
+            model,
+            alice,
+            [
+                item(
+                    "/home/share/godata/file1.txt",
+                    "/~/f",
+                    external_checksum=good,
+                    checksum_algorithm="SHA256",
+                )
+            ],
+        )
+    )
     assert doc["status"] == "SUCCEEDED"
 
 
 def test_corrupted_copy_is_caught_by_verify_checksum_and_retried(model, alice):
     model.building.inject_fault(T2, "VERIFY_CHECKSUM", path_glob="*/f", times=1)
-    task_id = submit(model, alice, [item("/home/share/godata/file1.txt", "/~/f")],
-                     verify_checksum=True)
+    task_id = submit(
+        model, alice, [item("/home/share/godata/file1.txt", "/~/f")], verify_checksum=True
+    )
     model.state.advance(3)
     doc = model.task_queries.get_task(alice, task_id)
     assert (doc["status"], doc["nice_status"], doc["faults"], doc["is_ok"]) == (
-        "ACTIVE", "VERIFY_CHECKSUM", 1, False)
+        "ACTIVE",
+        "VERIFY_CHECKSUM",
+        1,
+        False,
+    )
     doc = model.wait_for_task(task_id)
     assert (doc["status"], doc["faults"]) == ("SUCCEEDED", 1)
     assert model.file_tree(T2)["/home/alice/f"][2] == checksum_of(b"abc\n", "MD5")
@@ -142,23 +204,24 @@ def test_corrupted_copy_is_caught_by_verify_checksum_and_retried(model, alice):
 
 def test_corruption_goes_unnoticed_without_verify_checksum(model, alice):
     model.building.inject_fault(T2, "VERIFY_CHECKSUM", path_glob="*/f", times=1)
-    doc = model.wait_for_task(submit(model, alice, [item("/home/share/godata/file1.txt",
-                                                         "/~/f")]))
+    doc = model.wait_for_task(submit(model, alice, [item("/home/share/godata/file1.txt", "/~/f")]))
     assert doc["status"] == "SUCCEEDED"
     assert model.file_tree(T2)["/home/alice/f"][2] != checksum_of(b"abc\n", "MD5")
 
 
-@pytest.mark.parametrize(("level", "dest", "copied"), [
-    (0, b"zzzz", False),        # exists
-    (1, b"zzzz", False),        # same size
-    (1, b"longer", True),       # size differs
-    (3, b"zzzz", True),         # checksum differs
-    (3, b"abc\n", False),       # checksum same
-])
+@pytest.mark.parametrize(
+    ("level", "dest", "copied"),
+    [
+        (0, b"zzzz", False),  # exists
+        (1, b"zzzz", False),  # same size
+        (1, b"longer", True),  # size differs
+        (3, b"zzzz", True),  # checksum differs
+        (3, b"abc\n", False),  # checksum same
+    ],
+)
 def test_sync_level_decides_what_is_copied(model, alice, level, dest, copied):
     put(model, alice, T2, "/~/f", dest)
-    task_id = submit(model, alice, [item("/home/share/godata/file1.txt", "/~/f")],
-                     sync_level=level)
+    task_id = submit(model, alice, [item("/home/share/godata/file1.txt", "/~/f")], sync_level=level)
     doc = model.wait_for_task(task_id)
     assert doc["status"] == "SUCCEEDED"
     assert (doc["files_transferred"], doc["files_skipped"]) == ((1, 0) if copied else (0, 1))
@@ -167,40 +230,62 @@ def test_sync_level_decides_what_is_copied(model, alice, level, dest, copied):
 
 def test_sync_level_mtime_copies_only_newer_sources(model, alice, state):
     put(model, alice, T2, "/~/f", b"old!")  # written now, newer than the seeded source
-    doc = model.wait_for_task(submit(model, alice, [item("/home/share/godata/file1.txt",
-                                                         "/~/f")], sync_level=2))
+    doc = model.wait_for_task(
+        submit(model, alice, [item("/home/share/godata/file1.txt", "/~/f")], sync_level=2)
+    )
     assert doc["files_skipped"] == 1
 
 
 def test_preserve_timestamp_keeps_the_source_mtime(model, alice):
-    model.wait_for_task(submit(model, alice, [item("/home/share/godata/file1.txt", "/~/f")],
-                               preserve_timestamp=True))
+    model.wait_for_task(
+        submit(
+            model, alice, [item("/home/share/godata/file1.txt", "/~/f")], preserve_timestamp=True
+        )
+    )
     stat = model.file_ops.operation_stat(alice, T2, "/~/f")
     assert stat["last_modified"] == "2023-12-18 16:52:50+00:00"
 
 
 def test_filter_rules_exclude_matching_files(model, alice):
-    doc = model.wait_for_task(submit(
-        model, alice, [item("/home/share/godata/", "/~/c/", True)],
-        filter_rules=[{"DATA_TYPE": "filter_rule", "method": "exclude", "name": "file2*",
-                       "type": "file"}]))
+    doc = model.wait_for_task(
+        submit(
+            model,
+            alice,
+            [item("/home/share/godata/", "/~/c/", True)],
+            filter_rules=[
+                {"DATA_TYPE": "filter_rule", "method": "exclude", "name": "file2*", "type": "file"}
+            ],
+        )
+    )
     assert doc["files"] == 2
     assert sorted(p for p in model.file_tree(T2) if p.startswith("/home/alice/c/")) == [
-        "/home/alice/c/file1.txt", "/home/alice/c/file3.txt"]
+        "/home/alice/c/file1.txt",
+        "/home/alice/c/file3.txt",
+    ]
 
 
 def test_delete_destination_extra_removes_what_the_source_lacks(model, alice):
     put(model, alice, T2, "/~/c/stale.txt", b"old")
-    model.wait_for_task(submit(model, alice, [item("/home/share/godata/", "/~/c/", True)],
-                               delete_destination_extra=True))
+    model.wait_for_task(
+        submit(
+            model,
+            alice,
+            [item("/home/share/godata/", "/~/c/", True)],
+            delete_destination_extra=True,
+        )
+    )
     assert "/home/alice/c/stale.txt" not in model.file_tree(T2)
     assert "/home/alice/c/file1.txt" in model.file_tree(T2)
 
 
 def test_delete_destination_extra_needs_a_recursive_item(model, alice):
     with pytest.raises(E.ClientBadRequest):
-        submit(model, alice, [item("/home/share/godata/file1.txt", "/~/f")],
-               delete_destination_extra=True)
+        submit(
+            model,
+            alice,
+            [item("/home/share/godata/file1.txt", "/~/f")],
+            delete_destination_extra=True,
+        )
 
 
 def test_transfer_without_items_is_refused(model, alice):
@@ -211,9 +296,13 @@ def test_transfer_without_items_is_refused(model, alice):
 
 def test_same_submission_id_creates_one_task_even_under_concurrent_retries(model, alice):
     sid = model.task_ops.get_submission_id(alice)["value"]
-    body = {"DATA_TYPE": "transfer", "submission_id": sid, "source_endpoint": T1,
-            "destination_endpoint": T2,
-            "DATA": [item("/home/share/godata/file1.txt", "/~/f")]}
+    body = {
+        "DATA_TYPE": "transfer",
+        "submission_id": sid,
+        "source_endpoint": T1,
+        "destination_endpoint": T2,
+        "DATA": [item("/home/share/godata/file1.txt", "/~/f")],
+    }
     results: list[dict] = []
 
     def go():
@@ -248,7 +337,10 @@ def test_delete_of_a_directory_without_recursive_fails(model, alice):
 def test_delete_of_a_missing_path_fails_unless_ignore_missing(model, alice):
     doc = model.wait_for_task(delete(model, alice, ["/~/missing"]))
     assert (doc["status"], doc["fatal_error"]["code"], doc["subtasks_failed"]) == (
-        "FAILED", "FILE_NOT_FOUND", 1)
+        "FAILED",
+        "FILE_NOT_FOUND",
+        1,
+    )
     doc = model.wait_for_task(delete(model, alice, ["/~/missing"], ignore_missing=True))
     assert doc["status"] == "SUCCEEDED"
 
@@ -269,7 +361,10 @@ def test_cancel_of_an_active_task_fails_it_with_canceled(model, alice):
     assert model.task_ops.cancel_task(alice, task_id)["code"] == "Canceled"
     doc = model.task_queries.get_task(alice, task_id)
     assert (doc["status"], doc["fatal_error"]["code"], doc["subtasks_canceled"]) == (
-        "FAILED", "CANCELED", 2)
+        "FAILED",
+        "CANCELED",
+        2,
+    )
     events = model.task_queries.task_event_list(alice, task_id)["DATA"]
     assert events[0]["code"] == "CANCELED"
     assert events[0]["details"] == "Canceled by the task owner"
@@ -297,18 +392,28 @@ def test_deadline_expiry_fails_the_task_with_expired(model, alice, state):
     deadline = state.clock.now().timestamp() + 60
     from datetime import datetime, timezone
 
-    task_id = submit(model, alice, [item("/~/slow.bin", "/~/slow.bin")],
-                     deadline=datetime.fromtimestamp(deadline, timezone.utc).isoformat())
+    task_id = submit(
+        model,
+        alice,
+        [item("/~/slow.bin", "/~/slow.bin")],
+        deadline=datetime.fromtimestamp(deadline, timezone.utc).isoformat(),
+    )
     doc = model.wait_for_task(task_id)
     assert (doc["status"], doc["fatal_error"]["code"], doc["subtasks_expired"]) == (
-        "FAILED", "EXPIRED", 1)
+        "FAILED",
+        "EXPIRED",
+        1,
+    )
     assert doc["completion_time"] == doc["deadline"]
 
 
 def test_update_changes_label_and_deadline_only_while_running(model, alice):
     task_id = submit(model, alice, [item("/home/share/godata/file1.txt", "/~/f")])
-    model.task_ops.update_task(alice, task_id, {"DATA_TYPE": "task", "label": "renamed",
-                                       "deadline": "2099-01-01T00:00:00+00:00"})
+    model.task_ops.update_task(
+        alice,
+        task_id,
+        {"DATA_TYPE": "task", "label": "renamed", "deadline": "2099-01-01T00:00:00+00:00"},
+    )
     doc = model.task_queries.get_task(alice, task_id)
     assert (doc["label"], doc["deadline"]) == ("renamed", "2099-01-01T00:00:00+00:00")
     with pytest.raises(E.BadRequest):
@@ -346,14 +451,19 @@ def test_auth_fault_makes_the_task_inactive_until_reactivated(model, alice):
 
 def test_quota_exceeded_fails_with_fail_on_quota_errors(model, alice):
     model.t.collections[T2].volume.quota_bytes = model.t.collections[T2].volume.used_bytes + 2
-    doc = model.wait_for_task(submit(model, alice, [item("/home/share/godata/file1.txt",
-                                                         "/~/f")], fail_on_quota_errors=True))
+    doc = model.wait_for_task(
+        submit(
+            model, alice, [item("/home/share/godata/file1.txt", "/~/f")], fail_on_quota_errors=True
+        )
+    )
     assert (doc["status"], doc["fatal_error"]["code"]) == ("FAILED", "QUOTA_EXCEEDED")
 
 
 def test_task_list_filters_orders_and_pages(model, alice):
-    ids = [submit(model, alice, [item("/home/share/godata/file1.txt", f"/~/f{i}")],
-                  label=f"job {i}") for i in range(5)]
+    ids = [
+        submit(model, alice, [item("/home/share/godata/file1.txt", f"/~/f{i}")], label=f"job {i}")
+        for i in range(5)
+    ]
     model.wait_for_task(ids[-1])
     page = model.task_queries.task_list(alice, limit="2", offset="1", orderby="label ASC")
     assert [t["label"] for t in page["DATA"]] == ["job 1", "job 2"]
@@ -377,9 +487,15 @@ def test_pause_rule_pauses_matching_tasks_and_deleting_it_resumes_them(model, al
     put(model, alice, T1, "/~/p.bin", b"x" * 10)
     task_id = submit(model, alice, [item("/~/p.bin", "/~/p.bin")])
     model.state.advance(2)
-    rule = model.pause_rules.endpoint_manager_create_pause_rule(TUTORIAL_ADMIN, {
-        "DATA_TYPE": "pause_rule", "endpoint_id": T2, "message": "maintenance",
-        "pause_task_transfer_write": True})
+    rule = model.pause_rules.endpoint_manager_create_pause_rule(
+        TUTORIAL_ADMIN,
+        {
+            "DATA_TYPE": "pause_rule",
+            "endpoint_id": T2,
+            "message": "maintenance",
+            "pause_task_transfer_write": True,
+        },
+    )
     doc = model.task_queries.get_task(alice, task_id)
     assert (doc["status"], doc["is_paused"], doc["nice_status"]) == ("ACTIVE", True, "PAUSED")
     info = model.task_queries.task_pause_info(alice, task_id)
@@ -395,8 +511,9 @@ def test_pause_rule_pauses_matching_tasks_and_deleting_it_resumes_them(model, al
 
 def test_pause_rule_needs_the_activity_manager_role(model, alice):
     with pytest.raises(E.PermissionDenied):
-        model.pause_rules.endpoint_manager_create_pause_rule(alice, {
-            "endpoint_id": T2, "message": "no", "pause_task_transfer_write": True})
+        model.pause_rules.endpoint_manager_create_pause_rule(
+            alice, {"endpoint_id": T2, "message": "no", "pause_task_transfer_write": True}
+        )
 
 
 def test_admin_cancel_sets_canceled_by_admin(model, alice):
@@ -404,25 +521,35 @@ def test_admin_cancel_sets_canceled_by_admin(model, alice):
 
     task_id = submit(model, alice, [item("/home/share/godata/file1.txt", "/~/f")])
     done = model.admin_actions.endpoint_manager_cancel_tasks(
-        TUTORIAL_ADMIN, {"message": "stop", "task_id_list": [task_id]})
+        TUTORIAL_ADMIN, {"message": "stop", "task_id_list": [task_id]}
+    )
     assert (done["DATA_TYPE"], done["done"], done["task_id_list"]) == (
-        "admin_cancel", True, [task_id])
+        "admin_cancel",
+        True,
+        [task_id],
+    )
     doc = model.task_queries.get_task(alice, task_id)
     assert (doc["status"], doc["canceled_by_admin"], doc["canceled_by_admin_message"]) == (
-        "FAILED", "BOTH", "stop")
+        "FAILED",
+        "BOTH",
+        "stop",
+    )
 
 
 def test_endpoint_manager_task_list_pages_with_last_key(model, alice, bob):
     from mockglobus.transfer.seed import TUTORIAL_ADMIN
 
-    ids = [submit(model, who, [item("/home/share/godata/file1.txt", f"/~/f{i}")])
-           for i, who in enumerate([alice, bob, alice])]
+    ids = [
+        submit(model, who, [item("/home/share/godata/file1.txt", f"/~/f{i}")])
+        for i, who in enumerate([alice, bob, alice])
+    ]
     task_list = model.endpoint_manager.endpoint_manager_task_list
     first = task_list(TUTORIAL_ADMIN, {"filter_endpoint": T2, "limit": "2"})
     assert [t["task_id"] for t in first["DATA"]] == ids[:0:-1]
     assert first["has_next_page"] is True
-    rest = task_list(TUTORIAL_ADMIN, {"filter_endpoint": T2, "limit": "2",
-                                      "last_key": first["last_key"]})
+    rest = task_list(
+        TUTORIAL_ADMIN, {"filter_endpoint": T2, "limit": "2", "last_key": first["last_key"]}
+    )
     assert [t["task_id"] for t in rest["DATA"]] == ids[:1]
     assert rest["has_next_page"] is False
     assert rest["DATA"][0]["owner_string"] == alice.username

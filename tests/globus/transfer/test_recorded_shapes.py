@@ -54,8 +54,10 @@ def finished_transfer(served, tc) -> str:
 
 
 def own_gcp(tc) -> str:
-    return tc.post("/v0.10/endpoint", data={"DATA_TYPE": "endpoint", "display_name": "Mine",
-                                            "is_globus_connect": True})["id"]
+    return tc.post(
+        "/v0.10/endpoint",
+        data={"DATA_TYPE": "endpoint", "display_name": "Mine", "is_globus_connect": True},
+    )["id"]
 
 
 def error_of(call) -> globus_sdk.TransferAPIError:
@@ -78,9 +80,20 @@ def test_submit_transfer_and_task_list_and_cancel(served, tc):
     finished_transfer(served, tc)
     assert_same_shape(recorded("task_list").json, tc.task_list().data)
     rec = recorded("submit_transfer", "failure")
-    check_error(rec, error_of(lambda: tc.submit_transfer(
-        {"DATA_TYPE": "transfer", "submission_id": "s", "source_endpoint": T1,
-         "destination_endpoint": T2, "DATA": []})))
+    check_error(
+        rec,
+        error_of(
+            lambda: tc.submit_transfer(
+                {
+                    "DATA_TYPE": "transfer",
+                    "submission_id": "s",
+                    "source_endpoint": T1,
+                    "destination_endpoint": T2,
+                    "DATA": [],
+                }
+            )
+        ),
+    )
 
 
 def test_submit_delete_and_submission_id(served, tc):
@@ -93,33 +106,50 @@ def test_submit_delete_and_submission_id(served, tc):
 
 def test_file_operations(served, tc):
     assert_same_shape(recorded("operation_mkdir").json, tc.operation_mkdir(T1, "/~/a").data)
-    assert_same_shape(recorded("operation_rename").json,
-                      tc.operation_rename(T1, "/~/a", "/~/b").data)
-    assert_same_shape(recorded("operation_stat").json,
-                      tc.operation_stat(T1, "/home/share/godata/file1.txt").data)
-    check_error(recorded("operation_stat", "not_found"),
-                error_of(lambda: tc.operation_stat(T1, "/~/foo")))
+    assert_same_shape(
+        recorded("operation_rename").json, tc.operation_rename(T1, "/~/a", "/~/b").data
+    )
+    assert_same_shape(
+        recorded("operation_stat").json, tc.operation_stat(T1, "/home/share/godata/file1.txt").data
+    )
+    check_error(
+        recorded("operation_stat", "not_found"), error_of(lambda: tc.operation_stat(T1, "/~/foo"))
+    )
 
 
 def test_endpoint_documents_and_updates(served, tc):
     assert_same_shape(recorded("get_endpoint").json, tc.get_endpoint(T1).data)
     mine = own_gcp(tc)
-    assert_same_shape(recorded("update_endpoint").json,
-                      tc.update_endpoint(mine, {"description": "laptop"}).data)
-    check_error(recorded("set_subscription_admin_verified", "non_subscribed_endpoint"),
-                error_of(lambda: tc.set_subscription_admin_verified(mine, True)))
-    assert_same_shape(recorded("set_subscription_id").json,
-                      tc.set_subscription_id(mine, "DEFAULT").data)
-    assert_same_shape(recorded("set_subscription_admin_verified").json,
-                      tc.set_subscription_admin_verified(mine, True).data)
-    check_error(recorded("set_subscription_id", "not_found"), error_of(
-        lambda: tc.set_subscription_id("00000000-0000-0000-0000-00000000dead", None)))
+    assert_same_shape(
+        recorded("update_endpoint").json, tc.update_endpoint(mine, {"description": "laptop"}).data
+    )
+    check_error(
+        recorded("set_subscription_admin_verified", "non_subscribed_endpoint"),
+        error_of(lambda: tc.set_subscription_admin_verified(mine, True)),
+    )
+    assert_same_shape(
+        recorded("set_subscription_id").json, tc.set_subscription_id(mine, "DEFAULT").data
+    )
+    assert_same_shape(
+        recorded("set_subscription_admin_verified").json,
+        tc.set_subscription_admin_verified(mine, True).data,
+    )
+    check_error(
+        recorded("set_subscription_id", "not_found"),
+        error_of(lambda: tc.set_subscription_id("00000000-0000-0000-0000-00000000dead", None)),
+    )
     other = served.client("bob@example.edu")
-    check_error(recorded("set_subscription_admin_verified", "no_admin_role"),
-                error_of(lambda: other.set_subscription_admin_verified(mine, False)))
-    bad = error_of(lambda: tc.put(f"/v0.10/endpoint/{mine}/subscription_admin_verified",
-                                  data='{"subscription_admin_verified": }',
-                                  headers={"Content-Type": "application/json"}))
+    check_error(
+        recorded("set_subscription_admin_verified", "no_admin_role"),
+        error_of(lambda: other.set_subscription_admin_verified(mine, False)),
+    )
+    bad = error_of(
+        lambda: tc.put(
+            f"/v0.10/endpoint/{mine}/subscription_admin_verified",
+            data='{"subscription_admin_verified": }',
+            headers={"Content-Type": "application/json"},
+        )
+    )
     check_error(recorded("set_subscription_admin_verified", "non_valid_verified_status"), bad)
 
 
@@ -130,8 +160,10 @@ def test_endpoint_manager_task_list_and_successful_transfers(served, tc):
     listed = admin.endpoint_manager_task_list(filter_endpoint=T2)
     assert_same_shape(recorded("endpoint_manager_task_list").json, listed.data)
     task_id = listed["DATA"][0]["task_id"]
-    assert_same_shape(recorded("endpoint_manager_task_successful_transfers").json,
-                      admin.endpoint_manager_task_successful_transfers(task_id).data)
+    assert_same_shape(
+        recorded("endpoint_manager_task_successful_transfers").json,
+        admin.endpoint_manager_task_successful_transfers(task_id).data,
+    )
 
 
 def test_default_subscription_is_refused_to_a_user_of_several(served, tc):
@@ -139,23 +171,33 @@ def test_default_subscription_is_refused_to_a_user_of_several(served, tc):
     alice = served.double.state.auth.identity("alice@globusid.org").id
     served.model.building.add_subscription("00000000-0000-0000-0000-00000000000a", managers=[alice])
     collection = own_gcp(tc)
-    err = error_of(lambda: tc.put(f"/v0.10/endpoint/{collection}/subscription",
-                                  data={"subscription_id": "DEFAULT"}))
+    err = error_of(
+        lambda: tc.put(
+            f"/v0.10/endpoint/{collection}/subscription", data={"subscription_id": "DEFAULT"}
+        )
+    )
     check_error(rec, err)
-    assert err.message.startswith("Please specify the subscription ID to use. You currently "
-                                  "have access to: ")
+    assert err.message.startswith(
+        "Please specify the subscription ID to use. You currently have access to: "
+    )
     assert "00000000-0000-0000-0000-00000000000a" in err.message
 
 
 def test_high_assurance_subscription_needs_a_manager_in_session(served, tc):
     rec = recorded("set_subscription_admin_verified", "no_identities_in_session")
     subscription = "00000000-0000-0000-0000-00000000000b"
-    served.model.building.add_subscription(subscription, managers=["not-alice"],
-                                           high_assurance=True)
+    served.model.building.add_subscription(
+        subscription, managers=["not-alice"], high_assurance=True
+    )
     collection = own_gcp(tc)
     tc.put(f"/v0.10/endpoint/{collection}/subscription", data={"subscription_id": subscription})
-    err = error_of(lambda: tc.put(f"/v0.10/endpoint/{collection}/subscription_admin_verified",
-                                  data={"subscription_admin_verified": True}))
+    err = error_of(
+        lambda: tc.put(
+            f"/v0.10/endpoint/{collection}/subscription_admin_verified",
+            data={"subscription_admin_verified": True},
+        )
+    )
     check_error(rec, err)
-    assert err.message == ("No manager or admin identities in session for high-assurance "
-                           f"subscription {subscription}")
+    assert err.message == (
+        f"No manager or admin identities in session for high-assurance subscription {subscription}"
+    )

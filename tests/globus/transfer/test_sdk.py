@@ -31,8 +31,10 @@ def test_directory_tree_transfer_then_ls_shows_the_same_files(served, tc):
     src = {f["name"]: f["size"] for f in tc.operation_ls(T1, path="/home/share/godata/")}
     dst = {f["name"]: f["size"] for f in tc.operation_ls(T2, path="/~/godata/")}
     assert src == dst == {"file1.txt": 4, "file2.txt": 4, "file3.txt": 4}
-    sums = {r["destination_path"]: r["checksum"]
-            for r in tc.task_successful_transfers(result["task_id"])}
+    sums = {
+        r["destination_path"]: r["checksum"]
+        for r in tc.task_successful_transfers(result["task_id"])
+    }
     assert sums["/~/godata/file1.txt"] == "0bee89b07a248e27c83fc3d5951213c1"
 
 
@@ -58,15 +60,26 @@ def test_errors_carry_the_real_envelope(served, tc):
 
 def test_a_transfer_without_items_is_a_bad_request(served, tc):
     with pytest.raises(globus_sdk.TransferAPIError) as caught:
-        tc.submit_transfer({"DATA_TYPE": "transfer", "submission_id": "x",
-                            "source_endpoint": T1, "destination_endpoint": T2, "DATA": []})
+        tc.submit_transfer(
+            {
+                "DATA_TYPE": "transfer",
+                "submission_id": "x",
+                "source_endpoint": T1,
+                "destination_endpoint": T2,
+                "DATA": [],
+            }
+        )
     assert (caught.value.http_status, caught.value.code, caught.value.message) == (
-        400, "ClientError.BadRequest.NoTransferItems", "A transfer requires at least one item")
+        400,
+        "ClientError.BadRequest.NoTransferItems",
+        "A transfer requires at least one item",
+    )
 
 
 def test_unknown_token_is_authentication_failed(served):
     client = globus_sdk.TransferClient(
-        authorizer=globus_sdk.AccessTokenAuthorizer("forged"), base_url=served.base_url)
+        authorizer=globus_sdk.AccessTokenAuthorizer("forged"), base_url=served.base_url
+    )
     with pytest.raises(globus_sdk.TransferAPIError) as caught:
         client.task_list()
     assert (caught.value.http_status, caught.value.code) == (401, "AuthenticationFailed")
@@ -79,27 +92,34 @@ def test_data_access_collection_asks_for_consent_as_the_sdk_parses_it(served, tc
     assert (err.http_status, err.code) == (403, "ConsentRequired")
     scope = f"https://auth.globus.org/scopes/{RESEARCH_COLLECTION_ID}/data_access"
     assert err.info.consent_required.required_scopes == [
-        f"urn:globus:auth:scope:transfer.api.globus.org:all[*{scope}]"]
+        f"urn:globus:auth:scope:transfer.api.globus.org:all[*{scope}]"
+    ]
 
 
 def test_consented_token_reaches_the_data_access_collection(served):
     scope = f"https://auth.globus.org/scopes/{RESEARCH_COLLECTION_ID}/data_access"
     token = served.double.token_for(
-        ALICE, scopes=f"urn:globus:auth:scope:transfer.api.globus.org:all[{scope}]")
-    client = globus_sdk.TransferClient(authorizer=globus_sdk.AccessTokenAuthorizer(token),
-                                       base_url=served.base_url)
-    names = [f["name"] for f in client.operation_ls(RESEARCH_COLLECTION_ID,
-                                                     path="/projects/climate/")]
+        ALICE, scopes=f"urn:globus:auth:scope:transfer.api.globus.org:all[{scope}]"
+    )
+    client = globus_sdk.TransferClient(
+        authorizer=globus_sdk.AccessTokenAuthorizer(token), base_url=served.base_url
+    )
+    names = [
+        f["name"] for f in client.operation_ls(RESEARCH_COLLECTION_ID, path="/projects/climate/")
+    ]
     assert names == ["README.txt", "run-001", "run-002"]
 
 
 def test_ls_with_list_filters_sends_repeated_params_that_are_ored(served, tc):
     tc.operation_mkdir(T1, "/~/sub")
     for name in ("a.txt", "b.csv"):
-        served.model.t.collections[T1].volume.put_file(f"/home/alice/{name}", b"x",
-                                                       user="alice")
-    res = tc.operation_ls(T1, path="/~/", filter=[{"type": "dir"}, {"name": "~*.txt"}],
-                          orderby=["type ASC", "name ASC"])
+        served.model.t.collections[T1].volume.put_file(f"/home/alice/{name}", b"x", user="alice")
+    res = tc.operation_ls(
+        T1,
+        path="/~/",
+        filter=[{"type": "dir"}, {"name": "~*.txt"}],
+        orderby=["type ASC", "name ASC"],
+    )
     assert [f["name"] for f in res] == ["sub", "a.txt"]
 
 
@@ -120,8 +140,7 @@ def test_event_list_is_error_filter(served, tc):
     run(served, task_id)
     errors = list(tc.task_event_list(task_id, query_params={"filter": "is_error:1"}))
     assert [e["code"] for e in errors] == ["ENDPOINT_TOO_BUSY"]
-    others = [e["code"] for e in tc.task_event_list(task_id,
-                                                     query_params={"filter": "is_error:0"})]
+    others = [e["code"] for e in tc.task_event_list(task_id, query_params={"filter": "is_error:0"})]
     assert others == ["SUCCEEDED", "STARTED"]
 
 
@@ -152,8 +171,10 @@ def test_cancel_and_update_through_the_sdk(served, tc):
     assert tc.update_task(task_id, {"label": "new label"})["code"] == "Updated"
     assert tc.get_task(task_id)["label"] == "new label"
     reply = tc.cancel_task(task_id)
-    assert (reply["code"], reply["message"]) == ("Canceled",
-                                                 "The task has been cancelled successfully.")
+    assert (reply["code"], reply["message"]) == (
+        "Canceled",
+        "The task has been cancelled successfully.",
+    )
     assert tc.get_task(task_id)["status"] == "FAILED"
 
 
@@ -170,13 +191,13 @@ def test_endpoint_search_scopes_and_paging(served, tc):
 
 
 def test_bookmarks_round_trip(served, tc):
-    mark = tc.create_bookmark({"endpoint_id": T1, "path": "/home/share/godata/",
-                               "name": "godata"})
+    mark = tc.create_bookmark({"endpoint_id": T1, "path": "/home/share/godata/", "name": "godata"})
     assert tc.get_bookmark(mark["id"])["name"] == "godata"
     assert tc.update_bookmark(mark["id"], {"name": "renamed"})["name"] == "renamed"
     assert [b["name"] for b in tc.bookmark_list()] == ["renamed"]
     assert tc.delete_bookmark(mark["id"])["message"] == (
-        f"Bookmark '{mark['id']}' deleted successfully")
+        f"Bookmark '{mark['id']}' deleted successfully"
+    )
     with pytest.raises(globus_sdk.TransferAPIError) as caught:
         tc.get_bookmark(mark["id"])
     assert caught.value.http_status == 404
@@ -187,15 +208,24 @@ def test_roles_are_managed_by_administrators(served):
     served.double.auth.add_user(TUTORIAL_ADMIN.username, id=TUTORIAL_ADMIN.identity_id)
     client = served.client(TUTORIAL_ADMIN.username)
     bob_id = served.double.auth.identity(BOB).id
-    role = client.add_endpoint_role(T1, {"DATA_TYPE": "role", "principal_type": "identity",
-                                         "principal": bob_id, "role": "activity_monitor"})
-    assert [r["role"] for r in client.endpoint_role_list(T1)
-            if r["principal"] == bob_id] == ["activity_monitor"]
+    role = client.add_endpoint_role(
+        T1,
+        {
+            "DATA_TYPE": "role",
+            "principal_type": "identity",
+            "principal": bob_id,
+            "role": "activity_monitor",
+        },
+    )
+    assert [r["role"] for r in client.endpoint_role_list(T1) if r["principal"] == bob_id] == [
+        "activity_monitor"
+    ]
     bob = served.client(BOB)
     assert "activity_monitor" in bob.get_endpoint(T1)["my_effective_roles"]
     with pytest.raises(globus_sdk.TransferAPIError) as caught:
-        bob.add_endpoint_role(T1, {"principal_type": "identity", "principal": bob_id,
-                                   "role": "administrator"})
+        bob.add_endpoint_role(
+            T1, {"principal_type": "identity", "principal": bob_id, "role": "administrator"}
+        )
     assert (caught.value.http_status, caught.value.code) == (403, "PermissionDenied")
     assert client.delete_endpoint_role(T1, role["id"])["code"] == "Deleted"
 

@@ -34,15 +34,19 @@ def test_recursive_ls_helper_sees_the_whole_tree(served, tc):
     volume = served.model.t.collections[T1].volume
     volume.put_file("/home/alice/top/mid/low/leaf.txt", b"leaf", user="alice")
     assert sorted(walk(tc, T1, "/~/")) == [
-        ("top", "dir"), ("top/mid", "dir"), ("top/mid/low", "dir"),
-        ("top/mid/low/leaf.txt", "file")]
+        ("top", "dir"),
+        ("top/mid", "dir"),
+        ("top/mid/low", "dir"),
+        ("top/mid/low/leaf.txt", "file"),
+    ]
     assert list(walk(tc, T1, "/~/", max_depth=1)) == [("top", "dir"), ("top/mid", "dir")]
 
 
 def test_relative_deadline_cancels_a_task_still_running_at_it(served, tc):
     served.model.settings.bytes_per_second = 10.0
-    served.model.t.collections[T1].volume.put_file("/home/alice/big.bin", b"x" * 10_000,
-                                                    user="alice")
+    served.model.t.collections[T1].volume.put_file(
+        "/home/alice/big.bin", b"x" * 10_000, user="alice"
+    )
     now = served.double.clock.now().replace(tzinfo=None)  # the double's "utcnow()"
     tdata = globus_sdk.TransferData(T1, T2, deadline=str(now + timedelta(minutes=1)))
     tdata.add_item("/~/big.bin", "/~/big.bin")
@@ -68,9 +72,19 @@ def submit_with_retries(tc, data, attempts=5):
 
 def test_retried_submission_runs_once(served, tc):
     served.double.faults.drop(r"/v0.10/transfer", method="POST", times=2)
-    served.double.faults.fail(r"/v0.10/transfer", 500, method="POST", after=0, times=1,
-                              body={"code": "ServerError", "message": "boom",
-                                    "request_id": "abcdefghi", "resource": "/transfer"})
+    served.double.faults.fail(
+        r"/v0.10/transfer",
+        500,
+        method="POST",
+        after=0,
+        times=1,
+        body={
+            "code": "ServerError",
+            "message": "boom",
+            "request_id": "abcdefghi",
+            "resource": "/transfer",
+        },
+    )
     data = globus_sdk.TransferData(T1, T2, label="retried")
     data.add_item("/home/share/godata/file1.txt", "/~/once.txt")
     first = submit_with_retries(tc, data)

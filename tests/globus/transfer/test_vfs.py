@@ -74,12 +74,15 @@ def test_quota_refuses_writes_beyond_capacity():
     assert caught.value.kind == FsError.QUOTA
 
 
-@pytest.mark.parametrize(("algorithm", "expected"), [
-    ("MD5", "0bee89b07a248e27c83fc3d5951213c1"),
-    ("SHA1", "03cfd743661f07975fa2f1220c5194cbaff48451"),
-    ("ADLER32", "091e01de"),
-    ("CRC32C", "e3069283"),
-])
+@pytest.mark.parametrize(
+    ("algorithm", "expected"),
+    [
+        ("MD5", "0bee89b07a248e27c83fc3d5951213c1"),
+        ("SHA1", "03cfd743661f07975fa2f1220c5194cbaff48451"),
+        ("ADLER32", "091e01de"),
+        ("CRC32C", "e3069283"),
+    ],
+)
 def test_checksums_are_the_real_algorithms(algorithm, expected):
     data = b"abc\n" if algorithm in ("MD5", "SHA1") else b"123456789"  # standard check values
     assert checksum_of(data, algorithm) == expected
