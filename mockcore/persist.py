@@ -59,7 +59,7 @@ from typing import Any
 
 import cloudpickle
 
-from mockcore.wsgi import TRANSPORT_ERROR, WSGIApp, run_app
+from mockcore.wsgi import TRANSPORT_ERROR, WSGIApp, read_body, run_app
 
 __all__ = ["DurableState", "SnapshotRefused", "restore_state", "snapshot_state"]
 
@@ -379,12 +379,7 @@ class _Recorder:
         self.durable = durable
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        try:
-            length = max(0, int(environ.get("CONTENT_LENGTH") or 0))
-        except ValueError:
-            length = 0
-        body = environ["wsgi.input"].read(length) if length else b""
-        environ["wsgi.input"] = io.BytesIO(body)
+        body = read_body(environ)
         recorded = _recorded_environ(environ)
         durable = self.durable
         state, clock = durable.state, durable.state.clock

@@ -29,6 +29,18 @@ TRANSPORT_ERROR = "mockcore.transport_error"
 CRASH = "mockcore.crash"
 
 
+def read_body(environ: dict) -> bytes:
+    """The request body, read once; ``wsgi.input`` is replaced by a rewound copy so the
+    app (and whatever wraps it) can read it again."""
+    try:
+        length = max(0, int(environ.get("CONTENT_LENGTH") or 0))
+    except ValueError:
+        length = 0
+    body = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
+
+
 def record_crash(environ: dict, error: BaseException) -> None:
     """Called by a service's catch-all error handler: the double records ``error`` so
     the test that caused it fails (the client still gets the service's 500)."""
@@ -129,12 +141,7 @@ class DoubleMiddleware:
         if self.collapse_slashes and "//" in path:
             path = environ["PATH_INFO"] = _SLASHES.sub("/", path)
         method = environ["REQUEST_METHOD"]
-        try:
-            length = max(0, int(environ.get("CONTENT_LENGTH") or 0))
-        except ValueError:
-            length = 0
-        body = environ["wsgi.input"].read(length) if length else b""
-        environ["wsgi.input"] = io.BytesIO(body)
+        body = read_body(environ)
         arrived = self.clock.time()
 
         fault = None if TRANSPORT_ERROR in environ else self.faults.take(method, path)

@@ -42,7 +42,7 @@ only).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mockglobus.auth.accounts import Accounts
 from mockglobus.auth.api_clients import ClientApi
@@ -194,27 +194,10 @@ class AuthModel:
     def group_ids_of(self, identity_id: str) -> frozenset[str]:
         return self.accounts.group_ids_of(identity_id)
 
-    def add_user(
-        self,
-        username: str,
-        *,
-        name: str | None = None,
-        email: str | None = None,
-        organization: str | None = None,
-        id: str | None = None,
-        status: str = "used",
-        link_to: str | None = None,
-    ) -> Identity:
-        """See :meth:`.accounts.Accounts.add_user`."""
-        return self.accounts.add_user(
-            username,
-            name=name,
-            email=email,
-            organization=organization,
-            id=id,
-            status=status,
-            link_to=link_to,
-        )
+    def add_user(self, username: str, **options: Any) -> Identity:
+        """See :meth:`.accounts.Accounts.add_user` (name, email, organization, id, status,
+        link_to)."""
+        return self.accounts.add_user(username, **options)
 
     @property
     def users(self) -> list[Identity]:
