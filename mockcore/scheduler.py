@@ -11,19 +11,22 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from mockcore.clock import Clock
 
 Action = Callable[[float], None]
 
 
-@dataclass(order=True)
 class _Event:
-    when: float
-    seq: int
-    action: Action = field(compare=False)
-    cancelled: bool = field(default=False, compare=False)
+    """What runs, and whether it was cancelled; the heap orders ``(when, seq, event)``
+    tuples, so comparisons stay in C (``seq`` is unique: events are never compared)."""
+
+    __slots__ = ("when", "action", "cancelled")
+
+    def __init__(self, when: float, action: Action) -> None:
+        self.when = when
+        self.action = action
+        self.cancelled = False
 
 
 class ScheduledEvent:
@@ -47,12 +50,12 @@ class Scheduler:
 
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
-        self._heap: list[_Event] = []
+        self._heap: list[tuple[float, int, _Event]] = []
         self._seq = itertools.count()
 
     def at(self, when: float, action: Action) -> ScheduledEvent:
-        event = _Event(when, next(self._seq), action)
-        heapq.heappush(self._heap, event)
+        event = _Event(when, action)
+        heapq.heappush(self._heap, (when, next(self._seq), event))
         return ScheduledEvent(event)
 
     def after(self, delay: float, action: Action, *, base: float | None = None) -> ScheduledEvent:
@@ -60,19 +63,21 @@ class Scheduler:
         return self.at(start + max(0.0, delay), action)
 
     def next_due(self) -> float | None:
-        while self._heap and self._heap[0].cancelled:
-            heapq.heappop(self._heap)
-        return self._heap[0].when if self._heap else None
+        heap = self._heap
+        while heap and heap[0][2].cancelled:
+            heapq.heappop(heap)
+        return heap[0][0] if heap else None
 
     def run_due(self, until: float | None = None) -> int:
         """Run every event due at or before ``until`` (default: now), in time order."""
         limit = self.clock.time() if until is None else until
         ran = 0
-        while self._heap and self._heap[0].when <= limit:
-            event = heapq.heappop(self._heap)
+        heap, pop = self._heap, heapq.heappop
+        while heap and heap[0][0] <= limit:
+            when, _, event = pop(heap)
             if event.cancelled:
                 continue
-            event.action(event.when)
+            event.action(when)
             ran += 1
         return ran
 
@@ -80,4 +85,4 @@ class Scheduler:
         self._heap.clear()
 
     def __len__(self) -> int:
-        return sum(1 for e in self._heap if not e.cancelled)
+        return sum(1 for _, _, e in self._heap if not e.cancelled)

@@ -83,16 +83,22 @@ class Daemon:
         if job.max_time_in_queue is not None:
             self.state.scheduler.at(
                 job.max_time_in_queue,
-                lambda t: self._queue_timeout(
-                    job, t, (S.SUBMITTED, S.ACTIVE, S.STAGING), S.REASON_QUEUE_TIMEOUT
+                functools.partial(
+                    self._queue_timeout,
+                    job,
+                    applies_to=(S.SUBMITTED, S.ACTIVE, S.STAGING),
+                    reason=S.REASON_QUEUE_TIMEOUT,
                 ),
             )
         global_hours = self.state.ops.config.max_time_queue(job.vo_name)
         if global_hours > 0:  # /config/global max_time_queue: only for jobs never started
             self.state.scheduler.at(
                 job.submit_time + global_hours * 3600,
-                lambda t: self._queue_timeout(
-                    job, t, (S.SUBMITTED, S.STAGING), S.REASON_GLOBAL_QUEUE_TIMEOUT
+                functools.partial(
+                    self._queue_timeout,
+                    job,
+                    applies_to=(S.SUBMITTED, S.STAGING),
+                    reason=S.REASON_GLOBAL_QUEUE_TIMEOUT,
                 ),
             )
 
@@ -118,12 +124,16 @@ class Daemon:
 
     def _enqueue(self, job: Job, file: File, now: float) -> None:
         if file.file_state == S.FORCE_START:  # ahead of the queue and of any retry delay
-            self._at(file, now + self.settings.start_delay, lambda t: self._ready(job, file, t))
+            self._at(
+                file, now + self.settings.start_delay, functools.partial(self._ready, job, file)
+            )
         elif file.file_state == S.SUBMITTED:
             when = max(now, file.not_before) + self.settings.schedule_delay
-            self._at(file, when, lambda t: self._ready(job, file, t))
+            self._at(file, when, functools.partial(self._ready, job, file))
         elif file.file_state == S.STAGING:
-            self._at(file, now + self.settings.staging_delay, lambda t: self._stage(job, file, t))
+            self._at(
+                file, now + self.settings.staging_delay, functools.partial(self._stage, job, file)
+            )
 
     def _move(self, job: Job, file: File, new_state: str, now: float) -> None:
         if new_state not in (S.READY, S.ACTIVE):
@@ -182,7 +192,7 @@ class Daemon:
                 continue
             if not started and self._has_slot(candidate):
                 started = True
-                self._at(candidate, now, lambda t, j=job, f=candidate: self._ready(j, f, t))
+                self._at(candidate, now, functools.partial(self._ready, job, candidate))
             else:
                 self._waiting.append(entry)
 
@@ -197,7 +207,7 @@ class Daemon:
         file.start_time = now
         file.transfer_host = self._host(file)
         self._move(job, file, S.READY, now)
-        self._at(file, now + self.settings.start_delay, lambda t: self._active(job, file, t))
+        self._at(file, now + self.settings.start_delay, functools.partial(self._active, job, file))
 
     def _active(self, job: Job, file: File, now: float) -> None:
         if file.file_state != S.READY:
@@ -216,7 +226,7 @@ class Daemon:
             uniform=ids.uniform,
             randint=ids.randint,
         )
-        self._at(file, now + attempt.duration, lambda t: self._done(job, file, attempt, t))
+        self._at(file, now + attempt.duration, functools.partial(self._done, job, file, attempt))
 
     def _done(self, job: Job, file: File, attempt, now: float) -> None:
         if file.file_state != S.ACTIVE:
@@ -309,8 +319,13 @@ class Daemon:
             self._at(
                 file,
                 now + job.bring_online,
-                lambda t: self._staging_failed(
-                    job, file, "SOURCE", E.ETIMEDOUT, "Bring-online timeout has been exceeded", t
+                functools.partial(
+                    self._staging_failed,
+                    job,
+                    file,
+                    "SOURCE",
+                    E.ETIMEDOUT,
+                    "Bring-online timeout has been exceeded",
                 ),
             )
             return
@@ -319,10 +334,10 @@ class Daemon:
             self._at(
                 file,
                 now + delay,
-                lambda t: self._staging_failed(job, file, "SOURCE", code, strerror(code), t),
+                functools.partial(self._staging_failed, job, file, "SOURCE", code, strerror(code)),
             )
         else:
-            self._at(file, now + delay, lambda t: self._staged(job, file, t))
+            self._at(file, now + delay, functools.partial(self._staged, job, file))
 
     def _staged(self, job: Job, file: File, now: float) -> None:
         if file.file_state != S.STARTED:
@@ -350,14 +365,17 @@ class Daemon:
             self._at(
                 file,
                 now + job.archive_timeout,
-                lambda t: self._archived(
-                    job, file, "DESTINATION [110] Archiving timeout has been exceeded", t
+                functools.partial(
+                    self._archived,
+                    job,
+                    file,
+                    "DESTINATION [110] Archiving timeout has been exceeded",
                 ),
             )
             return
         code = dest.int("archiving_errno") if dest.is_mock else 0
         reason = f"DESTINATION [{code}] {strerror(code)}" if code else None
-        self._at(file, now + delay, lambda t: self._archived(job, file, reason, t))
+        self._at(file, now + delay, functools.partial(self._archived, job, file, reason))
 
     def _archived(self, job: Job, file: File, failure: str | None, now: float) -> None:
         if file.file_state != S.ARCHIVING:
@@ -376,7 +394,7 @@ class Daemon:
         entry.dmhost = self.settings.transfer_hosts[
             entry.file_id % len(self.settings.transfer_hosts)
         ]
-        self.state.scheduler.at(now + 1.0, lambda t: self._delete_done(job, entry, t))
+        self.state.scheduler.at(now + 1.0, functools.partial(self._delete_done, job, entry))
 
     def _delete_done(self, job: Job, entry: DmEntry, now: float) -> None:
         if entry.file_state != S.STARTED:

@@ -1,30 +1,94 @@
 """A job's state follows from its files (FTS3 ``MySqlAPI::updateJobTransferStatusInternal``).
 
-Counting is by distinct ``file_index`` so the replicas of one entry count once.
+Counting is by distinct ``file_index`` so the replicas of one entry count once. The
+counts live in a :class:`Tally` per job, kept up to date by every change of a file's
+state (``File.file_state`` tells its job's tally), so a move costs O(1), not O(files).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from mockfts.model import states as S
 from mockfts.model.records import File, Job
+
+_GONE = (S.CANCELED, S.FAILED)  # a row in neither keeps its entry alive
+_NOT_PENDING = (S.FINISHED, S.FAILED, S.CANCELED, S.NOT_USED)
+
+
+def _verdict(state: str) -> tuple[int, int, int]:
+    """(canceled, finished, alive) of an entry with a single row in ``state``."""
+    return (state == S.CANCELED, state == S.FINISHED, state not in _GONE)
+
+
+class Tally:
+    """Per-job counts of file states, and of entries (``file_index``) canceled,
+    finished and alive, as ``updateJobTransferStatusInternal`` counts them."""
+
+    __slots__ = ("files", "entries", "states", "canceled", "finished", "alive", "replicas")
+
+    def __init__(self, files: list[File]) -> None:
+        self.files = len(files)
+        self.states: dict[str, int] = {}
+        rows: dict[int, list[File]] = {}
+        for f in files:
+            self.states[f.file_state] = self.states.get(f.file_state, 0) + 1
+            rows.setdefault(f.file_index, []).append(f)
+        self.entries = len(rows)
+        # only entries with several rows (replicas) need their rows to be looked at
+        self.replicas = {index: r for index, r in rows.items() if len(r) > 1}
+        self.canceled = self.finished = self.alive = 0
+        for r in rows.values():
+            c, fin, a = self._entry(r, None, "")
+            self.canceled += c
+            self.finished += fin
+            self.alive += a
+
+    @staticmethod
+    def _entry(rows: list[File], moving: File | None, new: str) -> tuple[int, int, int]:
+        states = [new if f is moving else f.file_state for f in rows]
+        return (
+            all(s == S.CANCELED for s in states),
+            S.FINISHED in states,
+            any(s not in _GONE for s in states),
+        )
+
+    def moved(self, file: File, old: str, new: str) -> None:
+        if old == new:
+            return
+        counts = self.states
+        counts[old] -= 1
+        counts[new] = counts.get(new, 0) + 1
+        rows = self.replicas.get(file.file_index)
+        if rows is None:
+            c0, f0, a0 = _verdict(old)
+            c1, f1, a1 = _verdict(new)
+        else:
+            c0, f0, a0 = self._entry(rows, None, "")
+            c1, f1, a1 = self._entry(rows, file, new)
+        self.canceled += c1 - c0
+        self.finished += f1 - f0
+        self.alive += a1 - a0
+
+    def count(self, state: str) -> int:
+        return self.states.get(state, 0)
+
+
+def tally(job: Job) -> Tally:
+    """The job's tally, made (and given to its files) on first use."""
+    found = job.__dict__.get("_tally")  # not an attribute: setting one bumps the revision
+    if found is None:
+        found = job.__dict__["_tally"] = Tally(job.files)
+        for f in job.files:
+            f.watcher = found
+    return found
 
 
 def derive(job: Job, changed: File | None, now: float) -> None:
     """Update ``job`` after ``changed`` moved (None: re-evaluate only)."""
     if job.job_state in S.JOB_TERMINAL_STATES:
         return
-    by_index: dict[int, list[str]] = defaultdict(list)
-    for f in job.files:
-        by_index[f.file_index].append(f.file_state)
-    total = len(by_index)
-    canceled = sum(1 for rows in by_index.values() if all(s == S.CANCELED for s in rows))
-    finished = sum(1 for rows in by_index.values() if S.FINISHED in rows)
-    alive = sum(
-        1 for rows in by_index.values() if any(s not in (S.CANCELED, S.FAILED) for s in rows)
-    )
-    failed = total - alive - canceled
+    t = tally(job)
+    total, canceled, finished = t.entries, t.canceled, t.finished
+    failed = total - t.alive - canceled
     multihop = job.job_type == S.MULTIHOP
 
     if canceled + failed + finished == total or (multihop and failed + canceled > 0):
@@ -42,7 +106,7 @@ def derive(job: Job, changed: File | None, now: float) -> None:
         else:
             job.job_state, job.reason = S.FAILED, S.REASON_INCONSISTENT
         job.job_finished = now
-        if job.job_type == S.MULTIPLE_REPLICA:
+        if job.job_type == S.MULTIPLE_REPLICA:  # once per job: a scan is fine
             winner = next((f for f in job.files if f.file_state == S.FINISHED), None)
             if winner is not None:
                 job.source_se = winner.source_se
@@ -53,14 +117,8 @@ def derive(job: Job, changed: File | None, now: float) -> None:
             job.job_state = S.ACTIVE
         elif job.job_type != S.REGULAR and changed.file_state in (S.STAGING, S.SUBMITTED):
             job.job_state = changed.file_state
-    if job.job_state == S.STAGING and not any(
-        f.file_state in (S.STAGING, S.STARTED) for f in job.files
-    ):
+    if job.job_state == S.STAGING and not (t.count(S.STAGING) + t.count(S.STARTED)):
         job.job_state = S.SUBMITTED
-    pending = [
-        f
-        for f in job.files
-        if f.file_state not in S.FILE_TERMINAL_STATES and f.file_state != S.NOT_USED
-    ]
-    if pending and all(f.file_state == S.ARCHIVING for f in pending):
+    pending = t.files - sum(t.count(s) for s in _NOT_PENDING)
+    if pending and pending == t.count(S.ARCHIVING):
         job.job_state = S.ARCHIVING

@@ -8,10 +8,16 @@ from the virtual clock; the renderer formats them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 
-@dataclass
+class StateWatcher(Protocol):
+    """Told of every change of a file's state before it is stored (the job's tally)."""
+
+    def moved(self, file: File, old: str, new: str) -> None: ...
+
+
+@dataclass(slots=True)
 class RetryEntry:
     file_id: int
     attempt: int
@@ -21,8 +27,12 @@ class RetryEntry:
     log_file: str | None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class File:
+    """A transfer. ``file_state`` is a property (below): every change tells ``watcher``."""
+
+    # first, so it is set before __init__ stores file_state
+    watcher: StateWatcher | None = field(default=None, init=False, repr=False)
     file_id: int
     file_index: int
     job_id: str
@@ -69,8 +79,33 @@ class File:
     retries: list[RetryEntry] = field(default_factory=list)
     not_before: float = 0.0  # retry delay: not scheduled before this time
 
+    def __getstate__(self) -> tuple:
+        return tuple(getattr(self, name) for name in _FILE_SLOTS)
 
-@dataclass(eq=False)
+    def __setstate__(self, state: tuple) -> None:
+        _WATCHER_SLOT.__set__(self, None)
+        for name, value in zip(_FILE_SLOTS[1:], state[1:], strict=True):
+            setattr(self, name, value)
+        _WATCHER_SLOT.__set__(self, state[0])  # last: the values above are already counted
+
+
+_FILE_SLOTS: tuple[str, ...] = vars(File)["__slots__"]
+_WATCHER_SLOT: Any = vars(File)["watcher"]
+_STATE_SLOT: Any = vars(File)["file_state"]
+
+
+def _set_file_state(file: File, value: str) -> None:
+    watcher = file.watcher
+    if watcher is not None:
+        watcher.moved(file, _STATE_SLOT.__get__(file), value)
+    _STATE_SLOT.__set__(file, value)
+
+
+# Reads stay in C (the slot's own getter); writes go through the watcher.
+setattr(File, "file_state", property(_STATE_SLOT.__get__, _set_file_state))  # noqa: B010
+
+
+@dataclass(eq=False, slots=True)
 class DmEntry:
     """A namespace operation of a deletion job (table ``t_dm``; legacy generation only)."""
 

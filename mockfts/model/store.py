@@ -10,6 +10,7 @@ jobs that can match, not the number of jobs ever submitted.
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -282,7 +283,7 @@ class FtsState(ServiceState):
         if file.pid is None:
             file.finish_time = now
         else:  # the daemon signals the running transfer; it reports the end shortly after
-            self.scheduler.at(now + 1.0, lambda t, f=file: setattr(f, "finish_time", t))  # type: ignore[misc]
+            self.scheduler.at(now + 1.0, functools.partial(setattr, file, "finish_time"))
 
     @settled
     def cancel_files(self, job: Job, file_ids: list[str]) -> list[str]:

@@ -15,6 +15,7 @@ a BIGINT column gives 400 ``Invalid value within the request: <n> is out of rang
 
 from __future__ import annotations
 
+import sys
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -344,8 +345,8 @@ def _build(body: dict, identity: Identity, ctx: SubmissionContext) -> Job:
                 file_id=ctx.next_file_id(),
                 job_id=job_id,
                 file_state=state,
-                source_se=storage_of(row["source_surl"]),
-                dest_se=storage_of(row["dest_surl"]),
+                source_se=sys.intern(storage_of(row["source_surl"])),  # one copy per storage
+                dest_se=sys.intern(storage_of(row["dest_surl"])),
                 vo_name=job.vo_name,
                 priority=priority,
                 hashed_id=hashed_id if shared_hash else ctx.random_hash(),
