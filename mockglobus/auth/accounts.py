@@ -74,6 +74,7 @@ class Accounts(AuthPart):
             identity.account = self.identity(link_to).account
         self.tables.identities[identity.id] = identity
         self.tables.by_username[username.lower()] = identity.id
+        self.tables.changed()
         return identity
 
     @locked
@@ -85,6 +86,7 @@ class Accounts(AuthPart):
             if ident.account == moving.account and ident.id != moving.id:
                 ident.account = account
         moving.account = account
+        self.tables.changed()
 
     @locked
     def identity(self, username_or_id: str) -> Identity:

@@ -81,6 +81,7 @@ class ClientRegistry(AuthPart):
         )
         self.tables.identities[ident.id] = ident
         self.tables.by_username[ident.username.lower()] = ident.id
+        self.tables.changed()
         return client
 
     @locked

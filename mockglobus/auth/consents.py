@@ -60,6 +60,7 @@ class Consents(AuthPart):
                 last_used=now,
             )
             tables.consents[node.id] = node
+            tables.changed()
         node.last_used = now
         declared = self.scopes.declared(req.scope)
         children = list(req.dependencies)
@@ -100,6 +101,7 @@ class Consents(AuthPart):
             cid = doomed.pop()
             if consents.pop(cid, None) is not None:
                 removed += 1
+                self.tables.changed()
                 doomed.extend(c.id for c in self.children(cid))
         return removed
 

@@ -18,16 +18,48 @@ from mockglobus.transfer.base import RESOURCE_SERVER, TRANSFER_SCOPE
 from mockglobus.transfer.identity import KnownIdentity
 
 if TYPE_CHECKING:
+    from mockglobus.auth.entities import Token
     from mockglobus.auth.model import AuthModel
 
 
 class AuthForTransfer:
     """Answers Transfer's questions from ``auth`` (in-process; no HTTP)."""
 
+    #: At most this many resolved callers are kept (then the cache starts over).
+    CACHE_SIZE = 10_000
+
     def __init__(self, auth: AuthModel) -> None:
         self.auth = auth
+        # token -> (the caller, the Token record it came from, Auth's generation then)
+        self._callers: dict[str, tuple[Caller, Token, int]] = {}
 
     def caller_for_token(self, token: str | None) -> Caller:
+        """The caller a bearer token stands for. A caller resolved before is served
+        again while its token record is the same one, neither revoked nor expired at
+        the current virtual time, and nothing it was built from changed since
+        (:attr:`~.tables.Tables.generation`); otherwise Auth checks the token anew."""
+        tables = self.auth.tables
+        cached = self._callers.get(token) if token else None
+        if cached is not None:
+            caller, record, generation = cached
+            if (
+                tables.tokens.get(record.value) is record
+                and not record.revoked
+                and generation == tables.generation
+                and (record.expires_at is None or self.auth.state.clock.time() < record.expires_at)
+            ):
+                return caller
+            self._callers.pop(record.value, None)
+        generation = tables.generation
+        caller = self._resolve(token)  # raises for every token it refuses
+        found = tables.tokens.get(token or "")
+        if found is not None and token:
+            if len(self._callers) >= self.CACHE_SIZE:
+                self._callers.clear()
+            self._callers[token] = (caller, found, generation)
+        return caller
+
+    def _resolve(self, token: str | None) -> Caller:
         try:
             info = self.auth.check_access_token(token, RESOURCE_SERVER)
         except auth_errors.ConsentRequired as exc:

@@ -153,6 +153,7 @@ def seed(model: AuthModel, scenario: str | Path | dict | None, faker_users: int)
     for entry in data.get("groups") or []:
         gid = entry.get("id") or stable_id("group", entry["name"])
         tables.groups[gid] = {accounts.identity(m).account for m in entry.get("members") or []}
+        tables.changed()
     for entry in data.get("consents") or []:
         model.consents.grant_consent(entry["user"], entry["scope"], entry.get("client"))
     users = accounts.users

@@ -176,4 +176,5 @@ class Sessions(AuthPart):
                 i.status = "used"
         tables.sessions[session.id] = session
         tables.browser_session = session.id
+        tables.changed()
         return session

@@ -56,12 +56,21 @@ class Tables:
     browser_user: str | None = None
     #: Who ``get_auth_code()``/``token_for()`` act as when no user is named.
     default_user: str | None = None
+    #: Bumped by :meth:`changed` whenever what a token's holder is changes (identities,
+    #: links, sessions, consents; a reset): caches of resolved callers compare it.
+    generation: int = 0
+
+    def changed(self) -> None:
+        self.generation += 1
 
     def clear(self) -> None:
-        """Every table empty, every index and counter back to its start."""
+        """Every table empty, every index and counter back to its start (except
+        :attr:`generation`, which moves on)."""
         fresh = Tables()
+        generation = self.generation + 1
         for f in fields(self):
             setattr(self, f.name, getattr(fresh, f.name))
+        self.generation = generation
 
 
 __all__ = ["ACCESS_TOKEN_LIFETIME", "Settings", "Tables"]

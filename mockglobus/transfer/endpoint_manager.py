@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+from collections.abc import Iterable
 from typing import Any
 
 from mockcore.locking import settled
@@ -145,6 +147,7 @@ class EndpointManager:
         )
         min_faults = int_param(args.get("filter_min_faults"), "filter_min_faults", default=0)
         # candidates from the indexes, newest first
+        listed: list[Task] | None = None  # an endpoint's tasks, already in seq order
         if task_ids:
             candidates = [self.t.tasks[i] for i in dict.fromkeys(task_ids) if i in self.t.tasks]
         elif endpoint:
@@ -154,7 +157,7 @@ class EndpointManager:
             if active_only:
                 candidates = list(self.t.active_by_endpoint.get(coll.id, {}).values())
             else:
-                candidates = list(self.t.tasks_by_endpoint.get(coll.id, []))
+                candidates, listed = [], self.t.tasks_by_endpoint.get(coll.id, [])
         else:
             seen: dict[str, Task] = {}
             for coll in self.t.collections.values():
@@ -163,9 +166,13 @@ class EndpointManager:
             candidates = list(seen.values())
         candidates.sort(key=lambda t: -t.seq)
         after = self._last_key_seq(args.get("last_key"))
+        newest_first: Iterable[Task] = candidates
+        if listed is not None:  # start below last_key and walk back, without a copy
+            stop = len(listed) if after is None else bisect.bisect_left(listed, after, key=_seq)
+            newest_first = (listed[i] for i in range(stop - 1, -1, -1))
         out: list[Task] = []
         more = False
-        for task in candidates:
+        for task in newest_first:
             if after is not None and task.seq >= after:
                 continue
             if not self.admin_sides(caller, task, MONITOR_ROLES):
@@ -245,3 +252,7 @@ class EndpointManager:
     ) -> dict[str, Any]:
         task = self._admin_task(caller, task_id)
         return self.queries.marker_page(task, task.skipped, "skipped_errors", marker)
+
+
+def _seq(task: Task) -> int:
+    return task.seq

@@ -150,7 +150,7 @@ class TaskEngine:
                 task.nice_status = out.code
                 task.inactive_reason = out.code
                 task.add_event(when, out.code, is_error=True, details=out.details)
-                task.move(INACTIVE)
+                self.t.move_task(task, INACTIVE)
             else:
                 task.subtasks_failed += 1
                 task.cursor += 1
@@ -189,7 +189,7 @@ class TaskEngine:
             if handle is not None:
                 handle.cancel()
         task.pending_event = task.deadline_event = None
-        task.move(status)
+        self.t.move_task(task, status)
         task.completion_time = when
         task.op_started_at = None
         task.nice_status = None
@@ -258,19 +258,12 @@ class TaskEngine:
         self._close(task, when, FAILED)
 
     def forget(self, task: Task) -> None:
-        self.t.tasks.pop(task.task_id, None)
-        owned = self.t.tasks_by_owner.get(task.owner_id, [])
-        if task in owned:
-            owned.remove(task)
-        for eid in task.endpoint_ids:
-            listed = self.t.tasks_by_endpoint.get(eid, [])
-            if task in listed:
-                listed.remove(task)
+        self.t.remove_task(task)
 
     def reactivate(self, task: Task, when: float) -> None:
         if task.status != INACTIVE:
             return
-        task.move(ACTIVE)
+        self.t.move_task(task, ACTIVE)
         task.inactive_reason = None
         task.nice_status = "OK"
         self._next(task, when)

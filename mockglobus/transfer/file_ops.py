@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from typing import Any
 
 from mockcore.locking import settled
@@ -20,7 +21,7 @@ from mockglobus.transfer.query import (
     sort_by,
     split_clauses,
 )
-from mockglobus.transfer.vfs import FsError, Parts, join
+from mockglobus.transfer.vfs import Children, FsError, Parts, join
 
 LS_FIELDS = ("group", "last_modified", "name", "permissions", "size", "type", "user")
 LS_FILTER_FIELDS = ("name", "type", "size", "last_modified", "permissions", "user", "group")
@@ -70,8 +71,15 @@ class FileOps:
             raise self.file_access.fs_error(
                 FsError(FsError.PERMISSION, requested), mount, "ls", requested
             )
+        children = found.node.children
+        if not predicates and order in ([("name", False)], [("name", True)]):
+            total, names = _name_page(children, hidden, order[0][1], off, lim)
+            page = [
+                mount.view.file_doc(name, children[name], found.parts, mount.user) for name in names
+            ]
+            return self._ls_document(mount, requested, parts, found.parts, page, total)
         docs = []
-        for name, child in found.node.children.items():
+        for name, child in children.items():
             if not hidden and name.startswith("."):
                 continue
             doc = mount.view.file_doc(name, child, found.parts, mount.user)
@@ -80,13 +88,23 @@ class FileOps:
             docs.append(doc)
         docs = sort_by(docs, order, lambda d, k: d[k])
         total = len(docs)
-        page = docs[off : off + lim]
+        return self._ls_document(mount, requested, parts, found.parts, docs[off : off + lim], total)
+
+    def _ls_document(
+        self,
+        mount: Mount,
+        requested: str,
+        parts: Parts,
+        found_parts: Parts,
+        page: list[dict[str, Any]],
+        total: int,
+    ) -> dict[str, Any]:
         return {
             "DATA_TYPE": "file_list",
             "DATA": page,
             "endpoint": mount.collection.id,
             "path": self._shown_path(requested, parts, mount),
-            "absolute_path": join(found.parts, trailing=True) if found.parts else "/",
+            "absolute_path": join(found_parts, trailing=True) if found_parts else "/",
             "rename_supported": True,
             "symlink_supported": False,
             "length": len(page),
@@ -181,3 +199,21 @@ class FileOps:
                 exc, mount, "rename", new if exc.path == new else old
             ) from None
         return result("FileRenamed", "File or directory renamed successfully")
+
+
+def _name_page(
+    children: dict[str, Any], hidden: bool, desc: bool, off: int, lim: int
+) -> tuple[int, list[str]]:
+    """The number of listed names and the names of one page, ordered by name, without
+    sorting the directory again (:meth:`~.vfs.Children.sorted_names`). Hidden names
+    (a leading ``.``) sort together, from ``"."`` up to ``"/"``, so leaving them out
+    skips one run of the sorted list."""
+    names = children.sorted_names() if isinstance(children, Children) else sorted(children)
+    lo = gap = 0
+    if not hidden:
+        lo = bisect.bisect_left(names, ".")
+        gap = bisect.bisect_left(names, "/") - lo
+    total = len(names) - gap
+    picked = range(min(off, total), min(off + lim, total))
+    at = [total - 1 - i for i in picked] if desc else list(picked)
+    return total, [names[i if i < lo else i + gap] for i in at]

@@ -163,11 +163,9 @@ class Submission:
             task.subtasks_total = len(checked) + 1
         else:
             task.subtasks_total = len(checked)
-        self.t.tasks[task.task_id] = task
+        self.t.add_task(task)
         self.t.submissions[sid] = task.task_id
-        self.t.tasks_by_owner[caller.identity_id].append(task)
         for eid in task.endpoint_ids:
-            self.t.tasks_by_endpoint[eid].append(task)
             self.t.active_by_endpoint[eid][task.task_id] = task
             self.t.recently_used[caller.identity_id][eid] = now
         self.engine.enqueue(task, now)

@@ -3,6 +3,7 @@ and every table (with its indexes and counters) that :meth:`TransferModel.reset`
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections import defaultdict, deque
 from collections.abc import Iterator
@@ -96,6 +97,10 @@ class Tables:
     tasks: dict[str, Task] = field(default_factory=dict)
     tasks_by_owner: dict[str, list[Task]] = field(default_factory=lambda: defaultdict(list))
     tasks_by_endpoint: dict[str, list[Task]] = field(default_factory=lambda: defaultdict(list))
+    # (owner, status) -> that owner's tasks in that status, in submission order (by seq)
+    tasks_by_owner_status: dict[tuple[str, str], list[Task]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
     active_by_endpoint: dict[str, dict[str, Task]] = field(
         default_factory=lambda: defaultdict(dict)
     )
@@ -110,6 +115,44 @@ class Tables:
     server_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1001))
     admin_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
+    # -- the task indexes: kept only here --------------------------------------------------
+    def add_task(self, task: Task) -> None:
+        """Record a new task (the newest: its ``seq`` is the highest) in every index."""
+        self.tasks[task.task_id] = task
+        self.tasks_by_owner[task.owner_id].append(task)
+        self.tasks_by_owner_status[(task.owner_id, task.status)].append(task)
+        for eid in task.endpoint_ids:
+            self.tasks_by_endpoint[eid].append(task)
+
+    def move_task(self, task: Task, new: str) -> None:
+        """:meth:`Task.move`, keeping the (owner, status) index in step."""
+        old = task.status
+        task.move(new)
+        if new != old and self.tasks.get(task.task_id) is task:
+            _drop(self.tasks_by_owner_status.get((task.owner_id, old), []), task)
+            bisect.insort(self.tasks_by_owner_status[(task.owner_id, new)], task, key=_by_seq)
+
+    def remove_task(self, task: Task) -> None:
+        """Forget a task in every index."""
+        if self.tasks.get(task.task_id) is not task:
+            return
+        del self.tasks[task.task_id]
+        _drop(self.tasks_by_owner.get(task.owner_id, []), task)
+        _drop(self.tasks_by_owner_status.get((task.owner_id, task.status), []), task)
+        for eid in task.endpoint_ids:
+            _drop(self.tasks_by_endpoint.get(eid, []), task)
+
     def clear(self) -> None:
         """Empty every table and restart every counter, keeping this object."""
         self.__dict__.update(Tables().__dict__)
+
+
+def _by_seq(task: Task) -> int:
+    return task.seq
+
+
+def _drop(ordered: list[Task], task: Task) -> None:
+    """Remove ``task`` from a list kept in ``seq`` order, by bisection."""
+    i = bisect.bisect_left(ordered, task.seq, key=_by_seq)
+    if i < len(ordered) and ordered[i] is task:
+        del ordered[i]

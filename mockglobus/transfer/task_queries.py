@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import heapq
+import itertools
 from typing import Any
 
 from mockcore.locking import settled
@@ -68,6 +70,17 @@ class TaskQueries:
         off = int_param(offset, "offset", default=0)
         order = parse_orderby(orderby, TASK_ORDER_FIELDS)
         clauses = split_clauses(filter or "", TASK_FILTER_FIELDS)
+        checks = self._task_checks(clauses)  # validates every clause first
+        if not order and "task_id" not in clauses and set(clauses) <= {"status"}:
+            total, page = self._indexed_page(caller.identity_id, clauses.get("status"), off, lim)
+            return {
+                "DATA_TYPE": "task_list",
+                "DATA": [self.lookups.task_doc(t) for t in page],
+                "length": len(page),
+                "limit": lim,
+                "offset": off,
+                "total": total,
+            }
         owned = self.t.tasks_by_owner.get(caller.identity_id, [])
         if "task_id" in clauses:
             ids = [i for i in clauses["task_id"].split(",") if i]
@@ -80,7 +93,6 @@ class TaskQueries:
             ]
         else:
             candidates = owned
-        checks = self._task_checks(clauses)
         chosen = [t for t in candidates if all(c(t) for c in checks)]
         if order:
             docs_key = self._task_sort_key
@@ -96,6 +108,25 @@ class TaskQueries:
             "offset": off,
             "total": len(chosen),
         }
+
+    def _indexed_page(
+        self, owner: str, status: str | None, off: int, lim: int
+    ) -> tuple[int, list[Task]]:
+        """The total and one page, newest first, read from the indexes of
+        :class:`~.tables.Tables` without visiting the tasks before the page."""
+        if status is None:
+            lists = [self.t.tasks_by_owner.get(owner, [])]
+        else:
+            wanted = {v.upper() for v in status.split(",") if v}
+            lists = [
+                self.t.tasks_by_owner_status.get((owner, s), []) for s in STATUSES if s in wanted
+            ]
+        total = sum(len(x) for x in lists)
+        if len(lists) == 1:  # one list in seq order: slice it from its end
+            end = max(total - off, 0)
+            return total, lists[0][max(end - lim, 0) : end][::-1]
+        newest_first = heapq.merge(*(reversed(x) for x in lists), key=_seq, reverse=True)
+        return total, list(itertools.islice(newest_first, off, off + lim))
 
     def _task_sort_key(self, task: Task, name: str) -> Any:
         if name in ("request_time", "completion_time", "deadline"):
@@ -227,3 +258,7 @@ class TaskQueries:
             and r.applies_to(caller.identity_id)
         ]
         return {"DATA_TYPE": "pause_rule_list", "DATA": data}
+
+
+def _seq(task: Task) -> int:
+    return task.seq

@@ -17,11 +17,13 @@ like the user".
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Any
 
 DIR_SIZE = 4096
 MAX_SYMLINK_HOPS = 40
@@ -112,9 +114,50 @@ class File(Node):
         return (self.size, self.content, self.seed) == (other.size, other.content, other.seed)
 
 
+class Children(dict[str, Node]):
+    """A directory's entries; keeps its names sorted once asked (:meth:`sorted_names`),
+    updating that list by bisection on every insert and removal, so listing one page
+    of a large directory does not sort it again. Snapshots leave the list out."""
+
+    _sorted: list[str] | None = None
+
+    def sorted_names(self) -> list[str]:
+        if self._sorted is None:
+            self._sorted = sorted(self)
+        return self._sorted
+
+    def __setitem__(self, name: str, node: Node) -> None:
+        if self._sorted is not None and name not in self:
+            bisect.insort(self._sorted, name)
+        super().__setitem__(name, node)
+
+    def __delitem__(self, name: str) -> None:
+        super().__delitem__(name)
+        self._drop(name)
+
+    def pop(self, name: str, *default: Any) -> Any:
+        present = name in self
+        value = super().pop(name, *default)
+        if present:
+            self._drop(name)
+        return value
+
+    def _drop(self, name: str) -> None:
+        if self._sorted is not None:
+            del self._sorted[bisect.bisect_left(self._sorted, name)]
+
+    def _unsupported(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("Children changes one entry at a time")
+
+    popitem = clear = update = setdefault = __ior__ = _unsupported
+
+    def __getstate__(self) -> None:
+        return None
+
+
 @dataclass
 class Dir(Node):
-    children: dict[str, Node] = field(default_factory=dict)
+    children: dict[str, Node] = field(default_factory=Children)
 
     @property
     def kind(self) -> str:
