@@ -9,7 +9,7 @@ FTS_PORT    ?= 8446
 GLOBUS_PORT ?= 8447
 PYTEST_ARGS ?=
 
-.PHONY: install system-deps test fuzz contract bench serve serve-fts serve-globus lint readme clean
+.PHONY: install system-deps test fuzz contract bench bench-scale serve serve-fts serve-globus lint readme clean
 
 install: $(STAMP)
 
@@ -45,6 +45,13 @@ bench: install
 	$(BIN)/pip install -q -e '.[bench]'
 	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get install -y -qq wrk >/dev/null 2>&1 || echo "wrk unavailable: using the Python load generator"; }
 	$(BIN)/python -m bench
+
+# How cost grows with what the doubles hold (bench/scale.py): one MET/MISSED line per goal.
+# BENCH_SCALE_ARGS=--full adds 100k one-file jobs and 1M files; --quick shrinks every size.
+BENCH_SCALE_ARGS ?=
+bench-scale: install
+	$(BIN)/pip install -q -e '.[bench]'
+	$(BIN)/python -m bench.scale $(BENCH_SCALE_ARGS)
 
 serve: install
 	@trap 'kill 0' INT TERM; \
