@@ -74,6 +74,7 @@ class FtsState(ServiceState):
         self._files: dict[int, File] = {}
         self._file_ids = itertools.count(1)
         self._unfinished: dict[str, Job] = {}  # insertion (submission) order
+        self._unfinished_by_vo: dict[str, dict[str, Job]] = {}  # the same, per VO
         self._by_vo: dict[str, list[Job]] = {}
         self._submitted: list[Job] = []
         self._finished_times: list[float] = []  # job_finished, ascending
@@ -94,6 +95,7 @@ class FtsState(ServiceState):
         """Called whenever a job's state may have changed."""
         if before not in S.JOB_TERMINAL_STATES and job.job_state in S.JOB_TERMINAL_STATES:
             self._unfinished.pop(job.job_id, None)
+            self._unfinished_by_vo.get(job.vo_name, {}).pop(job.job_id, None)
             finished = job.job_finished if job.job_finished is not None else self.clock.time()
             position = bisect.bisect_right(self._finished_times, finished)
             self._finished_times.insert(position, finished)
@@ -185,6 +187,7 @@ class FtsState(ServiceState):
             raise errors.DuplicateSid()
         self.jobs[job.job_id] = job
         self._unfinished[job.job_id] = job
+        self._unfinished_by_vo.setdefault(job.vo_name, {})[job.job_id] = job
         self._by_vo.setdefault(job.vo_name, []).append(job)
         self._submitted.append(job)
         for file in job.files:
@@ -240,17 +243,25 @@ class FtsState(ServiceState):
                 break
         return result
 
+    def _unfinished_of(self, vo_name: str | None) -> list[Job]:
+        """Unfinished jobs in submission order, of one VO if named (an index, not a scan:
+        another VO's backlog costs a listing nothing)."""
+        if vo_name is None:
+            return list(self._unfinished.values())
+        return list(self._unfinished_by_vo.get(vo_name, {}).values())
+
     def _candidates(self, query: JobFilter, vo_name: str | None) -> Iterable[Job]:
         """The smallest indexed set that holds every job the query can return."""
         if query.state_in is None or (query.limit is None and query.time_window is None):
-            return list(self._unfinished.values())  # only unfinished jobs
+            return self._unfinished_of(vo_name)  # only unfinished jobs
         if query.limit:  # newest first, no finish-time filter
             pool = self._by_vo.get(vo_name, []) if vo_name is not None else self._submitted
             return reversed(pool)
         if query.limit == 0:  # no limit and no finish-time filter
             return list(self.jobs.values())
         assert query.time_window is not None  # validated: a limit or a time window
-        return self.jobs_finished_since(self.clock.time() - query.time_window)
+        start = bisect.bisect_left(self._finished_times, self.clock.time() - query.time_window)
+        return [*self._unfinished_of(vo_name), *self._finished_jobs[start:]]
 
     # --- cancellation and priority -------------------------------------------------
 
