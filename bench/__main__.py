@@ -277,35 +277,40 @@ def listing() -> list[tuple[str, float, float, str]]:
     return [("GET /jobs?vo_name= with 20,000 vs 100 jobs (us)", cost(20_000), cost(100), "~ 1")]
 
 
-def _globus_with_tasks(others: int):
-    """A Globus double where alice owns 20 tasks and bob ``others``."""
-    from mockglobus import GlobusDouble
+def submit_tutorial_tasks(double, username: str, count: int) -> None:  # noqa: ANN001
+    """``count`` one-file transfers between the tutorial collections, owned by ``username``."""
     from mockglobus.transfer import Caller
     from mockglobus.transfer.seed import TUTORIAL_COLLECTION_1, TUTORIAL_COLLECTION_2
 
-    double = GlobusDouble()
     model = double.state.transfer
-    for username, count in (("bob@example.edu", others), ("alice@globusid.org", 20)):
-        identity = double.state.auth.identity(username)
-        caller = Caller(identity.id, identity.username)
-        for n in range(count):
-            sid = model.task_ops.get_submission_id(caller)["value"]
-            model.task_ops.submit_transfer(
-                caller,
-                {
-                    "DATA_TYPE": "transfer",
-                    "submission_id": sid,
-                    "source_endpoint": TUTORIAL_COLLECTION_1,
-                    "destination_endpoint": TUTORIAL_COLLECTION_2,
-                    "DATA": [
-                        {
-                            "DATA_TYPE": "transfer_item",
-                            "destination_path": f"/~/copy{n}.txt",
-                            "source_path": "/home/share/godata/file1.txt",
-                        }
-                    ],
-                },
-            )
+    identity = double.state.auth.identity(username)
+    caller = Caller(identity.id, identity.username)
+    for n in range(count):
+        sid = model.task_ops.get_submission_id(caller)["value"]
+        item = {
+            "DATA_TYPE": "transfer_item",
+            "destination_path": f"/~/copy{n}.txt",
+            "source_path": "/home/share/godata/file1.txt",
+        }
+        model.task_ops.submit_transfer(
+            caller,
+            {
+                "DATA_TYPE": "transfer",
+                "submission_id": sid,
+                "source_endpoint": TUTORIAL_COLLECTION_1,
+                "destination_endpoint": TUTORIAL_COLLECTION_2,
+                "DATA": [item],
+            },
+        )
+
+
+def _globus_with_tasks(others: int):  # noqa: ANN202 - GlobusDouble
+    """A Globus double where alice owns 20 tasks and bob ``others``."""
+    from mockglobus import GlobusDouble
+
+    double = GlobusDouble()
+    submit_tutorial_tasks(double, "bob@example.edu", others)
+    submit_tutorial_tasks(double, "alice@globusid.org", 20)
     return double
 
 

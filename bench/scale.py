@@ -370,33 +370,12 @@ def fixture_reset(sizes: Sizes) -> Iterator[str]:
 
 
 def _globus_tasks(owned: int):  # noqa: ANN202 - GlobusDouble
-    """A Globus double where alice owns ``owned`` tasks, every third one still active."""
+    """A Globus double where alice owns ``owned`` tasks."""
+    from bench.__main__ import submit_tutorial_tasks
     from mockglobus import GlobusDouble
-    from mockglobus.transfer import Caller
-    from mockglobus.transfer.seed import TUTORIAL_COLLECTION_1, TUTORIAL_COLLECTION_2
 
     double = GlobusDouble()
-    model = double.transfer
-    identity = double.auth.identity(ALICE)
-    caller = Caller(identity.id, identity.username)
-    for n in range(owned):
-        sid = model.task_ops.get_submission_id(caller)["value"]
-        model.task_ops.submit_transfer(
-            caller,
-            {
-                "DATA_TYPE": "transfer",
-                "submission_id": sid,
-                "source_endpoint": TUTORIAL_COLLECTION_1,
-                "destination_endpoint": TUTORIAL_COLLECTION_2,
-                "DATA": [
-                    {
-                        "DATA_TYPE": "transfer_item",
-                        "destination_path": f"/~/copy{n}.txt",
-                        "source_path": "/home/share/godata/file1.txt",
-                    }
-                ],
-            },
-        )
+    submit_tutorial_tasks(double, ALICE, owned)
     return double
 
 
