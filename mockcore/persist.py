@@ -69,10 +69,6 @@ MAGIC = b"mockcore-snapshot/1\n"
 _MAC_SIZE = hashlib.sha256().digest_size
 #: Attributes of a state that stay with the live double (never written, never replaced).
 _KEPT = ("snapshot_key", "unrepeatable_request")
-#: Environ keys holding objects (not strings) that the log keeps: the identities the
-#: TLS front or the in-process transport put there (``mockfts/api/auth.py``), and
-#: what the HTTP server refused before the app saw it (``mockcore.wsgi.TRANSPORT_ERROR``).
-RECORDED_OBJECT_PREFIXES = ("mockfts.", "mockglobus.", TRANSPORT_ERROR)
 _UNRECORDED_PREFIXES = ("wsgi.", "werkzeug.", "waitress.")
 
 
@@ -341,15 +337,16 @@ CREATE TABLE IF NOT EXISTS log (
 """
 
 
-def _recorded_environ(environ: dict) -> dict[str, Any]:
+def _recorded_environ(environ: dict, objects: tuple[str, ...]) -> dict[str, Any]:
     """What a request needs to be answered again: every string variable (method, path,
     query, HTTP_* headers, CONTENT_TYPE, host, the mod_ssl/gridsite variables), the
-    URL scheme, and the identity objects under the doubles' own keys."""
+    URL scheme, and the objects under the ``objects`` prefixes: what the HTTP server
+    refused (``TRANSPORT_ERROR``) and the service's own (``ServiceState.environ_objects``)."""
     recorded: dict[str, Any] = {"wsgi.url_scheme": environ.get("wsgi.url_scheme", "http")}
     for key, value in environ.items():
         if key.startswith(_UNRECORDED_PREFIXES):
             continue
-        if isinstance(value, str) or key.startswith(RECORDED_OBJECT_PREFIXES):
+        if isinstance(value, str) or key.startswith(objects):
             recorded[key] = value
     return recorded
 
@@ -380,9 +377,9 @@ class _Recorder:
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         body = read_body(environ)
-        recorded = _recorded_environ(environ)
         durable = self.durable
         state, clock = durable.state, durable.state.clock
+        recorded = _recorded_environ(environ, (TRANSPORT_ERROR, *state.environ_objects))
         with state.lock:
             if durable.closed:
                 status, headers, payload = run_app(self.app, environ)

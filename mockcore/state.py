@@ -18,6 +18,10 @@ class ServiceState:
     every answer reflects the events due by the current virtual time.
     """
 
+    #: Prefixes of the WSGI environ keys where the service's transports leave objects
+    #: (not strings) its app reads, e.g. an X.509 identity: ``--state`` logs them too.
+    environ_objects: tuple[str, ...] = ()
+
     def __init__(self, clock: Clock | None = None, seed: int = 0) -> None:
         self.clock: Clock = clock or ManualClock()
         self.lock = threading.RLock()

@@ -48,6 +48,8 @@ class JobFilter:
 
 
 class FtsState(ServiceState):
+    environ_objects = ("mockfts.",)  # the identities of mockfts/api/auth.py and x509/tls.py
+
     def __init__(
         self,
         clock: Clock | None = None,
