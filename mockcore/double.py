@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import gc
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 import responses
 
+from mockcore.clock import Clock
 from mockcore.faults import FaultInjector
 from mockcore.inprocess import EnvironHook, InProcessTransport
 from mockcore.journal import Journal
@@ -15,23 +19,75 @@ from mockcore.live import BackgroundServer, Limits, LiveServer
 from mockcore.state import ServiceState
 from mockcore.wsgi import DoubleMiddleware, WSGIApp
 
+#: The WSGI environ key where a double leaves its state for its app: a service builds
+#: its app once per process (route tables cost milliseconds) and every double shares it.
+STATE_KEY = "mockcore.state"
+
+T = TypeVar("T")
+
+
+def once_per_process(build: Callable[[], T]) -> Callable[[], T]:
+    """``build()`` on first call, the same object after: for what every double shares and
+    nothing changes (a service's app and route tables).
+
+    What is alive once it is built (it, and the modules it needed) is then frozen out of
+    the cyclic collector (``gc.freeze()``, after a collection so no garbage is frozen):
+    the full collections that follow a test dropping many objects do not walk it again.
+    """
+
+    @functools.cache
+    def built() -> T:
+        thing = build()
+        gc.collect()
+        gc.freeze()
+        return thing
+
+    return functools.wraps(build)(built)
+
+
+class _WithState:
+    """The app of one double: the shared app, told whose state a request is for."""
+
+    def __init__(self, app: WSGIApp, double: Double) -> None:
+        self.app = app
+        self.double = double
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        environ[STATE_KEY] = self.double.state
+        return self.app(environ, start_response)
+
 
 class Double:
     """Everything a test touches: ``state``, ``clock``, ``journal``, ``faults``.
 
     The same wrapped WSGI app (``wsgi``) is what :meth:`intercept` mounts behind
     ``responses`` and what :meth:`serve` puts on a socket, so every behaviour is the
-    same in both transports.
+    same in both transports. Each request carries the double's state under
+    :data:`STATE_KEY`, so one app can serve every double of a process.
+
+    ``state`` is the state, or a function building it on first use of :attr:`state`
+    (then ``clock`` is the clock it builds it on): a double nobody talks to costs no
+    state. ``app_factory(state)`` is the app; a shared app ignores its argument (None
+    for a state not built yet).
     """
 
     def __init__(
         self,
-        state: ServiceState,
+        state: ServiceState | Callable[[], ServiceState],
         app_factory: Callable[[Any], WSGIApp],
         *,
+        clock: Clock | None = None,
         collapse_slashes: bool = True,
     ) -> None:
-        self.state = state
+        self._state: ServiceState | None = None
+        self._build: Callable[[], ServiceState] | None = None
+        if isinstance(state, ServiceState):
+            self._state, clock = state, state.clock
+        elif clock is None:
+            raise TypeError("a state built on first use needs the clock it is built on")
+        else:
+            self._build = state
+        self._building = threading.Lock()
         self.journal = Journal()
         self.faults = FaultInjector()
         #: Exceptions the app did not expect while answering (each answered with the
@@ -40,19 +96,36 @@ class Double:
         #: The socket server answering for this double (:meth:`serve`, or a live
         #: fixture's session server); None in-process. Its base URL is :attr:`url`.
         self.server: BackgroundServer | None = None
-        self.app = app_factory(state)
+        self._clock = clock
+        self.app = app_factory(self._state)
         self.wsgi = DoubleMiddleware(
-            self.app,
+            _WithState(self.app, self),
             journal=self.journal,
             faults=self.faults,
-            clock=state.clock,
+            clock=clock,
             errors=self.errors,
             collapse_slashes=collapse_slashes,
         )
 
     @property
-    def clock(self):  # noqa: ANN201 - the state's Clock
-        return self.state.clock
+    def state(self) -> Any:  # the service's ServiceState subclass
+        state = self._state
+        if state is None:
+            with self._building:  # the live server's threads may all ask first
+                if self._state is None:
+                    assert self._build is not None
+                    self._state = self._build()
+                state = self._state
+        return state
+
+    @property
+    def built(self) -> bool:
+        """Whether :attr:`state` exists yet (a double nobody talked to has none)."""
+        return self._state is not None
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
 
     @property
     def url(self) -> str | None:
@@ -72,8 +145,10 @@ class Double:
         return self.state.run_until(done, timeout)
 
     def reset(self) -> None:
-        """Back to a fresh double (same seed), keeping transports and the app."""
-        self.state.reset()
+        """Back to a fresh double (same seed), keeping transports and the app; a state
+        not built yet is fresh already."""
+        if self._state is not None:
+            self._state.reset()
         self.journal.clear()
         self.faults.clear()
         self.errors.clear()

@@ -21,8 +21,8 @@ A plugin module declares its fixtures (names, parameters, docstrings) and lets a
   The double's ``server`` is that server, so its ``url`` is the server's URL.
 
 The double is ``make(*args)``, fresh for each test; with ``reuse``, one per transport
-and distinct ``args`` is kept for the session and reset before each test (building a
-Flask app costs milliseconds, a reset microseconds). ``located(double, base_url)``, if
+and distinct ``args`` is kept for the session and reset before each test (what a double
+makes on first use and a reset keeps, such as an FTS double's test PKI, is made once). ``located(double, base_url)``, if
 given, tells the double where the test reaches it. After the test body,
 ``double.raise_errors()`` fails the test that crashed the double.
 

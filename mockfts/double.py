@@ -15,7 +15,7 @@ from mockcore.inprocess import EnvironHook, InProcessTransport
 from mockcore.live import Limits, LiveServer
 from mockcore.mocking import MockContext
 from mockcore.wsgi import dropping
-from mockfts.api.app import create_app
+from mockfts.api.app import shared_app
 from mockfts.api.auth import IDENTITY_KEY
 from mockfts.model import states
 from mockfts.model.daemon import DaemonSettings
@@ -44,7 +44,7 @@ class FtsDouble(Double):
     ) -> None:
         super().__init__(
             FtsState(clock, seed, profile=profile, submit_host=submit_host, daemon=daemon),
-            create_app,
+            lambda _state: shared_app(),
         )
         self.identity: Identity | None = None  # in-process X.509 identity, if any
         #: Where the current transport serves it: the in-process base URL, or :attr:`url`.

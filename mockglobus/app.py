@@ -1,7 +1,10 @@
 """The Flask app of the Globus double: Auth and Transfer.
 
 Both services share one app (their paths do not collide), so a single standalone
-server, or a single in-process transport for both production hosts, serves them.
+server, or a single in-process transport for both production hosts, serves them. One
+app serves every double of the process (:func:`shared_app`): the routes find their
+double's state as ``current_app.extensions["mockglobus"]``, which is the state the
+request carries (:data:`mockcore.double.STATE_KEY`).
 """
 
 from __future__ import annotations
@@ -9,10 +12,12 @@ from __future__ import annotations
 import difflib
 import logging
 import traceback
+from typing import Any
 
 import flask
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
+from mockcore.double import STATE_KEY, once_per_process
 from mockcore.jsonbody import StrictJSONProvider
 from mockcore.wsgi import TRANSPORT_ERROR, record_crash
 from mockglobus import control
@@ -30,11 +35,31 @@ def _is_transfer(path: str) -> bool:
     return path.startswith("/v0.10") or (flask.request.host.split(":")[0].startswith("transfer."))
 
 
-def create_app(state: GlobusState) -> flask.Flask:
+class _Extensions(dict):
+    """``app.extensions``, where ``"mockglobus"`` is the state of the running request."""
+
+    def __getitem__(self, key: str) -> Any:
+        if key == "mockglobus":
+            return flask.request.environ[STATE_KEY]
+        return super().__getitem__(key)
+
+
+def _state() -> GlobusState:
+    return flask.request.environ[STATE_KEY]
+
+
+@once_per_process
+def shared_app() -> flask.Flask:
+    """The app of every double of the process, built on first use."""
+    return create_app()
+
+
+def create_app() -> flask.Flask:
+    """A new app; it serves the state each request carries under ``STATE_KEY``."""
     app = flask.Flask("mockglobus")
     app.json = StrictJSONProvider(app)  # request.get_json refuses hostile JSON
     app.json.sort_keys = False
-    app.extensions["mockglobus"] = state
+    app.extensions = _Extensions(app.extensions)
     app.register_blueprint(auth_blueprint)
     app.register_blueprint(transfer_routes.blueprint)
     app.register_blueprint(control.blueprint)  # /_mock: the double's own routes
@@ -47,7 +72,7 @@ def create_app(state: GlobusState) -> flask.Flask:
         if _is_transfer(flask.request.path):
             return render_transfer(transfer_errors.RequestRefused(*refused))
         error = auth_errors.RequestRefused(*refused)
-        return flask.jsonify(error.body(str(state.ids.uuid1()))), error.status
+        return flask.jsonify(error.body(str(_state().ids.uuid1()))), error.status
 
     def closest(path: str) -> str:
         rules = sorted({rule.rule for rule in app.url_map.iter_rules()})
@@ -60,7 +85,7 @@ def create_app(state: GlobusState) -> flask.Flask:
         message = f"No route {flask.request.method} {path} on this double.{closest(path)}"
         if _is_transfer(path):
             return render_transfer(transfer_errors.RouteNotFound(message))
-        body = auth_errors.NotFound(message).body(str(state.ids.uuid1()))
+        body = auth_errors.NotFound(message).body(str(_state().ids.uuid1()))
         return flask.jsonify(body), 404
 
     @app.errorhandler(MethodNotAllowed)
@@ -71,7 +96,7 @@ def create_app(state: GlobusState) -> flask.Flask:
             response = render_transfer(transfer_errors.MethodNotAllowed(message))
         else:
             response = flask.jsonify(
-                auth_errors.MethodNotAllowed(message).body(str(state.ids.uuid1()))
+                auth_errors.MethodNotAllowed(message).body(str(_state().ids.uuid1()))
             )
             response.status_code = 405
         response.headers["Allow"] = allowed
@@ -85,7 +110,7 @@ def create_app(state: GlobusState) -> flask.Flask:
         log.error("mockglobus: unexpected error\n%s", traceback.format_exc())
         if _is_transfer(flask.request.path):
             return render_transfer(transfer_errors.InternalError(f"{type(exc).__name__}: {exc}"))
-        body = auth_errors.ApiError(f"{type(exc).__name__}: {exc}").body(str(state.ids.uuid1()))
+        body = auth_errors.ApiError(f"{type(exc).__name__}: {exc}").body(str(_state().ids.uuid1()))
         body["errors"][0].update(status="500", code="INTERNAL_ERROR", title="Internal Server Error")
         body.update(error="internal_error", error_description="Internal Server Error")
         return flask.jsonify(body), 500

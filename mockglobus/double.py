@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from mockcore.clock import Clock
+from mockcore.clock import Clock, ManualClock
 from mockcore.double import Double
 from mockcore.mocking import MockContext
-from mockglobus.app import create_app
+from mockglobus.app import shared_app
 from mockglobus.auth.scopes import TRANSFER_RS
+from mockglobus.auth.seed import DEFAULT_SCENARIO, check_scenario
 from mockglobus.state import GlobusState
 from mockglobus.transfer.model import TransferModel
 
@@ -27,14 +28,21 @@ class GlobusDouble(Double):
     tokens), ``transfer`` the :class:`~mockglobus.transfer.model.TransferModel`. Options
     beyond ``clock``/``seed`` go to the AuthModel: ``scenario`` (default ``"default"``),
     ``permissive`` (default True), ``faker_users``, ``id_token_alg``,
-    ``rotate_refresh_tokens``, ``access_token_lifetime``.
+    ``rotate_refresh_tokens``, ``access_token_lifetime``. The state is built and
+    seeded on first use (a request, or any use of ``state``, ``auth`` or ``transfer``).
     """
 
     state: GlobusState
     base_urls = PRODUCTION_URLS  # intercept() answers the production Auth and Transfer hosts
 
     def __init__(self, *, seed: int = 0, clock: Clock | None = None, **auth_options: Any) -> None:
-        super().__init__(GlobusState(clock, seed, **auth_options), create_app)
+        clock = clock or ManualClock()
+        check_scenario(auth_options.get("scenario", DEFAULT_SCENARIO))  # fails here, not later
+        super().__init__(
+            lambda: GlobusState(clock, seed, **auth_options),  # seeded on first use
+            lambda _state: shared_app(),
+            clock=clock,
+        )
 
     @property
     def auth(self):  # noqa: ANN201 - AuthModel

@@ -1,16 +1,20 @@
-"""The FTS3 double's Flask application: the route tables of :mod:`mockfts.api`, bound to
-one state."""
+"""The FTS3 double's Flask application: the route tables of :mod:`mockfts.api`.
+
+One app serves every double of the process (:func:`shared_app`): each request finds its
+double's state in the environ (:data:`mockcore.double.STATE_KEY`), so a fresh double
+does not pay for compiling the route table again.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from types import MethodType
 from typing import Any
 
 from flask import Flask, g, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
+from mockcore.double import STATE_KEY, once_per_process
 from mockcore.jsonbody import StrictJSONProvider
 from mockcore.routes import Route, mount
 from mockcore.wsgi import TRANSPORT_ERROR, record_crash
@@ -32,7 +36,7 @@ ROUTES: list[Route] = [
     *datamanagement.ROUTES,
     *control.ROUTES,
 ]
-#: The classes the routes' views are methods of; an app builds each once, on its state.
+#: The classes the routes' views are methods of; each request builds one on its state.
 HANDLERS = (
     info.InfoApi,
     delegation.DelegationApi,
@@ -44,20 +48,29 @@ HANDLERS = (
 )
 
 
-def _binder(state: FtsState) -> Callable[[Route], Callable[..., Any]]:
-    """Bind each route's view (an unbound handler method) to its class's handler."""
-    handlers = [cls(state) for cls in HANDLERS]
-
-    def bind(route: Route) -> Callable[..., Any]:
-        for handler in handlers:
-            if type(handler).__dict__.get(route.view.__name__) is route.view:
-                return MethodType(route.view, handler)
-        raise LookupError(f"{route.view.__qualname__} is not a method of a class in HANDLERS")
-
-    return bind
+def _state() -> FtsState:
+    """The state of the double answering the running request."""
+    return request.environ[STATE_KEY]
 
 
-def create_app(state: FtsState) -> Flask:
+def _bind(route: Route) -> Callable[..., Any]:
+    """The view (an unbound handler method) called on its class's handler, made on the
+    state of the request (a handler holds nothing but the state)."""
+    view = route.view
+    for cls in HANDLERS:
+        if cls.__dict__.get(view.__name__) is view:
+            return lambda **arguments: view(cls(_state()), **arguments)
+    raise LookupError(f"{view.__qualname__} is not a method of a class in HANDLERS")
+
+
+@once_per_process
+def shared_app() -> Flask:
+    """The app of every double of the process, built on first use."""
+    return create_app()
+
+
+def create_app() -> Flask:
+    """A new app; it serves the state each request carries under ``STATE_KEY``."""
     app = Flask("mockfts")
     app.json = StrictJSONProvider(app)  # request.get_json refuses hostile JSON too
     app.url_map.strict_slashes = False
@@ -67,9 +80,9 @@ def create_app(state: FtsState) -> Flask:
         refused = request.environ.get(TRANSPORT_ERROR)
         if refused is not None:
             raise errors.RequestRefused(*refused)
-        g.identity = authenticate(request, state)
+        g.identity = authenticate(request, _state())
 
-    mount(app, ROUTES, _binder(state))
+    mount(app, ROUTES, _bind)
 
     @app.errorhandler(errors.FtsError)
     def fts_error(error: errors.FtsError):

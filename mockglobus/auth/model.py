@@ -65,7 +65,7 @@ from mockglobus.auth.keys import DEFAULT_ALG, SigningKey, process_key
 from mockglobus.auth.oidc import OpenIdConnect
 from mockglobus.auth.scope_registry import BUILTIN_SCOPES, ScopeRegistry
 from mockglobus.auth.scopes import TRANSFER_RS
-from mockglobus.auth.seed import seed
+from mockglobus.auth.seed import DEFAULT_SCENARIO, seed
 from mockglobus.auth.sessions import Sessions
 from mockglobus.auth.tables import ACCESS_TOKEN_LIFETIME, Settings, Tables
 from mockglobus.auth.token_checks import TokenChecks
@@ -84,7 +84,7 @@ class AuthModel:
         self,
         state: ServiceState,
         *,
-        scenario: str | dict | None = "default",
+        scenario: str | dict | None = DEFAULT_SCENARIO,
         permissive: bool = True,
         faker_users: int = 3,
         id_token_alg: str = DEFAULT_ALG,

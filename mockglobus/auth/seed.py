@@ -27,6 +27,8 @@ A scenario is a YAML or JSON document (a file path, a name of a file in
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,11 +44,29 @@ PACKAGE_SCENARIOS = Path(__file__).with_name("scenarios")
 REPO_SCENARIOS = Path(__file__).resolve().parents[2] / "fixtures" / "globus"
 
 
+DEFAULT_SCENARIO = "default"
+
+
 def load_scenario(scenario: str | Path | dict | None) -> dict[str, Any]:
+    """The scenario as a mapping (a copy: a file is parsed once per process while it is
+    unchanged, since parsing YAML costs more than seeding from it)."""
+    data = check_scenario(scenario)
+    return data if scenario is None or isinstance(scenario, dict) else copy.deepcopy(data)
+
+
+def check_scenario(scenario: str | Path | dict | None) -> dict[str, Any]:
+    """The scenario as a mapping, a file's shared (do not change it); raises what seeding
+    from it would (no such file, not a mapping), for a double that seeds later."""
     if scenario is None:
         return {}
     if isinstance(scenario, dict):
         return scenario
+    path = _scenario_path(scenario)
+    stat = path.stat()
+    return _parsed(path, stat.st_mtime_ns, stat.st_size)
+
+
+def _scenario_path(scenario: str | Path) -> Path:
     path = Path(scenario)
     if not path.suffix and not path.exists():
         for folder in (PACKAGE_SCENARIOS, REPO_SCENARIOS):
@@ -62,6 +82,11 @@ def load_scenario(scenario: str | Path | dict | None) -> dict[str, Any]:
             f"no scenario {scenario!r}: give a path, a dict, or the name of a file in "
             f"{PACKAGE_SCENARIOS} or {REPO_SCENARIOS}"
         )
+    return path
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed(path: Path, mtime_ns: int, size: int) -> dict[str, Any]:  # noqa: ARG001 - keys
     text = path.read_text()
     data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     if not isinstance(data, dict):
