@@ -65,9 +65,14 @@ _REASONS = {
 }
 
 
-@functools.lru_cache(maxsize=256)
-def _header_name(environ_key: str) -> str:
-    return environ_key[5:].replace("_", "-").title()
+@functools.lru_cache(maxsize=64)
+def _header_keys(environ_keys: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """The request headers among ``environ_keys``, as (environ key, header name). Cached:
+    a client sends the same headers on every call, and scanning every key of each
+    environ for them costs more than looking the whole set up."""
+    return tuple(
+        (key, key[5:].replace("_", "-").title()) for key in environ_keys if key[:5] == "HTTP_"
+    )
 
 
 class DroppedConnection(Exception):
@@ -191,9 +196,7 @@ class DoubleMiddleware:
     ) -> None:
         if not self.journal.recording:
             return
-        request_headers = {
-            _header_name(key): value for key, value in environ.items() if key[:5] == "HTTP_"
-        }
+        request_headers = {name: environ[key] for key, name in _header_keys(tuple(environ))}
         if environ.get("CONTENT_TYPE"):
             request_headers["Content-Type"] = environ["CONTENT_TYPE"]
         self.journal.record(

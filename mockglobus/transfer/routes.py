@@ -26,7 +26,6 @@ from mockcore import jsonbody
 from mockcore import routes as core_routes
 from mockcore.routes import Route
 from mockglobus.transfer import errors as E
-from mockglobus.transfer.access import Caller
 from mockglobus.transfer.admin_actions import AdminActions
 from mockglobus.transfer.bookmarks import Bookmarks
 from mockglobus.transfer.endpoint_manager import EndpointManager
@@ -67,17 +66,12 @@ def _transfer_error(exc: E.TransferError) -> flask.Response:
     return render_error(exc)
 
 
-def _token() -> str | None:
-    header = flask.request.environ.get("HTTP_AUTHORIZATION", "")
+def _token(environ: dict[str, Any]) -> str | None:
+    header = environ.get("HTTP_AUTHORIZATION", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
         return None
     return value.strip()
-
-
-def _caller(model: TransferModel) -> Caller:
-    """Who the bearer token says is calling (Auth's refusals come as Transfer errors)."""
-    return model.auth.caller_for_token(_token())
 
 
 def _body() -> Any:
@@ -94,9 +88,9 @@ def _args(*names: str) -> dict[str, str | None]:
     return {n: flask.request.args.get(n) for n in names}
 
 
-def _project(doc: dict[str, Any]) -> dict[str, Any]:
+def _project(doc: dict[str, Any], query: str) -> dict[str, Any]:
     """Honour ``fields=a,b`` (the CLI asks task_list for ``fields=task_id``)."""
-    if "fields=" not in flask.request.environ.get("QUERY_STRING", ""):
+    if "fields=" not in query:
         return doc  # most requests: no need to parse the query
     wanted = flask.request.args.get("fields")
     if not wanted:
@@ -109,11 +103,22 @@ def _project(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if k in keep}
 
 
-def _reply(doc: dict[str, Any], status: int = 200) -> flask.Response:
+class _Document(flask.Response):
+    """A view's JSON document. It carries only the two headers it is made with
+    (``Content-Type``, ``Content-Length``), so it skips werkzeug's pass over the
+    headers of a general response; a ``HEAD`` request still gets no body."""
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Any:
+        start_response(self.status, self.headers.to_wsgi_list())
+        return () if environ["REQUEST_METHOD"] == "HEAD" else self.response
+
+
+def _reply(doc: dict[str, Any], environ: dict[str, Any]) -> flask.Response:
     if "code" in doc and "message" in doc:  # result documents
         doc = {**doc, "request_id": _request_id(), "resource": flask.request.path}
     # json.dumps rather than flask.jsonify: the same document for a fraction of the cost
-    return flask.Response(json.dumps(_project(doc)), status=status, mimetype="application/json")
+    body = json.dumps(_project(doc, environ.get("QUERY_STRING", "")))
+    return _Document(body, content_type="application/json")
 
 
 def _owner(view: Callable[..., Any]) -> type:
@@ -135,8 +140,9 @@ def _bind(route: Route) -> Callable[..., flask.Response]:
     repeated: dict[str, str] = options.get("repeated", {})
 
     def serve(**path: str) -> flask.Response:
+        environ = flask.request.environ  # read once: each proxied lookup costs
         model = _model()
-        caller = _caller(model)
+        caller = model.auth.caller_for_token(_token(environ))  # Auth refuses as Transfer
         inputs: dict[str, Any] = path
         if query or repeated:
             request_args = flask.request.args
@@ -145,7 +151,7 @@ def _bind(route: Route) -> Callable[..., flask.Response]:
         if body:
             inputs["body"] = _body()
         extra = (_args(*args),) if args else ()
-        return _reply(view(model.part(owner), caller, *extra, **inputs))
+        return _reply(view(model.part(owner), caller, *extra, **inputs), environ)
 
     return serve
 

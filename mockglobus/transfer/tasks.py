@@ -11,6 +11,7 @@ which); ``FAILED`` covers fatal errors, deadline expiry and cancellation.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -73,13 +74,18 @@ EVENT_DESCRIPTIONS = {
 }
 
 
+@functools.lru_cache(maxsize=4096)
 def iso(epoch: float | None) -> str | None:
+    """``epoch`` as the service writes times. Cached: a task's times are fixed once set
+    and every poll of it writes them again, and formatting costs more than a lookup."""
     if epoch is None:
         return None
     return datetime.fromtimestamp(int(epoch), tz=timezone.utc).isoformat()
 
 
+@functools.lru_cache(maxsize=4096)
 def iso_micro(epoch: float) -> str:
+    """``epoch`` to the microsecond, as in a task's ``key``; cached like :func:`iso`."""
     return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
@@ -272,9 +278,12 @@ class Task:
         elapsed = max(1.0, end - self.request_time)
         opts = self.options
         transfer = self.type == "TRANSFER"
-        nice = None if self.done else self.nice_status
-        if nice is not None and self.is_paused:
+        done = self.done
+        paused = self.is_paused
+        nice = None if done else self.nice_status
+        if nice is not None and paused:
             nice = "PAUSED"
+        settled = nice in ("OK", "Queued", "PAUSED")
         doc: dict[str, Any] = {
             "DATA_TYPE": "task",
             "task_id": self.task_id,
@@ -324,14 +333,10 @@ class Task:
             "effective_bytes_per_second": int(moved / elapsed),
             "nice_status": nice,
             "nice_status_short_description": (NICE_DESCRIPTIONS.get(nice, nice) if nice else None),
-            "nice_status_expires_in": (
-                None if nice is None else -1 if nice in ("OK", "Queued", "PAUSED") else 900
-            ),
+            "nice_status_expires_in": None if nice is None else -1 if settled else 900,
             "nice_status_details": None,
-            "is_ok": (
-                None if self.done else nice in ("OK", "Queued", "PAUSED") and self.status == ACTIVE
-            ),
-            "is_paused": self.is_paused,
+            "is_ok": None if done else settled and self.status == ACTIVE,
+            "is_paused": paused,
             "fatal_error": self.fatal_error,
             "canceled_by_admin": self.canceled_by_admin,
             "canceled_by_admin_message": self.canceled_by_admin_message,
