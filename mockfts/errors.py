@@ -380,6 +380,14 @@ class WrongConfigType(BadRequest):
     template = "Field {key} is expected to be {type}"
 
 
+class ColumnTooLong(BadRequest):
+    """A value longer than its column (``model/base.py: check_string_length``), where the
+    controller answers the ``ValueError``'s text (``config/activities.py``) or, as a
+    deliberate difference, where the real server lets it escape as a 500."""
+
+    template = "{detail}"
+
+
 class MissingVoName(BadRequest):
     template = "Missing VO name"
 
@@ -418,6 +426,10 @@ class MissingShareKey(BadRequest):
 
 class MalformedConfiguration(BadRequest):
     template = "Malformed configuration"
+
+
+class BadTpcSupport(BadRequest):
+    template = "Field tpc_support is expected to be one of the following: FULL, PULL, PUSH, NONE"
 
 
 class MissingSeParameter(BadRequest):

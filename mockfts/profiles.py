@@ -141,6 +141,30 @@ _FILE_FIELDS_LEGACY = tuple(
 )
 
 
+# What GET /config/se shows of each storage: fts-rest-flask's own attribute list in
+# ``controllers/config/se.py: get_se_config``. The 3.13.4 code lists the newer columns
+# and not ``eviction``; earlier code lists the first ten (which release changed it is
+# not confirmed).
+_SE_INFO_LEGACY = (
+    "inbound_max_active",
+    "inbound_max_throughput",
+    "outbound_max_active",
+    "outbound_max_throughput",
+    "udt",
+    "ipv6",
+    "se_metadata",
+    "site",
+    "debug_level",
+    "eviction",
+)
+_SE_INFO_CURRENT = (
+    *_SE_INFO_LEGACY[:-1],
+    "skip_eviction",
+    "tpc_support",
+    "overwrite_disk_enabled",
+)
+
+
 @dataclass(frozen=True)
 class VersionProfile:
     name: str
@@ -158,6 +182,7 @@ class VersionProfile:
     accepts_deletion: bool = False
     has_snapshot: bool = False
     unmanaged_tokens_param: bool = True  # 3.14 submission parameter
+    se_info_shown: tuple[str, ...] = _SE_INFO_CURRENT  # GET /config/se's se_info keys
 
     def job_key(self, name: str) -> str:
         return self.spacetoken_keys.get(name, name)
@@ -199,6 +224,7 @@ LEGACY = VersionProfile(
     accepts_deletion=True,
     has_snapshot=True,
     unmanaged_tokens_param=False,
+    se_info_shown=_SE_INFO_LEGACY,
 )
 
 PROFILES = {p.name: p for p in (CURRENT, V3_13, LEGACY)}

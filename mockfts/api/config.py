@@ -16,7 +16,9 @@ Deviations where the real server answers 500: ``GET /config/activity_shares/<vo>
 for a VO without shares (404 ``No activity shares for <vo>``, the DELETE's message),
 ``POST /config/global``'s response (the double answers the GET document), ``POST
 /config/cloud_storage``'s response (the double answers the storage name as a JSON
-string, 201), and an activity share entry that is not an object (400).
+string, 201), an activity share entry that is not an object (400), and a value longer
+than its column in links, shares, global config, grants and cloud storages (400
+``Length N exceeds allowed M``, :mod:`mockfts.model.columns`).
 """
 
 from __future__ import annotations

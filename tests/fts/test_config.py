@@ -267,7 +267,7 @@ def test_storage_config_with_operation_limits(call):
     assert info["storage"] == "srm://cern.ch" and info["outbound_max_active"] == 55
     assert operations == config["srm://cern.ch"]["operations"]
     shown = call("GET", "/config/se", params={"se": "srm://cern.ch"}).json()["srm://cern.ch"]
-    assert shown["se_info"]["ipv6"] == 1 and shown["se_info"]["eviction"] is None
+    assert shown["se_info"]["ipv6"] == 1 and shown["se_info"]["tpc_support"] is None
     assert shown["operations"] == {"dteam": {"staging": 11}, "atlas": {"staging": 5}}
     assert [r["action"] for r in call("GET", "/config/audit").json()] == [
         "set-se-limits",
@@ -282,8 +282,7 @@ def test_storage_config_with_operation_limits(call):
     [
         {" ": {"se_info": {"ipv6": 1}}},
         {"srm://a": "not an object"},
-        {"srm://a": {"se_info": {"tpc_support": "SIDEWAYS"}}},
-        {"srm://a": {"se_info": {"ipv6": 1}, "operations": {"dteam": {"staging": "x"}}}},
+        {"srm://a": {"se_info": {"ipv6": 1}, "operations": {"dteam": "x"}}},
     ],
 )
 def test_malformed_storage_config_is_refused(call, config):

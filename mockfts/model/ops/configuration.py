@@ -13,9 +13,18 @@ Facts read in fts-rest-flask 3.13.4 (``controllers/config/*.py``, ``model/config
   ``except`` and ``Bad share value`` comes out instead; 0 reads as missing).
 * Storage config: ``se_info`` columns plus per-VO operation limits; a limit <= 0
   deletes it. A blank storage name, or a non-object entry, is ``Malformed
-  configuration``. ``tpc_support`` must be FULL, PULL, PUSH or NONE (``config/se.py``).
+  configuration``; a wrong type names the field (``Field ipv6 is expected to be
+  int``, ``Field concurrent_ops ...``). ``tpc_support`` must be FULL, PULL, PUSH or
+  NONE (``config/se.py``).
 * Grants (``t_authz_dn``): each gives level ``all`` for one operation to a DN, on top of
-  the role levels; ``admin`` cannot be granted or revoked through the API.
+  the role levels; ``admin`` cannot be granted or revoked through the API, only seeded
+  (:meth:`Configuration.grant_admin`, the database's part).
+* String columns keep their declared lengths (:mod:`mockfts.model.columns`). Storage
+  config answers an overflow ``Malformed configuration`` and activity shares
+  ``Length N exceeds allowed M``, as the real controllers do; links, shares, global
+  config, grants and cloud storages answer that 400 too where the real server lets
+  the ``ValueError`` escape as a 500. A refused request changes nothing and writes
+  no audit row.
 * Audit rows ``{datetime, dn, config, action}`` are written where the real controllers
   write them: ban/unban, drain, global set, link set/delete, share set/delete, se
   set (config and limits), authorize/revoke, activity share set/delete. The real server
@@ -37,6 +46,7 @@ from urllib.parse import urlparse
 
 from mockcore.locking import locked, settled
 from mockfts import errors
+from mockfts.model import columns
 from mockfts.model.identity import ADMIN, ALL, CONFIG, Identity
 
 if TYPE_CHECKING:
@@ -54,7 +64,16 @@ GLOBAL_COLUMNS: dict[str, type] = {
     "no_streaming": bool,
     "show_user_dn": bool,
 }
-LINK_INT_COLUMNS = ("min_active", "max_active", "optimizer_mode", "tcp_buffer_size", "nostreams")
+# t_link_config attributes and their checked types (``no_delegation`` is a Flag).
+LINK_COLUMNS: dict[str, type] = {
+    "source": str,
+    "destination": str,
+    "symbolicname": str,
+    **dict.fromkeys(
+        ("min_active", "max_active", "optimizer_mode", "tcp_buffer_size", "nostreams"), int
+    ),
+    "no_delegation": bool,
+}
 SE_INFO_COLUMNS: dict[str, type] = {
     "inbound_max_active": int,
     "inbound_max_throughput": float,
@@ -70,19 +89,6 @@ SE_INFO_COLUMNS: dict[str, type] = {
     "tpc_support": str,
     "overwrite_disk_enabled": int,
 }
-# What GET /config/se shows of each storage (the controller's own attribute list).
-SE_INFO_SHOWN = (
-    "inbound_max_active",
-    "inbound_max_throughput",
-    "outbound_max_active",
-    "outbound_max_throughput",
-    "udt",
-    "ipv6",
-    "se_metadata",
-    "site",
-    "debug_level",
-    "eviction",
-)
 TPC_MODES = frozenset({"FULL", "PULL", "PUSH", "NONE"})
 
 
@@ -125,16 +131,18 @@ class CloudStorage:
 
 
 def _cast(key: str, value: Any, expected: type) -> Any:
-    """The server's per-column check: right type, or a string it can cast."""
+    """The server's per-column check (``controllers/config/__init__.py: validate_type``):
+    right type, or a string it can cast. A string never casts to a ``Float`` column:
+    the real cast is ``numbers.Number(value)``, which always fails."""
     if expected is bool and isinstance(value, bool):
         return value
     if expected is int and isinstance(value, int):  # bool is an int for Python too
         return value
-    if expected is float and isinstance(value, Number) and not isinstance(value, bool):
+    if expected is float and isinstance(value, Number):  # JSON true is a Number too
         return value
     if expected is str and isinstance(value, str):
         return value
-    if isinstance(value, str):
+    if isinstance(value, str) and expected is not float:
         if expected is bool:
             return value.lower() in ("true", "yes", "on")
         try:
@@ -169,7 +177,14 @@ class Configuration:
     # --- audit -------------------------------------------------------------------------
 
     def audit(self, identity: Identity, action: str, config: str) -> None:
-        self.audit_rows.append(AuditRow(self.state.clock.time(), identity.user_dn, config, action))
+        """Append an audit row; call it before changing anything, since an overlong row
+        refuses the whole request (``controllers/config/__init__.py:
+        audit_configuration`` builds ``ConfigAudit`` outside its ``try``)."""
+        self.audit_rows.append(self._audit_row(identity, action, config))
+
+    def _audit_row(self, identity: Identity, action: str, config: str) -> AuditRow:
+        columns.fits("t_config_audit", {"dn": identity.user_dn, "config": config, "action": action})
+        return AuditRow(self.state.clock.time(), identity.user_dn, config, action)
 
     @locked
     def recent_audit(self, limit: int = 100) -> list[AuditRow]:
@@ -223,14 +238,16 @@ class Configuration:
                 "show_user_dn": False,
             }
         )
+        columns.fits("t_server_config", {"vo_name": vo})
         for key, value in body.items():
             if key not in GLOBAL_COLUMNS:
                 raise errors.UnknownConfigField(key=key)
             row[key] = _cast(key, value, GLOBAL_COLUMNS[key])
+            columns.fits("t_server_config", {key: row[key]})
         vo = row["vo_name"]
+        self.audit(identity, "set-globals", json.dumps(row))
         self.globals[vo] = row
         self._retry_to_daemon(vo, row["retry"])
-        self.audit(identity, "set-globals", json.dumps(row))
         return self.global_config()
 
     @locked
@@ -266,21 +283,25 @@ class Configuration:
             raise errors.MissingPair()
         if min_active > max_active:
             raise errors.MaxBelowMin()
-        link = self.links.get(name) or Link(source, destination, name, min_active, max_active)
-        for key, value in body.items():
-            if key in LINK_INT_COLUMNS:
-                try:
-                    value = None if value is None else int(value)
-                except (TypeError, ValueError) as exc:
-                    raise errors.ActiveNotInteger(detail=str(exc)) from None
-            elif key == "no_delegation":
-                value = _cast(key, value, bool)
-            elif key not in ("source", "destination", "symbolicname"):
-                continue  # not a column of t_link_config
+        existing = self.links.get(name)
+        if existing is None:
+            columns.fits("t_link_config", {"source": source, "destination": destination})
+            columns.fits("t_link_config", {"symbolicname": name})
+        # a copy: a refused request leaves the stored link as it was (the real rollback)
+        link = (
+            replace(existing)
+            if existing
+            else Link(source, destination, name, min_active, max_active)
+        )
+        for key, value in body.items():  # ``config/links.py``: validate_type, then setattr
+            if key not in LINK_COLUMNS:
+                raise errors.UnknownConfigField(key=key)
+            value = _cast(key, value, LINK_COLUMNS[key])
+            columns.fits("t_link_config", {key: value})
             setattr(link, key, value)
+        self.audit(identity, "link", json.dumps(body))
         self.links.pop(name, None)
         self.links[link.symbolicname] = link
-        self.audit(identity, "link", json.dumps(body))
         return link
 
     @locked
@@ -296,8 +317,8 @@ class Configuration:
 
     @locked
     def delete_link(self, identity: Identity, name: str) -> None:
-        self.links.pop(name, None)
         self.audit(identity, "link-delete", f"Link {name} has been deleted")
+        self.links.pop(name, None)
 
     def link_limit(self, source: str, destination: str) -> int | None:
         """``max_active`` of the most specific configured link for a pair (``*`` wildcards)."""
@@ -327,10 +348,11 @@ class Configuration:
         if not source or not destination or not vo or not share:
             raise errors.MissingShareFields()
         source, destination = _storage(source), _storage(destination)
-        self.shares[(source, destination, vo)] = share
+        columns.fits("t_share_config", {"source": source, "destination": destination, "vo": vo})
         self.audit(
             identity, "share-set", f"Share {source}, {destination}, {vo} has been set to {share}"
         )
+        self.shares[(source, destination, vo)] = share
         return share
 
     @locked
@@ -346,71 +368,89 @@ class Configuration:
     ) -> None:
         if not source or not destination or not vo:
             raise errors.MissingShareKey()
-        if self.shares.pop((source, destination, vo), None) is not None:
+        if (source, destination, vo) in self.shares:
             self.audit(
                 identity, "share-delete", f"Share {source}, {destination}, {vo} has been deleted"
             )
+            del self.shares[(source, destination, vo)]
 
     # --- storages ----------------------------------------------------------------------
 
     @locked
     def set_storages(self, identity: Identity, body: dict) -> list:
-        """Validate every entry first, then apply them all (the real commit is atomic)."""
-        plan = []
-        for storage, cfg in body.items():
+        """``controllers/config/se.py: set_se_config``. Every entry is checked before
+        any is applied (the real commit is atomic); the answer is the last entry's
+        ``[se_info, operations]``."""
+        plan = [self._storage_plan(identity, storage, cfg) for storage, cfg in body.items()]
+        shown: list = [None, None]
+        for storage, info, limits, audits, operations in plan:
+            if info is not None:
+                row = self.storages.setdefault(storage, dict.fromkeys(SE_INFO_COLUMNS))
+                row.update(info)
+            for vo, op, limit in limits:
+                if limit > 0:
+                    self.operation_limits[(vo, storage, op)] = limit
+                else:
+                    self.operation_limits.pop((vo, storage, op), None)
+            self.audit_rows.extend(audits)
+            shown = [None if info is None else {"storage": storage, **row}, operations]
+        return shown
+
+    def _storage_plan(self, identity: Identity, storage: Any, cfg: Any) -> tuple:
+        """One storage of ``set_se_config``, checked in the real order: the ``se_info``
+        columns (``validate_type``, then ``tpc_support``, then the length hook), its
+        audit row, then each operation limit (``vo_name``, ``operation``,
+        ``concurrent_ops``) and the limits' audit row. The server's ``ValueError`` and
+        ``AttributeError`` (a blank storage, a non-object, an overlong value or audit
+        row) are ``Malformed configuration``; its type errors name the field.
+
+        ``se_info`` is applied only when truthy (``if se_info_new:``), so ``{}`` creates
+        no row and writes no audit row; ``operations`` whether or not ``se_info`` is
+        given. The real code wins over issue 13's text here, which expected an audit
+        row for ``{}`` (fts-rest-flask ``src/fts3rest/fts3rest/controllers/config/se.py``
+        at a8b4983)."""
+        try:
             if not storage or storage.isspace() or not isinstance(cfg, dict):
                 raise errors.MalformedConfiguration()
-            info = cfg.get("se_info")
+            info, audits = None, []
+            given = cfg.get("se_info")
+            if given:
+                if not isinstance(given, dict):
+                    raise errors.MalformedConfiguration()
+                if storage not in self.storages:
+                    columns.fits("t_se", {"storage": storage})
+                info = {}
+                for key, value in given.items():
+                    if value is None:
+                        continue
+                    if key not in SE_INFO_COLUMNS:
+                        raise errors.UnknownConfigField(key=key)
+                    value = _cast(key, value, SE_INFO_COLUMNS[key])
+                    if key == "tpc_support" and value not in TPC_MODES:
+                        raise errors.BadTpcSupport()
+                    columns.fits("t_se", {key: value})
+                    info[key] = value
+                text = f"Set config {storage}: {json.dumps(cfg)}"
+                audits.append(self._audit_row(identity, "set-se-config", text))
             operations = cfg.get("operations")
-            if info and not isinstance(info, dict):
-                raise errors.MalformedConfiguration()
-            checked = {}
-            for key, value in (info or {}).items():
-                if key not in SE_INFO_COLUMNS:
-                    raise errors.MalformedConfiguration()
-                if value is not None:
-                    try:
-                        value = _cast(key, value, SE_INFO_COLUMNS[key])
-                    except errors.WrongConfigType:
-                        raise errors.MalformedConfiguration() from None
-                if key == "tpc_support" and value is not None and value not in TPC_MODES:
-                    raise errors.MalformedConfiguration()
-                checked[key] = value
             limits = []
-            if info and operations:
+            if operations:
                 if not isinstance(operations, dict):
                     raise errors.MalformedConfiguration()
                 for vo, per_op in operations.items():
                     if not isinstance(per_op, dict):
                         raise errors.MalformedConfiguration()
                     for op, limit in per_op.items():
-                        try:
-                            limits.append((vo, op, int(limit)))
-                        except (TypeError, ValueError):
-                            raise errors.MalformedConfiguration() from None
-            plan.append(
-                (storage, cfg, checked if info else None, operations if info else None, limits)
-            )
-        info_shown: Any = None
-        operations_shown: Any = None
-        for storage, cfg, info, operations, limits in plan:
-            if info is None:
-                continue
-            row = self.storages.setdefault(storage, dict.fromkeys(SE_INFO_COLUMNS))
-            row.update(info)
-            self.audit(identity, "set-se-config", f"Set config {storage}: {json.dumps(cfg)}")
-            info_shown = {"storage": storage, **row}
-            operations_shown = operations
-            if operations:
-                for vo, op, limit in limits:
-                    if limit > 0:
-                        self.operation_limits[(vo, storage, op)] = limit
-                    else:
-                        self.operation_limits.pop((vo, storage, op), None)
-                self.audit(
-                    identity, "set-se-limits", f"Set limits for {storage}: {json.dumps(operations)}"
-                )
-        return [info_shown, operations_shown]
+                        limit = int(_cast("concurrent_ops", limit, int))
+                        if limit > 0:
+                            row = {"vo_name": vo, "host": storage, "operation": op}
+                            columns.fits("t_stage_req", row)
+                        limits.append((vo, op, limit))
+                text = f"Set limits for {storage}: {json.dumps(operations)}"
+                audits.append(self._audit_row(identity, "set-se-limits", text))
+        except errors.ColumnTooLong:
+            raise errors.MalformedConfiguration() from None
+        return storage, info, limits, audits, operations
 
     @locked
     def storage_config(self, storage: str | None = None) -> dict[str, dict]:
@@ -418,7 +458,8 @@ class Configuration:
         for name, row in self.storages.items():
             if storage and name != storage:
                 continue
-            result[name] = {"se_info": {key: row[key] for key in SE_INFO_SHOWN}}
+            shown = self.state.profile.se_info_shown
+            result[name] = {"se_info": {key: row[key] for key in shown}}
         for (vo, name, op), limit in self.operation_limits.items():
             if storage and name != storage:
                 continue
@@ -454,11 +495,18 @@ class Configuration:
         dn, operation = _cast("dn", dn, str), _cast("operation", operation, str)
         if operation == ADMIN:
             raise errors.AdminLevelLocked()
-        granted = self.grants.setdefault(dn, set())
-        if operation not in granted:
-            granted.add(operation)
+        if operation not in self.grants.get(dn, ()):
+            columns.fits("t_authz_dn", {"dn": dn, "operation": operation})
             self.audit(identity, "authorize", f'{operation} granted to "{dn}"')
+            self.grants.setdefault(dn, set()).add(operation)
         return {"dn": dn, "operation": operation}
+
+    @locked
+    def grant_admin(self, dn: str) -> None:
+        """Give ``dn`` the ``admin`` grant, which only the database can create (as a
+        site's operators do: ``controllers/config/authz.py`` refuses it). Not audited."""
+        columns.check("t_authz_dn", "dn", dn)
+        self.grants.setdefault(dn, set()).add(ADMIN)
 
     @locked
     def list_grants(self, dn: str | None = None, operation: str | None = None) -> list[dict]:
@@ -476,13 +524,15 @@ class Configuration:
             raise errors.MissingAuthzDn()
         if operation == ADMIN:
             raise errors.AdminLevelLocked()
+        text = f'{operation} revoked for "{dn}"' if operation else f'All revoked for "{dn}"'
+        self.audit(identity, "revoke", text)
+        # ``controllers/config/authz.py: remove_authz`` filters ``operation != "admin"``:
+        # the API never removes an admin grant, even when revoking everything.
         granted = self.grants.get(dn, set())
         if operation:
             granted.discard(operation)
-            self.audit(identity, "revoke", f'{operation} revoked for "{dn}"')
         else:
-            granted.clear()
-            self.audit(identity, "revoke", f'All revoked for "{dn}"')
+            granted &= {ADMIN}
         if not granted:
             self.grants.pop(dn, None)
 
@@ -523,8 +573,10 @@ class Configuration:
         body["share"] = share
         active = _cast("active", body["active"], bool)
         vo = _cast("vo", body["vo"], str)  # the key of the row: a list or object cannot be
-        self.activity_shares[vo] = {"vo": vo, "active": active, "activity_share": share}
+        # ``controllers/config/activities.py`` answers the length hook's ValueError as 400
+        columns.fits("t_activity_share_config", {"vo": vo, "activity_share": share})
         self.audit(identity, "activity-share", json.dumps(body))
+        self.activity_shares[vo] = {"vo": vo, "active": active, "activity_share": share}
         return dict(self.activity_shares[vo])
 
     @locked
@@ -540,9 +592,10 @@ class Configuration:
 
     @locked
     def delete_activity_share(self, identity: Identity, vo: str) -> None:
-        if self.activity_shares.pop(vo, None) is None:
+        if vo not in self.activity_shares:
             raise errors.NoActivityShares(vo=vo)
         self.audit(identity, "activity-share", f'Activity share removed for "{vo}"')
+        del self.activity_shares[vo]
 
     @staticmethod
     def _share_view(row: dict) -> dict:
@@ -559,13 +612,15 @@ class Configuration:
             raise errors.MissingCloudStorageName()
         name = body["storage_name"]
         previous = self.cloud.get(name)
-        self.cloud[name] = CloudStorage(
+        storage = CloudStorage(
             name,
             body.get("app_key"),
             body.get("app_secret"),
             body.get("service_api_url"),
             users=previous.users if previous else {},
         )
+        columns.fits("t_cloudStorage", self._cloud_view(storage))
+        self.cloud[name] = storage
         return name
 
     @locked
@@ -612,6 +667,7 @@ class Configuration:
             "request_token_secret": body.get("request_token_secret"),
             "vo_name": body.get("vo_name", ""),
         }
+        columns.fits("t_cloudStorageUser", row)
         storage.users[(row["user_dn"], row["vo_name"])] = row
         return {"storage_name": name, "user_dn": row["user_dn"], "vo_name": row["vo_name"]}
 

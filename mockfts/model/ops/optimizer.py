@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from mockcore.locking import locked, settled
 from mockfts import errors
+from mockfts.model import columns
 
 if TYPE_CHECKING:
     from mockfts.model.store import FtsState
@@ -90,6 +91,7 @@ class Optimizer:
             raise errors.MissingPair()
         numbers = {name: _number(body, name, default, int) for name, default in _INTEGERS}
         numbers.update({name: _number(body, name, default, float) for name, default in _FLOATS})
+        columns.fits("t_optimizer", {"source_se": source, "dest_se": dest})  # real: a 500
         return self._store(body, source, dest, numbers)
 
     @settled  # after the checks above: a refused decision settles nothing

@@ -10,7 +10,10 @@ Deliberate deviations (the double never answers 500 to a client's mistake):
 ``"verify_checksum": ""`` and non-dict ``params`` give 400 ``Malformed request``
 where the real server crashes with a 500; an integer parameter (or ``filesize``) beyond
 a BIGINT column gives 400 ``Invalid value within the request: <n> is out of range``
-(:func:`~mockfts.model.submission.params.integer`) where its database fails.
+(:func:`~mockfts.model.submission.params.integer`) where its database fails; and a
+submitted string longer than its ``t_job``/``t_file``/``t_dm`` column
+(:func:`check_lengths`) gives 400 ``Invalid value within the request: Length N exceeds
+allowed M`` where the real server leaves it to its database.
 """
 
 from __future__ import annotations
@@ -20,10 +23,9 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlparse
 
 from mockfts import errors
-from mockfts.model import states
+from mockfts.model import columns, states
 from mockfts.model.identity import BASE_ID, Identity
 from mockfts.model.records import DmEntry, File, Job
 from mockfts.model.submission.params import (
@@ -54,7 +56,14 @@ SELECTION_STRATEGIES = frozenset(
         "duration",
     }
 )
-OVERWRITE_DISK_SCHEMES = frozenset({"https", "davs"})
+OVERWRITE_DISK_PREFIXES = ("https://", "davs://")
+
+#: The submitted values stored in a string column, by table. Metadata (``Json``) is
+#: bounded by :class:`SubmissionLimits`; the rest is derived by the server.
+SUBMITTED_COLUMNS = {
+    "t_job": ("destination_spacetoken", "source_spacetoken"),
+    "t_file": ("source_surl", "dest_surl", "checksum", "activity", "selection_strategy"),
+}
 
 
 @dataclass
@@ -95,6 +104,28 @@ def _scitag(value: Any) -> int | None:
             detail=f"Invalid SciTag value: {value} (not in [65, 65535] range)"
         )
     return value
+
+
+def _check_disk_destinations(entries: Any, job_type: str, profile: VersionProfile) -> None:
+    """``JobBuilder._validate_overwrite_disk_destination`` on the submitted entries: a
+    multihop job's last entry (its final hop) only, any other job every destination,
+    each by case-sensitive prefix. 3.14 also takes ``mock://`` (its test plugin)."""
+    if not entries:
+        return  # the real ``files_list[-1]`` crashes; the double refuses it later (400)
+    prefixes = OVERWRITE_DISK_PREFIXES + (("mock://",) if profile.name == "3.14" else ())
+    for entry in [entries[-1]] if job_type == states.MULTIHOP else entries:
+        if not all(d.startswith(prefixes) for d in entry["destinations"]):
+            raise errors.OverwriteDiskNeedsHttps()
+
+
+def check_lengths(table: str, values: dict) -> None:
+    """The column lengths (:mod:`mockfts.model.columns`) of the submitted values in
+    ``values`` stored in ``table``. A deliberate difference: the real ``submit``
+    inserts with SQLAlchemy Core, which skips the model's length hook, so the database
+    alone refuses (a 500) or keeps them; the double's ``ValueError`` is a 400."""
+    for column in SUBMITTED_COLUMNS[table]:
+        if column in values:
+            columns.check(table, column, values[column])
 
 
 def _common(values: list[str]) -> str | None:
@@ -281,15 +312,13 @@ def _build(body: dict, identity: Identity, ctx: SubmissionContext) -> Job:
         if archive_timeout > 0:
             raise errors.TapeWithTokens(what="archive to")
 
+    if as_flag(params["overwrite_when_only_on_disk"]):
+        _check_disk_destinations(entries, job_type, profile)
+
     hashed_id = ctx.random_hash()
     rows, checksum_given = _file_rows(
         entries, identity, ctx, staging=staging, any_tokens=any_tokens
     )
-
-    if as_flag(params["overwrite_when_only_on_disk"]):
-        allowed = OVERWRITE_DISK_SCHEMES | ({"mock"} if profile.name == "3.14" else set())
-        if any(urlparse(r["dest_surl"]).scheme not in allowed for r in rows):
-            raise errors.OverwriteDiskNeedsHttps()
     if not rows:
         raise errors.NoValidPairs()
 
@@ -303,6 +332,9 @@ def _build(body: dict, identity: Identity, ctx: SubmissionContext) -> Job:
     shared_hash = (
         job_type in (states.MULTIHOP, states.SESSION_REUSE, states.MULTIPLE_REPLICA) or staging
     )
+    check_lengths("t_job", params)
+    for row in rows:
+        check_lengths("t_file", row)
 
     job = Job(
         job_id=job_id,
@@ -374,6 +406,7 @@ def _deletion_job(
         else:
             raise ValueError(f"Invalid type for the deletion item ({type(item)})")
         surl = validate_url(entry["surl"])
+        columns.check("t_dm", "source_surl", surl)
         if surl in seen:
             continue
         seen.add(surl)
