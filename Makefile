@@ -14,12 +14,14 @@ PYTEST_ARGS ?=
 install: $(STAMP)
 
 # The real fts3 client imports M2Crypto, which builds from source with swig + OpenSSL headers;
-# the suite also runs the openssl and curl tools (as grid users do).
+# the suite also runs the openssl and curl tools (as grid users do), and voms-clients'
+# voms-proxy-info and voms-proxy-fake against the double's VOMS proxies.
 system-deps:
 	@if ! command -v swig >/dev/null 2>&1 || ! dpkg -s libssl-dev >/dev/null 2>&1 \
-	    || ! command -v openssl >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1; then \
-	  echo "installing swig, libssl-dev, openssl and curl"; \
-	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq swig libssl-dev openssl curl >/dev/null; \
+	    || ! command -v openssl >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1 \
+	    || ! command -v voms-proxy-fake >/dev/null 2>&1; then \
+	  echo "installing swig, libssl-dev, openssl, curl and voms-clients"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq swig libssl-dev openssl curl voms-clients >/dev/null; \
 	fi
 
 $(STAMP): pyproject.toml

@@ -5,8 +5,9 @@ Usable without knowing cryptography::
     from mockfts.x509 import TestPKI, TLSLiveServer, identity_from_chain
 
     pki = TestPKI(tmp_path / "pki")                        # CA + capath + bundle
-    proxy = pki.user("/DC=org/DC=example/CN=Test User").proxy(vo="dteam")
+    proxy = pki.user("/DC=org/DC=example/CN=Test User").proxy(vo="dteam")  # a VOMS AC
     proxy.path, proxy.dn, proxy.user_dn, proxy.fqans, proxy.delegation_id
+    pki.vomsdir, pki.voms                                  # X509_VOMS_DIR, the VOMS server
 
     ident = identity_from_chain(proxy.chain_pem, pki.trusted, clock.now())
     ident.user_dn, ident.dn, ident.voms_cred, ident.vos, ident.roles, ident.delegation_id
@@ -21,6 +22,7 @@ Usable without knowing cryptography::
 
 Modules: :mod:`~mockfts.x509.names` (slash DNs, OpenSSL subject hash),
 :mod:`~mockfts.x509.pki` (minting), :mod:`~mockfts.x509.testpki` (the on-disk PKI),
+:mod:`~mockfts.x509.voms` (VOMS attribute certificates),
 :mod:`~mockfts.x509.identity` (verification and the FTS identity),
 :mod:`~mockfts.x509.delegation` (server side of delegation),
 :mod:`~mockfts.x509.tls` (HTTPS server and mod_ssl/gridsite environ),
@@ -54,7 +56,6 @@ from mockfts.x509.names import compat_dn, name_from_slash, slash_dn, subject_has
 from mockfts.x509.pki import (
     CertificateAuthority,
     Credential,
-    VomsAttributes,
     delegation_id,
     generate_key,
     proxy_type,
@@ -63,6 +64,7 @@ from mockfts.x509.pki import (
 )
 from mockfts.x509.testpki import TestPKI
 from mockfts.x509.tls import IDENTITY_KEY, TLSLiveServer, client_environ, server_ssl_context
+from mockfts.x509.voms import UntrustedAttributes, VomsAttributes
 
 __all__ = [
     "IDENTITY_KEY",
@@ -80,6 +82,7 @@ __all__ = [
     "MalformedProxy",
     "TLSLiveServer",
     "TestPKI",
+    "UntrustedAttributes",
     "UntrustedIssuer",
     "VomsAttributes",
     "X509Identity",

@@ -9,7 +9,8 @@
 
 Both print shell ``export`` lines (and ``#`` comments), so ``eval "$(...)"`` sets
 ``X509_USER_PROXY`` and ``X509_CERT_DIR`` for the ``fts3`` client, curl
-(``--capath``) and gfal. The CA directory is a :class:`~mockfts.x509.TestPKI`
+(``--capath``) and gfal, and ``X509_VOMS_DIR`` for ``voms-proxy-info --all``, which
+then verifies the VOMS AC that ``--vo``/``--fqan`` put in the proxy. The CA directory is a :class:`~mockfts.x509.TestPKI`
 directory: ``make-proxy`` creates the CA if it is missing and reuses the user's
 certificate and key from there on later calls.
 
@@ -45,14 +46,21 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:  # noqa: SLF00
     proxy = subparsers.add_parser(
         "make-proxy",
         help="mint a user certificate and an X509_USER_PROXY file from a test CA",
-        description="Mint an RFC 3820 (or legacy) proxy, optionally with VOMS-style "
-        "attributes, and print the environment a grid client needs.",
+        description="Mint an RFC 3820 (or legacy) proxy, optionally with a VOMS "
+        "attribute certificate signed by the CA's test VOMS server, and print the "
+        "environment a grid client needs.",
     )
     proxy.add_argument("--ca-dir", required=True, help="a make-ca directory (created if missing)")
     proxy.add_argument("--dn", required=True, help='user DN, e.g. "/DC=org/DC=example/CN=Me"')
     proxy.add_argument("--vo", help="VO name; alone it gives /<vo>/Role=NULL/Capability=NULL")
     proxy.add_argument(
         "--fqan", action="append", default=[], help="FQAN to include (repeatable, in order)"
+    )
+    proxy.add_argument(
+        "--vomslife",
+        type=float,
+        metavar="HOURS",
+        help="lifetime of the VOMS AC (default: the proxy's), as voms-proxy-fake -vomslife",
     )
     life = proxy.add_mutually_exclusive_group()
     life.add_argument("--hours", type=float, default=12.0, help="proxy lifetime (default 12)")
@@ -84,6 +92,7 @@ def make_proxy(args: argparse.Namespace, out: TextIO | None = None) -> int:
         vo=args.vo,
         fqans=args.fqan or None,
         lifetime=timedelta(hours=args.hours),
+        voms_lifetime=timedelta(hours=args.vomslife) if args.vomslife is not None else None,
         expired=args.expired,
         legacy=args.legacy,
         path=args.out,
@@ -91,8 +100,11 @@ def make_proxy(args: argparse.Namespace, out: TextIO | None = None) -> int:
     kind = "legacy" if args.legacy else "RFC 3820"
     out.write(f"# {kind} proxy for {proxy.user_dn}\n")
     out.write(f"# subject {proxy.dn}\n")
-    if proxy.fqans:
+    if proxy.voms is not None:
         out.write(f"# VO {proxy.vo}, FQANs {' '.join(proxy.fqans)}\n")
+        out.write(
+            f"# VOMS AC by {proxy.voms.issuer} until {proxy.voms.not_after:%Y-%m-%dT%H:%M:%SZ}\n"
+        )
     out.write(f"# delegation id {proxy.delegation_id}\n")
     out.write(f"# valid until {proxy.cert.not_valid_after_utc:%Y-%m-%dT%H:%M:%SZ}\n")
     out.write(pki.shell_exports(proxy))

@@ -11,9 +11,11 @@ and ``GRST_save_ssl_creds``, and fts-rest-flask ``fts3auth/methods/ssl.py``,
 - It exports ``GRST_CRED_AURI_n``: first ``dn:<EEC DN>``, then ``dn:<proxy DN>`` for
   each proxy from the EEC down to the leaf (so a one-proxy chain gives the user DN
   and the proxy DN, as the seeds' ``/whoami`` ``dn`` list shows), then
-  ``fqan:<FQAN>`` for the attributes of the *last* proxy that carries VOMS
-  attributes. Certificates with errors (bad time, bad signature) export nothing;
-  attributes outside their validity are dropped the same way.
+  ``fqan:<FQAN>`` for the FQANs of the VOMS ACs in the *last* proxy that carries a
+  valid one (``GRST_save_ssl_creds`` in ``src/canl_mod_gridsite.c``). Certificates
+  with errors (bad time, bad signature) export nothing; an AC that does not check
+  out (holder, time, signature: :func:`mockfts.x509.voms.check`) is dropped the same
+  way and listed in :attr:`X509Identity.ignored_voms`.
 - FTS takes ``user_dn = dn[0]``, ``voms_cred`` = the FQANs, ``vos`` = the distinct
   VO parts of the FQANs (path before the first ``Role=``), ``roles`` = ``Role=`` values
   other than ``NULL``, ``delegation_id`` = first 16 hex of SHA-1(user_dn + FQANs); with
@@ -35,8 +37,8 @@ checked in this order, each refusal a :class:`CertificateRefused` subclass:
    below the EEC, a non-proxy signed by a non-CA, a proxy of a limited proxy.
 
 Not implemented: CRLs, ``pCPathLenConstraint``, name constraints and signing
-policies, the GT3 draft proxy OID, intermediate CAs' path lengths, real VOMS ACs
-(we read our own format, see :mod:`mockfts.x509.pki`).
+policies, the GT3 draft proxy OID, intermediate CAs' path lengths, VOMS LSC
+files (see :mod:`mockfts.x509.voms` for whose ACs are trusted).
 """
 
 from __future__ import annotations
@@ -53,8 +55,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from mockfts.model.identity import roles_from_fqans, vo_from_fqan
+from mockfts.x509 import voms
 from mockfts.x509.names import slash_dn
-from mockfts.x509.pki import delegation_id, proxy_type, voms_attributes
+from mockfts.x509.pki import delegation_id, proxy_type
 
 __all__ = [
     "CertificateExpired",
@@ -180,39 +183,33 @@ class X509Identity:
 
 
 def _fqan_identity(
-    eec_dn: str,
+    eec: x509.Certificate | None,
     proxies: Sequence[x509.Certificate],
     now: datetime,
-    *,
-    gridmap_vo: str | None,
-) -> tuple[list[str], list[str], list[str], str, str | None, list[str]]:
+    trust: dict[str, Any],
+) -> tuple[list[str], str | None, list[str]]:
+    """The FQANs (and VO) of the last proxy with a valid AC, and why others were not."""
     fqans: list[str] = []
     vo: str | None = None
     ignored: list[str] = []
-    for proxy in proxies:  # EEC side first: the last one with attributes wins
+    for proxy in proxies:  # EEC side first: the last one with valid attributes wins
+        where = slash_dn(proxy.subject)
         try:
-            attrs = voms_attributes(proxy)
+            acs = voms.read(proxy) or []
         except ValueError as exc:
-            ignored.append(f"{slash_dn(proxy.subject)}: {exc}")
+            ignored.append(f"{where}: {exc}")
             continue
-        if attrs is None:
-            continue
-        if not attrs.not_before <= now <= attrs.not_after:
-            ignored.append(
-                f"{slash_dn(proxy.subject)}: VOMS attributes valid "
-                f"{attrs.not_before:%Y-%m-%dT%H:%M:%SZ}..{attrs.not_after:%Y-%m-%dT%H:%M:%SZ}"
-            )
-            continue
-        fqans, vo = list(attrs.fqans), attrs.vo
-    vos: list[str] = []
-    for fqan in fqans:
-        fqan_vo = vo_from_fqan(fqan)
-        if fqan_vo and fqan_vo not in vos:
-            vos.append(fqan_vo)
-    dlg = delegation_id(eec_dn, fqans)
-    if not vos:
-        vos = [gridmap_vo] if gridmap_vo else [dlg]
-    return fqans, vos, roles_from_fqans(fqans), dlg, vo, ignored
+        valid = []
+        for ac in acs:
+            try:
+                voms.check(ac, eec, now, **trust)
+                valid.append(ac)
+            except voms.UntrustedAttributes as exc:
+                ignored.append(f"{where}: {exc}")
+        if valid:
+            fqans = [fqan for ac in valid for fqan in ac.fqans]
+            vo = valid[0].vo
+    return fqans, vo, ignored
 
 
 def _key_size(cert: x509.Certificate) -> int | None:
@@ -368,22 +365,31 @@ def identity_from_chain(
     *,
     gridmap_vo: str | None = None,
     check_validity: bool = True,
+    voms_servers: Iterable[x509.Certificate] | None = None,
 ) -> X509Identity:
     """Verify ``chain`` (leaf first) and derive the identity, as Apache + gridsite + FTS.
 
     ``gridmap_vo`` is the VO the server's gridmap table gives this DN, used only when
-    the chain carries no VOMS attributes. ``now`` also decides whether VOMS attributes
-    are current; ``check_validity=False`` skips only the certificates' own periods.
+    the chain carries no valid VOMS attributes. ``now`` also decides whether VOMS
+    attributes are current; ``check_validity=False`` skips only the certificates' own
+    periods. A VOMS AC counts if a VOMS server certificate issued by one of
+    ``trusted`` signed it, or, given ``voms_servers``, one of those
+    (:func:`mockfts.x509.voms.check`).
     """
     now = _utc(now)
-    verified = verify_chain(chain, trusted, now, check_validity=check_validity)
+    anchors = list(trusted)
+    verified = verify_chain(chain, anchors, now, check_validity=check_validity)
     eec_dn = slash_dn(verified.eec.subject)
     dns = [eec_dn, *(slash_dn(p.subject) for p in verified.proxies)]
     return _identity(
         eec_dn,
         dns,
-        verified.proxies,
-        now,
+        _fqan_identity(
+            verified.eec,
+            verified.proxies,
+            now,
+            {"trusted": anchors, "voms_servers": voms_servers},
+        ),
         gridmap_vo,
         not_after=min(c.not_valid_after_utc for c in (*verified.path, verified.anchor)),
         key_size=_key_size(verified.path[0]),
@@ -406,7 +412,8 @@ def identity_from_leaf(
     proxies and for what the ``fts3`` client presents); for a proxy of a proxy the
     result would name the intermediate proxy, which is why :mod:`mockfts.x509.tls`
     prefers the verified chain when the ``ssl`` module exposes it. ``now`` (default:
-    the leaf's own validity start) only decides whether VOMS attributes count.
+    the leaf's own validity start) only decides whether VOMS attributes count; their
+    holder and signature are not checked (the user certificate is not known).
     """
     certs = load_certificates(leaf)
     if len(certs) != 1:
@@ -424,8 +431,7 @@ def identity_from_leaf(
     return _identity(
         user_dn,
         dns,
-        proxies,
-        now,
+        _fqan_identity(None, proxies, now, {"verify_signature": False}),
         gridmap_vo,
         not_after=cert.not_valid_after_utc,
         key_size=_key_size(cert),
@@ -437,21 +443,26 @@ def identity_from_leaf(
 def _identity(
     user_dn: str,
     dns: list[str],
-    proxies: list,
-    now: datetime,
+    attributes: tuple[list[str], str | None, list[str]],
     gridmap_vo: str | None,
     **presented: Any,
 ) -> X509Identity:
-    """The identity of ``user_dn`` with the FQANs its proxies carry at ``now``."""
-    fqans, vos, roles, dlg, vo, ignored = _fqan_identity(
-        user_dn, proxies, now, gridmap_vo=gridmap_vo
-    )
+    """The identity of ``user_dn`` with the FQANs of :func:`_fqan_identity`."""
+    fqans, vo, ignored = attributes
+    vos: list[str] = []
+    for fqan in fqans:
+        fqan_vo = vo_from_fqan(fqan)
+        if fqan_vo and fqan_vo not in vos:
+            vos.append(fqan_vo)
+    dlg = delegation_id(user_dn, fqans)
+    if not vos:
+        vos = [gridmap_vo] if gridmap_vo else [dlg]
     return X509Identity(
         user_dn=user_dn,
         dn=dns,
         voms_cred=fqans,
         vos=vos,
-        roles=roles,
+        roles=roles_from_fqans(fqans),
         delegation_id=dlg,
         vo=vo,
         ignored_voms=ignored,

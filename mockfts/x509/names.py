@@ -36,13 +36,16 @@ import re
 
 from cryptography import x509
 from cryptography.x509.oid import ObjectIdentifier
-
-from mockfts.x509 import _der
+from pyasn1.codec.der import decoder, encoder
+from pyasn1.error import PyAsn1Error
+from pyasn1.type import char, univ
+from pyasn1_modules import rfc5280
 
 __all__ = [
     "compat_dn",
     "name_from_slash",
     "slash_dn",
+    "slash_dn_from_der",
     "subject_hash",
     "subject_hash_hex",
 ]
@@ -129,23 +132,44 @@ def _unescape(text: str) -> str:
     return raw.decode("utf-8")
 
 
-def _attributes(name: x509.Name) -> list[list[tuple[str, int, bytes]]]:
-    """The name's RDNs as read from its DER: (dotted OID, string tag, raw value bytes)."""
-    der = _der.read_single(name.public_bytes(), _der.SEQUENCE)
-    rdns = []
-    for rdn_tag, rdn in _der.children(der):
-        if rdn_tag != _der.SET:
-            raise _der.DERError("an RDN must be a SET")
-        entries = []
-        for atv_tag, atv in _der.children(rdn):
-            if atv_tag != _der.SEQUENCE:
-                raise _der.DERError("an attribute must be a SEQUENCE")
-            (oid_tag, oid_value), (value_tag, value) = _der.children(atv)
-            if oid_tag != _der.OID:
-                raise _der.DERError("an attribute type must be an OID")
-            entries.append((_der.decode_oid(oid_value), value_tag, value))
-        rdns.append(entries)
-    return rdns
+# String types whose text OpenSSL canonicalises (``asn1_string_canon``); any other
+# value type is hashed as it is.
+_STRING_TYPES = (
+    char.UTF8String,
+    char.PrintableString,
+    char.IA5String,
+    char.VisibleString,
+    char.TeletexString,
+    char.BMPString,
+    char.UniversalString,
+)
+
+
+def _attributes(der: bytes) -> list[list[tuple[str, univ.Any]]]:
+    """The RDNs of a DER Name, each attribute as (dotted OID, its value's DER)."""
+    try:
+        name, rest = decoder.decode(der, asn1Spec=rfc5280.Name())
+    except PyAsn1Error as exc:
+        raise ValueError(f"malformed name: {exc}") from exc
+    if rest:
+        raise ValueError("trailing bytes after the name")
+    return [
+        [(atv["type"].prettyPrint(), atv["value"]) for atv in rdn] for rdn in name["rdnSequence"]
+    ]
+
+
+def _value(encoded: univ.Any) -> object:
+    try:
+        value, _ = decoder.decode(bytes(encoded))
+    except PyAsn1Error:
+        return None
+    return value
+
+
+def _raw(encoded: univ.Any) -> bytes:
+    """The bytes OpenSSL prints for a value: a string's own bytes, else the whole DER."""
+    value = _value(encoded)
+    return value.asOctets() if isinstance(value, _STRING_TYPES) else bytes(encoded)
 
 
 def slash_dn(name: x509.Name) -> str:
@@ -153,10 +177,15 @@ def slash_dn(name: x509.Name) -> str:
 
     Values print as their raw bytes (escaped), as OpenSSL does whatever the string type.
     """
+    return slash_dn_from_der(name.public_bytes())
+
+
+def slash_dn_from_der(der: bytes) -> str:
+    """:func:`slash_dn` of a DER-encoded Name (as found inside a VOMS AC)."""
     return "".join(
-        f"/{_SHORT_NAMES.get(dotted, dotted)}={_escape(raw)}"
-        for rdn in _attributes(name)
-        for dotted, _tag, raw in rdn
+        f"/{_SHORT_NAMES.get(dotted, dotted)}={_escape(_raw(value))}"
+        for rdn in _attributes(der)
+        for dotted, value in rdn
     )
 
 
@@ -193,36 +222,31 @@ def compat_dn(name: x509.Name) -> str:
     return re.sub(r"/(?=[A-Z][A-Z]?=)", ", ", text)
 
 
-def _canonical_value(tag: int, value: bytes) -> bytes | None:
-    """UTF-8 bytes of a string value, or None when OpenSSL keeps the value as is."""
-    if tag in (_der.UTF8_STRING, _der.PRINTABLE_STRING, _der.IA5_STRING, _der.VISIBLE_STRING):
-        text = value.decode("utf-8", errors="surrogateescape")
-    elif tag == _der.T61_STRING:
-        text = value.decode("latin-1")
-    elif tag == _der.BMP_STRING:
-        text = value.decode("utf-16-be")
-    elif tag == _der.UNIVERSAL_STRING:
-        text = value.decode("utf-32-be")
-    else:
-        return None
-    raw = text.encode("utf-8", errors="surrogateescape")
+def _canonical_value(encoded: univ.Any) -> univ.Any:
+    """A string value as OpenSSL canonicalises it (UTF8String, trimmed, whitespace
+    runs collapsed, ASCII lower-cased); any other value unchanged."""
+    value = _value(encoded)
+    if not isinstance(value, _STRING_TYPES):
+        return encoded
+    raw = str(value).encode("utf-8", errors="surrogateescape")
     # OpenSSL's ossl_isspace: space, \t, \n, \v, \f, \r; only ASCII is lower-cased.
     spaces = b" \t\n\x0b\x0c\r"
     raw = raw.strip(spaces)
     raw = re.sub(rb"[ \t\n\x0b\x0c\r]+", b" ", raw)
-    return bytes(b + 32 if 0x41 <= b <= 0x5A else b for b in raw)
+    lowered = bytes(b + 32 if 0x41 <= b <= 0x5A else b for b in raw)
+    return univ.Any(encoder.encode(char.UTF8String(lowered.decode("utf-8"))))
 
 
 def canonical_encoding(name: x509.Name) -> bytes:
-    """OpenSSL's canonical name encoding (the input of the subject hash)."""
+    """OpenSSL's canonical name encoding (the input of the subject hash): each RDN's
+    DER SET of canonical values, concatenated without the outer SEQUENCE."""
     out = []
-    for rdn in _attributes(name):
-        entries = []
-        for dotted, tag, value in rdn:
-            canon = _canonical_value(tag, value)
-            encoded = _der.tlv(tag, value) if canon is None else _der.tlv(_der.UTF8_STRING, canon)
-            entries.append(_der.sequence(_der.oid(dotted), encoded))
-        out.append(_der.set_of(*entries))
+    for rdn in _attributes(name.public_bytes()):
+        encoded = rfc5280.RelativeDistinguishedName()
+        for index, (dotted, value) in enumerate(rdn):
+            encoded[index]["type"] = univ.ObjectIdentifier(dotted)
+            encoded[index]["value"] = _canonical_value(value)
+        out.append(encoder.encode(encoded))
     return b"".join(out)
 
 

@@ -21,21 +21,13 @@ client, OpenSSL and ``requests`` can tell:
 - **Legacy (pre-RFC, "GT2") proxy**: subject + ``CN=proxy`` (``CN=limited proxy`` if
   limited), no ``proxyCertInfo``. OpenSSL does not accept these in a TLS handshake
   (only gridsite's own verify callback did); the identity code accepts them.
-- **VOMS-style proxy**: a real VOMS server puts a signed RFC 5755 attribute
-  certificate in extension 1.3.6.1.4.1.8005.100.100.5. We put, in that same
-  extension (non-critical), our own documented structure instead of an AC::
-
-      MockVomsAttributes ::= SEQUENCE {
-          version    INTEGER (1),
-          vo         UTF8String,               -- e.g. "dteam"
-          server     UTF8String,               -- slash DN of the (pretend) VOMS server
-          notBefore  GeneralizedTime,          -- validity of the attributes
-          notAfter   GeneralizedTime,
-          fqans      SEQUENCE OF OCTET STRING  -- UTF-8 FQANs, in order, as in an AC
-      }
-
-  Not implemented: a real, signed AC that ``voms-proxy-info`` could read; a real
-  server would ignore ours (gridsite would find no FQANs in it).
+- **VOMS proxy**: what ``voms-proxy-init --voms`` makes: an RFC 3281 attribute
+  certificate for the user's certificate, signed by a VOMS server, in the proxy's
+  non-critical extension 1.3.6.1.4.1.8005.100.100.5 (see :mod:`mockfts.x509.voms`).
+  The VOMS server is a host certificate of the same test CA,
+  ``/DC=org/DC=example/OU=computers/CN=voms.example.org``
+  (:meth:`CertificateAuthority.voms_server`), so ``voms-proxy-info`` verifies it
+  with the CA directory and a vomsdir holding that certificate.
 
 The proxy file (``X509_USER_PROXY``) is the proxy certificate, its unencrypted
 private key (PKCS#1 ``RSA PRIVATE KEY``, as ``voms-proxy-init`` writes), then the
@@ -55,7 +47,6 @@ import ipaddress
 import os
 import secrets
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -63,11 +54,14 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, ObjectIdentifier
+from pyasn1.codec.der import encoder
+from pyasn1_modules import rfc3820
 
 from mockcore.clock import Clock, ScaledClock
 from mockfts.model.identity import delegation_id_for
-from mockfts.x509 import _der
+from mockfts.x509 import voms
 from mockfts.x509.names import compat_dn, name_from_slash, slash_dn, subject_hash_hex
+from mockfts.x509.voms import VomsAttributes
 
 __all__ = [
     "DEFAULT_KEY_BITS",
@@ -91,14 +85,13 @@ __all__ = [
 
 DEFAULT_KEY_BITS = 2048
 PROXY_CERT_INFO_OID = ObjectIdentifier("1.3.6.1.5.5.7.1.14")
-INHERIT_ALL_OID = "1.3.6.1.5.5.7.21.1"
-VOMS_EXTENSION_OID = ObjectIdentifier("1.3.6.1.4.1.8005.100.100.5")
-_VOMS_FORMAT_VERSION = 1
+VOMS_EXTENSION_OID = voms.ACSEQ_OID
 _SKEW = timedelta(minutes=5)
 
 DEFAULT_CA_DN = "/DC=org/DC=example/CN=Transfer Doubles Test CA"
 DEFAULT_HOST_DN = "/DC=org/DC=example/OU=computers/CN=localhost"
 DEFAULT_VOMS_SERVER = "/DC=org/DC=example/OU=computers/CN=voms.example.org"
+DEFAULT_VOMS_HOST = "voms.example.org"
 
 
 def generate_key(bits: int = DEFAULT_KEY_BITS) -> rsa.RSAPrivateKey:
@@ -116,76 +109,18 @@ def delegation_id(user_dn: str, fqans: Iterable[str] = ()) -> str:
 # --------------------------------------------------------------------------- VOMS
 
 
-@dataclass(frozen=True)
-class VomsAttributes:
-    """What our mock VOMS extension carries (see the module docstring)."""
-
-    vo: str
-    fqans: tuple[str, ...]
-    not_before: datetime
-    not_after: datetime
-    server: str = DEFAULT_VOMS_SERVER
-
-    def encode(self) -> bytes:
-        return _der.sequence(
-            _der.integer(_VOMS_FORMAT_VERSION),
-            _der.utf8(self.vo),
-            _der.utf8(self.server),
-            _der.generalized_time(self.not_before),
-            _der.generalized_time(self.not_after),
-            _der.sequence(*(_der.octets(f.encode("utf-8")) for f in self.fqans)),
-        )
-
-    @classmethod
-    def decode(cls, data: bytes) -> VomsAttributes:
-        """Parse the extension value; :class:`ValueError` if it is not our format."""
-        try:
-            fields = _der.children(_der.read_single(data, _der.SEQUENCE))
-            tags = [t for t, _ in fields]
-            if tags != [
-                _der.INTEGER,
-                _der.UTF8_STRING,
-                _der.UTF8_STRING,
-                _der.GENERALIZED_TIME,
-                _der.GENERALIZED_TIME,
-                _der.SEQUENCE,
-            ]:
-                raise ValueError("not a MockVomsAttributes structure")
-            version = _der.decode_integer(fields[0][1])
-            if version != _VOMS_FORMAT_VERSION:
-                raise ValueError(f"unsupported mock VOMS format version {version}")
-            fqans = []
-            for tag, value in _der.children(fields[5][1]):
-                if tag != _der.OCTET_STRING:
-                    raise ValueError("an FQAN must be an OCTET STRING")
-                fqans.append(value.decode("utf-8"))
-            return cls(
-                vo=fields[1][1].decode("utf-8"),
-                server=fields[2][1].decode("utf-8"),
-                not_before=_der.decode_generalized_time(fields[3][1]),
-                not_after=_der.decode_generalized_time(fields[4][1]),
-                fqans=tuple(fqans),
-            )
-        except (_der.DERError, UnicodeDecodeError) as exc:
-            raise ValueError(f"malformed mock VOMS extension: {exc}") from exc
-
-    def extension(self) -> x509.UnrecognizedExtension:
-        return x509.UnrecognizedExtension(VOMS_EXTENSION_OID, self.encode())
-
-
 def voms_attributes(cert: x509.Certificate) -> VomsAttributes | None:
-    """The mock VOMS attributes of ``cert``, None if it has no VOMS extension.
+    """The first VOMS AC of ``cert``, None if it has no VOMS extension.
 
-    Raises :class:`ValueError` when the extension exists but is not our format (e.g.
-    a real VOMS AC).
+    Raises :class:`ValueError` when the extension exists but holds no readable AC.
+    Nothing is verified here (see :func:`mockfts.x509.voms.check`).
     """
-    try:
-        ext = cert.extensions.get_extension_for_oid(VOMS_EXTENSION_OID)
-    except x509.ExtensionNotFound:
+    acs = voms.read(cert)
+    if acs is None:
         return None
-    value = ext.value
-    assert isinstance(value, x509.UnrecognizedExtension)
-    return VomsAttributes.decode(value.value)
+    if not acs:
+        raise ValueError("the VOMS extension holds no AC")
+    return acs[0]
 
 
 # ----------------------------------------------------------------- classification
@@ -225,11 +160,10 @@ def is_proxy(cert: x509.Certificate) -> bool:
 
 
 def _proxy_cert_info() -> x509.UnrecognizedExtension:
-    # ProxyCertInfo ::= SEQUENCE { pCPathLenConstraint INTEGER OPTIONAL,
-    #                              proxyPolicy SEQUENCE { policyLanguage OID,
-    #                                                     policy OCTET STRING OPTIONAL } }
-    value = _der.sequence(_der.sequence(_der.oid(INHERIT_ALL_OID)))
-    return x509.UnrecognizedExtension(PROXY_CERT_INFO_OID, value)
+    """RFC 3820 ``ProxyCertInfo``: no path length, policy language inheritAll."""
+    info = rfc3820.ProxyCertInfoExtension()
+    info["proxyPolicy"]["policyLanguage"] = rfc3820.id_ppl_inheritAll
+    return x509.UnrecognizedExtension(PROXY_CERT_INFO_OID, encoder.encode(info))
 
 
 # ------------------------------------------------------------------- credentials
@@ -257,7 +191,8 @@ class Credential:
     For a user this is the user certificate (empty chain); for a proxy, the proxy
     and the certificates that issued it, leaf first. ``path`` is set once the
     credential has been written (:meth:`write`, or automatically by
-    :class:`~mockfts.x509.TestPKI`).
+    :class:`~mockfts.x509.TestPKI`). ``authority`` is the CA whose VOMS server signs
+    the attributes of proxies made from this credential.
     """
 
     def __init__(
@@ -268,12 +203,14 @@ class Credential:
         *,
         clock: Clock | None = None,
         home: Path | None = None,
+        authority: CertificateAuthority | None = None,
     ) -> None:
         self.cert = cert
         self.key = key
         self.chain = tuple(chain)
         self.clock = clock or ScaledClock(speed=1.0)
         self.home = home
+        self.authority = authority
         self.path: Path | None = None
 
     # -- identity as the FTS server derives it from a full chain
@@ -296,7 +233,8 @@ class Credential:
 
     @property
     def voms(self) -> VomsAttributes | None:
-        """Attributes of the proxy closest to the leaf that carries some (as gridsite)."""
+        """The (first) AC of the proxy closest to the leaf that carries one (as gridsite;
+        not verified)."""
         for cert in (self.cert, *self.chain):
             attrs = voms_attributes(cert)
             if attrs is not None:
@@ -372,14 +310,17 @@ class Credential:
         key_bits: int | None = None,
         key: rsa.RSAPrivateKey | None = None,
         voms_lifetime: timedelta | None = None,
-        voms_server: str = DEFAULT_VOMS_SERVER,
+        voms_server: Credential | None = None,
         path: str | os.PathLike[str] | None = None,
     ) -> Credential:
         """A proxy signed by this credential.
 
         ``vo`` alone gives the FQAN ``/<vo>/Role=NULL/Capability=NULL`` (what
         ``voms-proxy-init --voms <vo>`` returns for a plain member); ``fqans`` alone
-        takes the VO from the first FQAN. ``expired`` makes the validity end an hour
+        takes the VO from the first FQAN. With either, the proxy carries a VOMS AC
+        for the user certificate signed by ``voms_server`` (default: the
+        :attr:`authority`'s :meth:`~CertificateAuthority.voms_server`), valid as long
+        as the proxy or ``voms_lifetime``. ``expired`` makes the validity end an hour
         ago. ``key_bits`` defaults to this credential's key size; pass ``key`` to
         reuse a key (fast tests). Written to ``path``, or into :attr:`home` if set.
         """
@@ -426,17 +367,29 @@ class Credential:
         if not legacy:
             builder = builder.add_extension(_proxy_cert_info(), critical=True)
         if vo:
-            attrs = VomsAttributes(
+            if voms_server is None:
+                if self.authority is None:
+                    raise ValueError("a VOMS proxy needs voms_server= or a credential authority")
+                voms_server = self.authority.voms_server()
+            ac = voms.issue(
+                self.user_cert,
+                voms_server.cert,
+                voms_server.key,
+                server_chain=voms_server.chain,
                 vo=vo,
-                fqans=tuple(fqans),
+                fqans=fqans,
                 not_before=start,
                 not_after=start + voms_lifetime if voms_lifetime is not None else end,
-                server=voms_server,
             )
-            builder = builder.add_extension(attrs.extension(), critical=False)
+            builder = builder.add_extension(voms.acseq_extension([ac]), critical=False)
         cert = builder.sign(self.key, hashes.SHA256())
         proxy = Credential(
-            cert, proxy_key, (self.cert, *self.chain), clock=self.clock, home=self.home
+            cert,
+            proxy_key,
+            (self.cert, *self.chain),
+            clock=self.clock,
+            home=self.home,
+            authority=self.authority,
         )
         if path is not None:
             proxy.write(path)
@@ -473,6 +426,7 @@ class CertificateAuthority:
         self.cert = cert
         self.key = key
         self.clock = clock or ScaledClock(speed=1.0)
+        self.voms: Credential | None = None  # see voms_server()
 
     @classmethod
     def create(
@@ -595,7 +549,7 @@ class CertificateAuthority:
                 (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), False),
             ],
         )
-        return Credential(cert, key, clock=self.clock, home=home)
+        return Credential(cert, key, clock=self.clock, home=home, authority=self)
 
     def host(
         self,
@@ -628,6 +582,19 @@ class CertificateAuthority:
             ],
         )
         return Credential(cert, key, clock=self.clock)
+
+    def voms_server(self, *, key_bits: int | None = None) -> Credential:
+        """The test VOMS server (``CN=voms.example.org``), made on first use.
+
+        A host certificate of this CA, as a real VOMS server's is one of an IGTF CA;
+        set :attr:`voms` to use another (``TestPKI`` keeps it on disk).
+        """
+        if self.voms is None:
+            bits = key_bits or self.key.key_size
+            self.voms = self.host(
+                DEFAULT_VOMS_SERVER, hostnames=(DEFAULT_VOMS_HOST,), ips=(), key_bits=bits
+            )
+        return self.voms
 
     def __repr__(self) -> str:
         return f"<CertificateAuthority {self.dn!r} hash={self.hash}>"

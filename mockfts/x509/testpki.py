@@ -9,6 +9,7 @@ fake over TLS::
     pki.capath            # X509_CERT_DIR / capath (hashed names)
     pki.ca_bundle         # single-file bundle for requests' verify=
     proxy.delegation_id   # what /whoami will report
+    pki.vomsdir           # X509_VOMS_DIR: the VOMS server certificate, for voms-proxy-info
 
 Layout of ``directory`` (stable, so ``mockfts make-ca`` and ``make-proxy`` in two
 shell commands work on the same CA)::
@@ -17,6 +18,9 @@ shell commands work on the same CA)::
     certificates/<hash>.0 -> ...pem    capath
     ca-bundle.pem
     host/hostcert.pem, host/hostkey.pem
+    voms/vomscert.pem, voms/vomskey.pem  the test VOMS server that signs every proxy's AC
+    vomsdir/voms.example.org.pem       X509_VOMS_DIR: that certificate, which
+                                       voms-proxy-info and gridsite look for there
     users/<slug>/usercert.pem, userkey.pem, user.pem (cert+key), x509up_<serial>
 
 TLS needs 2048-bit keys along the whole chain (OpenSSL security level 2 refuses
@@ -44,8 +48,10 @@ from mockfts.x509.pki import (
     DEFAULT_CA_DN,
     DEFAULT_HOST_DN,
     DEFAULT_KEY_BITS,
+    DEFAULT_VOMS_HOST,
     CertificateAuthority,
     Credential,
+    _pem,
     write_ca_bundle,
     write_ca_dir,
 )
@@ -83,14 +89,38 @@ class TestPKI:
             )
         else:
             self.ca = CertificateAuthority.create(ca_dn, key_bits=key_bits, clock=self.clock)
-            ca_cert.parent.mkdir(parents=True, exist_ok=True)
-            ca_cert.write_text(self.ca.pem)
-            fd = os.open(ca_key, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w") as handle:
-                handle.write(self.ca.key_pem)
+            _write_pair(ca_cert, ca_key, self.ca)
         self.capath = write_ca_dir(self.directory / "certificates", [self.ca.cert])
         self.ca_bundle = write_ca_bundle(self.directory / "ca-bundle.pem", [self.ca.cert])
+        self.vomsdir = self.directory / "vomsdir"
+        self.ca.voms = self._voms_server()
         self._host: Credential | None = None
+
+    def _voms_server(self) -> Credential:
+        """The VOMS server credential from ``voms/``, made (and put in the vomsdir) once."""
+        cert_path = self.directory / "voms" / "vomscert.pem"
+        key_path = self.directory / "voms" / "vomskey.pem"
+        if cert_path.exists() and key_path.exists():
+            loaded = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+            assert isinstance(loaded, rsa.RSAPrivateKey)
+            cred = Credential(x509.load_pem_x509_certificate(cert_path.read_bytes()), loaded)
+        else:
+            cred = self.ca.voms_server(key_bits=self.key_bits)
+            _write_pair(cert_path, key_path, cred)
+        self.vomsdir.mkdir(parents=True, exist_ok=True)
+        (self.vomsdir / f"{DEFAULT_VOMS_HOST}.pem").write_text(cred.cert_pem)
+        cred.path = cert_path
+        return cred
+
+    @property
+    def voms(self) -> Credential:
+        """The test VOMS server (``cert_pem``, ``key_pem``, ``path``): the signer of
+        every VOMS proxy this PKI makes, and a ``-hostcert`` for ``voms-proxy-fake``."""
+        return self.ca.voms_server()
+
+    @property
+    def voms_key_path(self) -> Path:
+        return self.directory / "voms" / "vomskey.pem"
 
     @property
     def trusted(self) -> list[x509.Certificate]:
@@ -118,7 +148,7 @@ class TestPKI:
             cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
             loaded = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
             assert isinstance(loaded, rsa.RSAPrivateKey)
-            cred = Credential(cert, loaded, clock=self.clock, home=home)
+            cred = Credential(cert, loaded, clock=self.clock, home=home, authority=self.ca)
             cred.path = home / "user.pem"
             return cred
         cred = self.ca.user(
@@ -129,11 +159,7 @@ class TestPKI:
             expired=expired,
             home=home,
         )
-        home.mkdir(parents=True, exist_ok=True)
-        cert_path.write_text(cred.cert_pem)
-        fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(cred.key_pem)
+        _write_pair(cert_path, key_path, cred)
         cred.write(home / "user.pem")
         return cred
 
@@ -145,13 +171,8 @@ class TestPKI:
         if self._host is None or self._host.dn != dn:
             # OpenSSL's default security level refuses server keys under 2048 bits.
             cred = self.ca.host(dn, key_bits=max(self.key_bits, 2048))
-            home = self.directory / "host"
-            home.mkdir(parents=True, exist_ok=True)
-            (home / "hostcert.pem").write_text(cred.cert_pem)
-            fd = os.open(home / "hostkey.pem", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w") as handle:
-                handle.write(cred.key_pem)
-            cred.path = home / "hostcert.pem"
+            _write_pair(self.host_cert_path, self.host_key_path, cred)
+            cred.path = self.host_cert_path
             self._host = cred
         return self._host
 
@@ -171,7 +192,11 @@ class TestPKI:
         """The environment a grid client needs to use ``credential`` against our CA."""
         if credential.path is None:
             raise ValueError("the credential has not been written to a file")
-        return {"X509_USER_PROXY": str(credential.path), "X509_CERT_DIR": str(self.capath)}
+        return {
+            "X509_USER_PROXY": str(credential.path),
+            "X509_CERT_DIR": str(self.capath),
+            "X509_VOMS_DIR": str(self.vomsdir),
+        }
 
     def shell_exports(self, credential: Credential) -> str:
         return "".join(
@@ -180,6 +205,15 @@ class TestPKI:
 
     def __repr__(self) -> str:
         return f"<TestPKI {str(self.directory)!r} ca={self.ca.dn!r}>"
+
+
+def _write_pair(cert_path: Path, key_path: Path, cred: Credential | CertificateAuthority) -> None:
+    """A certificate and its key (mode 0600) side by side, as grid tools keep them."""
+    cert_path.parent.mkdir(parents=True, exist_ok=True)
+    cert_path.write_text(_pem(cred.cert))
+    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(cred.key_pem)
 
 
 def _shell_quote(value: str) -> str:

@@ -78,7 +78,11 @@ def test_make_proxy_writes_a_voms_proxy_and_prints_the_client_environment(ca_dir
     )
     env = _exports(text)
     assert code == 0
-    assert env == {"X509_USER_PROXY": str(out), "X509_CERT_DIR": str(ca_dir / "certificates")}
+    assert env == {
+        "X509_USER_PROXY": str(out),
+        "X509_CERT_DIR": str(ca_dir / "certificates"),
+        "X509_VOMS_DIR": str(ca_dir / "vomsdir"),
+    }
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     ca = x509.load_pem_x509_certificate((ca_dir / "ca" / "cacert.pem").read_bytes())
     certs = x509.load_pem_x509_certificates(out.read_bytes())
