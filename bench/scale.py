@@ -518,12 +518,17 @@ def main(argv: list[str] | None = None) -> int:
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true", help="small sizes (the smoke test)")
     size.add_argument("--full", action="store_true", help="add 100k jobs and 1M files")
+    parser.add_argument(
+        "--only", metavar="TEXT", help="run the sections whose name holds TEXT (e.g. FTS)"
+    )
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL if args.full else DEFAULT
     label = "quick" if args.quick else "full" if args.full else "default"
     print(f"bench-scale ({label} sizes): verdict, measure, value vs goal", flush=True)
     started = time.perf_counter()
     for name, section in sections(sizes, quick=args.quick, full=args.full):
+        if args.only and args.only.lower() not in name.lower():
+            continue
         try:
             for line in section():  # type: ignore[attr-defined]
                 print(line, flush=True)

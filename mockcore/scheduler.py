@@ -14,35 +14,23 @@ from collections.abc import Callable
 
 from mockcore.clock import Clock
 
-Action = Callable[[float], None]
-
-
-class _Event:
-    """What runs, and whether it was cancelled; the heap orders ``(when, seq, event)``
-    tuples, so comparisons stay in C (``seq`` is unique: events are never compared)."""
-
-    __slots__ = ("when", "action", "cancelled")
-
-    def __init__(self, when: float, action: Action) -> None:
-        self.when = when
-        self.action = action
-        self.cancelled = False
-
 
 class ScheduledEvent:
-    """Handle to cancel an event before it runs."""
+    """What runs (``action(*args, when)``), and whether it was cancelled; it is also the
+    handle a model keeps to cancel it. The heap orders ``(when, seq, event)`` tuples, so
+    comparisons stay in C (``seq`` is unique: events are never compared). Arguments are
+    held here rather than in a closure or ``functools.partial``: one object per event."""
 
-    __slots__ = ("_event",)
+    __slots__ = ("when", "action", "args", "cancelled")
 
-    def __init__(self, event: _Event) -> None:
-        self._event = event
-
-    @property
-    def when(self) -> float:
-        return self._event.when
+    def __init__(self, when: float, action: Callable[..., None], args: tuple) -> None:
+        self.when = when
+        self.action = action
+        self.args = args
+        self.cancelled = False
 
     def cancel(self) -> None:
-        self._event.cancelled = True
+        self.cancelled = True
 
 
 class Scheduler:
@@ -50,17 +38,20 @@ class Scheduler:
 
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
-        self._heap: list[tuple[float, int, _Event]] = []
+        self._heap: list[tuple[float, int, ScheduledEvent]] = []
         self._seq = itertools.count()
 
-    def at(self, when: float, action: Action) -> ScheduledEvent:
-        event = _Event(when, action)
+    def at(self, when: float, action: Callable[..., None], *args: object) -> ScheduledEvent:
+        """Run ``action(*args, when)`` at ``when``."""
+        event = ScheduledEvent(when, action, args)
         heapq.heappush(self._heap, (when, next(self._seq), event))
-        return ScheduledEvent(event)
+        return event
 
-    def after(self, delay: float, action: Action, *, base: float | None = None) -> ScheduledEvent:
+    def after(
+        self, delay: float, action: Callable[..., None], *args: object, base: float | None = None
+    ) -> ScheduledEvent:
         start = self.clock.time() if base is None else base
-        return self.at(start + max(0.0, delay), action)
+        return self.at(start + max(0.0, delay), action, *args)
 
     def next_due(self) -> float | None:
         heap = self._heap
@@ -77,7 +68,7 @@ class Scheduler:
             when, _, event = pop(heap)
             if event.cancelled:
                 continue
-            event.action(when)
+            event.action(*event.args, when)
             ran += 1
         return ran
 

@@ -183,7 +183,7 @@ class JobsApi:
 
     def get_file_retries(self, job_id: str, file_id: int):
         job = self._visible(job_id)
-        entries = [r for f in job.files if f.file_id == file_id for r in f.retries]
+        entries = [r for f in job.files if f.file_id == file_id for r in f.retries or ()]
         return render.json_response([render.retry_document(r) for r in entries])
 
     def get_dm(self, job_id: str):

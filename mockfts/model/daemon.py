@@ -23,14 +23,15 @@ Reasons for staging and archiving failures are not confirmed from sources
 from __future__ import annotations
 
 import errno as E
-import functools
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from mockcore.scheduler import ScheduledEvent
-from mockfts.model import jobstate
 from mockfts.model import states as S
+from mockfts.model.lifecycle import queue_expiry
 from mockfts.model.mockurl import MockUrl, strerror
 from mockfts.model.records import DmEntry, File, Job, RetryEntry
 from mockfts.model.transfer import MiB, TransferSettings, plan_attempt
@@ -59,6 +60,20 @@ class DaemonSettings:
         return self.vo_retry.get(job.vo_name, self.vo_retry.get("*", 0))
 
 
+_FIRST_STEP = (S.SUBMITTED, S.FORCE_START, S.STAGING)  # states whose files wait for the daemon
+
+
+def _host(url: str) -> str:
+    """The host part of a URL as the agent names log directories (port dropped)."""
+    return url.partition("?")[0].split("/")[2].split(":")[0]
+
+
+class _Batch:
+    """The first event of several files of one job (one heap entry for all of them)."""
+
+    __slots__ = ()
+
+
 class Daemon:
     def __init__(self, state: FtsState, settings: DaemonSettings | None = None) -> None:
         self.state = state
@@ -66,41 +81,65 @@ class Daemon:
         self.reset()
 
     def reset(self) -> None:
-        self._pending: dict[int, ScheduledEvent] = {}
+        self._pending: dict[int, ScheduledEvent | _Batch] = {}  # file id -> its next event
         self._running: dict[int, File] = {}  # READY or ACTIVE, holding a slot
+        self._running_on: dict[tuple[str, ...], int] = {}  # slots held per link and storage
         self._waiting: list[tuple[int, Job, File]] = []  # (arrival, job, file) over a limit
         self._arrivals = itertools.count()
+        self._minute: tuple[int, str, str] = (-1, "", "")  # log path date parts, per minute
 
     # --- entry points ------------------------------------------------------------
 
     def start(self, job: Job) -> None:
+        now = self.state.clock.time()
+        first: dict[str, list[File]] = {}  # the files' first steps, by the state they wait in
         for file in job.files:
-            self._enqueue(job, file, self.state.clock.time())
+            if file.file_state in _FIRST_STEP:
+                first.setdefault(file.file_state, []).append(file)
+        for waiting_in, files in first.items():
+            delay, action = self._first_step(waiting_in)
+            if len(files) == 1:
+                self._at(files[0], now + delay, action, job, files[0])
+            else:  # one event for the lot: a job of 1,000 files holds one heap entry
+                batch = _Batch()  # the members know it; nothing points back at them
+                self.state.scheduler.at(now + delay, self._batch, job, action, batch)
+                for file in files:
+                    self._pending[file.file_id] = batch
         for entry in job.dm:
-            self.state.scheduler.after(
-                self.settings.schedule_delay, functools.partial(self._delete_start, job, entry)
-            )
+            self.state.scheduler.after(self.settings.schedule_delay, self._delete_start, job, entry)
         if job.max_time_in_queue is not None:
             self.state.scheduler.at(
                 job.max_time_in_queue,
-                functools.partial(
-                    self._queue_timeout,
-                    job,
-                    applies_to=(S.SUBMITTED, S.ACTIVE, S.STAGING),
-                    reason=S.REASON_QUEUE_TIMEOUT,
-                ),
+                self._queue_timeout,
+                job,
+                (S.SUBMITTED, S.ACTIVE, S.STAGING),
+                S.REASON_QUEUE_TIMEOUT,
             )
         global_hours = self.state.ops.config.max_time_queue(job.vo_name)
         if global_hours > 0:  # /config/global max_time_queue: only for jobs never started
             self.state.scheduler.at(
                 job.submit_time + global_hours * 3600,
-                functools.partial(
-                    self._queue_timeout,
-                    job,
-                    applies_to=(S.SUBMITTED, S.STAGING),
-                    reason=S.REASON_GLOBAL_QUEUE_TIMEOUT,
-                ),
+                self._queue_timeout,
+                job,
+                (S.SUBMITTED, S.STAGING),
+                S.REASON_GLOBAL_QUEUE_TIMEOUT,
             )
+
+    def _first_step(self, waiting_in: str) -> tuple[float, Callable[..., None]]:
+        settings = self.settings
+        if waiting_in == S.FORCE_START:
+            return settings.start_delay, self._ready
+        if waiting_in == S.SUBMITTED:
+            return settings.schedule_delay, self._ready
+        return settings.staging_delay, self._stage
+
+    def _batch(self, job: Job, action: Callable[..., None], batch: _Batch, now: float) -> None:
+        """The first step of every file still waiting for this batch, in file order."""
+        pending = self._pending
+        for file in job.files:
+            if pending.get(file.file_id) is batch:
+                del pending[file.file_id]
+                action(job, file, now)
 
     def forget(self, file: File) -> None:
         """Drop the file's next event and its slot (the REST layer canceled it)."""
@@ -109,7 +148,7 @@ class Daemon:
 
     def _unschedule(self, file: File) -> None:
         event = self._pending.pop(file.file_id, None)
-        if event is not None:
+        if isinstance(event, ScheduledEvent):  # a batch skips a file it no longer holds
             event.cancel()
 
     def resume(self, job: Job, file: File, now: float) -> None:
@@ -118,30 +157,23 @@ class Daemon:
 
     # --- scheduling ----------------------------------------------------------------
 
-    def _at(self, file: File, when: float, action) -> None:
+    def _at(self, file: File, when: float, action: Callable[..., None], *args: object) -> None:
+        """Make ``action(*args, when)`` the file's next event (replacing any other)."""
         self._unschedule(file)
-        self._pending[file.file_id] = self.state.scheduler.at(when, action)
+        self._pending[file.file_id] = self.state.scheduler.at(when, action, *args)
 
     def _enqueue(self, job: Job, file: File, now: float) -> None:
-        if file.file_state == S.FORCE_START:  # ahead of the queue and of any retry delay
-            self._at(
-                file, now + self.settings.start_delay, functools.partial(self._ready, job, file)
-            )
-        elif file.file_state == S.SUBMITTED:
-            when = max(now, file.not_before) + self.settings.schedule_delay
-            self._at(file, when, functools.partial(self._ready, job, file))
-        elif file.file_state == S.STAGING:
-            self._at(
-                file, now + self.settings.staging_delay, functools.partial(self._stage, job, file)
-            )
+        waiting_in = file.file_state
+        if waiting_in not in _FIRST_STEP:
+            return
+        delay, action = self._first_step(waiting_in)
+        start = max(now, file.not_before) if waiting_in == S.SUBMITTED else now
+        self._at(file, start + delay, action, job, file)  # FORCE_START skips the retry delay
 
     def _move(self, job: Job, file: File, new_state: str, now: float) -> None:
         if new_state not in (S.READY, S.ACTIVE):
             self._release(file, now)
-        file.file_state = new_state
-        before = job.job_state
-        jobstate.derive(job, file, now)
-        self.state.job_changed(job, before)
+        self.state.lifecycle.move(job, file, new_state, now)
 
     def _host(self, file: File) -> str:
         hosts = self.settings.transfer_hosts
@@ -151,38 +183,50 @@ class Daemon:
 
     # --- concurrency limits --------------------------------------------------------
 
-    def _limits(self, file: File) -> list[tuple[str, int]]:
+    @staticmethod
+    def _slots(file: File) -> tuple[tuple[str, ...], ...]:
+        """What a running transfer holds a slot of: its link and its two storages."""
+        return (
+            ("link", file.source_se, file.dest_se),
+            ("outbound", file.source_se),
+            ("inbound", file.dest_se),
+        )
+
+    def _limits(self, file: File) -> list[tuple[tuple[str, ...], int]]:
         """(what is limited, how many may run) for the file's link and storages."""
-        config = self.state.ops.config
+        config, optimizer = self.state.ops.config, self.state.ops.optimizer
+        if not (config.links or config.storages or optimizer.current):
+            return []  # nothing configured, nothing limits (the usual test)
+        link, outbound, inbound = self._slots(file)
         limits = []
-        pair = self.state.ops.optimizer.active_for(file.source_se, file.dest_se)
+        pair = optimizer.active_for(file.source_se, file.dest_se)
         if pair is None:
             pair = config.link_limit(file.source_se, file.dest_se)
         if pair:
-            limits.append((f"link {file.source_se} {file.dest_se}", pair))
-        for storage, direction in ((file.source_se, "outbound"), (file.dest_se, "inbound")):
-            limit = config.storage_limit(storage, direction)
+            limits.append((link, pair))
+        for slot in (outbound, inbound):
+            limit = config.storage_limit(slot[1], slot[0])
             if limit:
-                limits.append((f"{direction} {storage}", limit))
+                limits.append((slot, limit))
         return limits
 
-    def _running_on(self, what: str) -> int:
-        kind, _, rest = what.partition(" ")
-        if kind == "link":
-            source, dest = rest.split(" ")
-            return sum(
-                1 for f in self._running.values() if f.source_se == source and f.dest_se == dest
-            )
-        side = "source_se" if kind == "outbound" else "dest_se"
-        return sum(1 for f in self._running.values() if getattr(f, side) == rest)
-
     def _has_slot(self, file: File) -> bool:
-        return all(self._running_on(what) < limit for what, limit in self._limits(file))
+        running = self._running_on
+        return all(running.get(slot, 0) < limit for slot, limit in self._limits(file))
+
+    def _hold(self, file: File) -> None:
+        self._running[file.file_id] = file
+        running = self._running_on
+        for slot in self._slots(file):
+            running[slot] = running.get(slot, 0) + 1
 
     def _release(self, file: File, now: float) -> None:
         """A transfer stopped holding its slot: start the best waiting file that fits."""
         if self._running.pop(file.file_id, None) is None:
             return
+        running = self._running_on
+        for slot in self._slots(file):
+            running[slot] -= 1
         waiting, self._waiting = self._waiting, []
         started = False
         # the job priority at this moment decides, then arrival (priority can change)
@@ -192,7 +236,7 @@ class Daemon:
                 continue
             if not started and self._has_slot(candidate):
                 started = True
-                self._at(candidate, now, functools.partial(self._ready, job, candidate))
+                self._at(candidate, now, self._ready, job, candidate)
             else:
                 self._waiting.append(entry)
 
@@ -203,11 +247,11 @@ class Daemon:
             self._pending.pop(file.file_id, None)
             self._waiting.append((next(self._arrivals), job, file))
             return
-        self._running[file.file_id] = file
+        self._hold(file)
         file.start_time = now
         file.transfer_host = self._host(file)
         self._move(job, file, S.READY, now)
-        self._at(file, now + self.settings.start_delay, functools.partial(self._active, job, file))
+        self._at(file, now + self.settings.start_delay, self._active, job, file)
 
     def _active(self, job: Job, file: File, now: float) -> None:
         if file.file_state != S.READY:
@@ -226,7 +270,7 @@ class Daemon:
             uniform=ids.uniform,
             randint=ids.randint,
         )
-        self._at(file, now + attempt.duration, functools.partial(self._done, job, file, attempt))
+        self._at(file, now + attempt.duration, self._done, job, file, attempt)
 
     def _done(self, job: Job, file: File, attempt, now: float) -> None:
         if file.file_state != S.ACTIVE:
@@ -252,6 +296,8 @@ class Daemon:
 
     def _failed(self, job: Job, file: File, reason: str, recoverable: bool, now: float) -> None:
         if recoverable and file.retry < self.settings.max_retries(job):
+            if file.retries is None:
+                file.retries = []
             file.retries.append(
                 RetryEntry(
                     file_id=file.file_id,
@@ -319,25 +365,21 @@ class Daemon:
             self._at(
                 file,
                 now + job.bring_online,
-                functools.partial(
-                    self._staging_failed,
-                    job,
-                    file,
-                    "SOURCE",
-                    E.ETIMEDOUT,
-                    "Bring-online timeout has been exceeded",
-                ),
+                self._staging_failed,
+                job,
+                file,
+                "SOURCE",
+                E.ETIMEDOUT,
+                "Bring-online timeout has been exceeded",
             )
             return
         code = source.int("staging_errno") if source.is_mock else 0
         if code:
             self._at(
-                file,
-                now + delay,
-                functools.partial(self._staging_failed, job, file, "SOURCE", code, strerror(code)),
+                file, now + delay, self._staging_failed, job, file, "SOURCE", code, strerror(code)
             )
         else:
-            self._at(file, now + delay, functools.partial(self._staged, job, file))
+            self._at(file, now + delay, self._staged, job, file)
 
     def _staged(self, job: Job, file: File, now: float) -> None:
         if file.file_state != S.STARTED:
@@ -365,17 +407,15 @@ class Daemon:
             self._at(
                 file,
                 now + job.archive_timeout,
-                functools.partial(
-                    self._archived,
-                    job,
-                    file,
-                    "DESTINATION [110] Archiving timeout has been exceeded",
-                ),
+                self._archived,
+                job,
+                file,
+                "DESTINATION [110] Archiving timeout has been exceeded",
             )
             return
         code = dest.int("archiving_errno") if dest.is_mock else 0
         reason = f"DESTINATION [{code}] {strerror(code)}" if code else None
-        self._at(file, now + delay, functools.partial(self._archived, job, file, reason))
+        self._at(file, now + delay, self._archived, job, file, reason)
 
     def _archived(self, job: Job, file: File, failure: str | None, now: float) -> None:
         if file.file_state != S.ARCHIVING:
@@ -390,11 +430,12 @@ class Daemon:
     def _delete_start(self, job: Job, entry: DmEntry, now: float) -> None:
         if entry.file_state != S.DELETE:
             return
-        entry.file_state, entry.start_time = S.STARTED, now
+        self.state.lifecycle.move_dm(entry, S.STARTED)
+        entry.start_time = now
         entry.dmhost = self.settings.transfer_hosts[
             entry.file_id % len(self.settings.transfer_hosts)
         ]
-        self.state.scheduler.at(now + 1.0, functools.partial(self._delete_done, job, entry))
+        self.state.scheduler.at(now + 1.0, self._delete_done, job, entry)
 
     def _delete_done(self, job: Job, entry: DmEntry, now: float) -> None:
         if entry.file_state != S.STARTED:
@@ -402,53 +443,51 @@ class Daemon:
         url = MockUrl(entry.source_surl)
         code = url.int("errno") if url.is_mock else 0
         entry.finish_time, entry.tx_duration = now, round(now - (entry.start_time or now), 3)
+        lifecycle = self.state.lifecycle
         if code:
-            entry.file_state, entry.reason = S.FAILED, f"SOURCE [{code}] {strerror(code)}"
+            lifecycle.move_dm(entry, S.FAILED)
+            entry.reason = f"SOURCE [{code}] {strerror(code)}"
         else:
-            entry.file_state = S.FINISHED
+            lifecycle.move_dm(entry, S.FINISHED)
+        if job.job_state in S.JOB_TERMINAL_STATES:  # canceled meanwhile: it stays so
+            return
         if all(e.file_state in S.FILE_TERMINAL_STATES for e in job.dm):
-            before = job.job_state
             outcomes = {e.file_state for e in job.dm}
             if outcomes == {S.FINISHED}:
-                job.job_state, job.reason = S.FINISHED, None
+                lifecycle.end_job(job, S.FINISHED, None, now)
             else:
-                job.job_state = S.FINISHEDDIRTY if S.FINISHED in outcomes else S.FAILED
-                job.reason = S.REASON_FILES_FAILED
-            job.job_finished = now
+                ended = S.FINISHEDDIRTY if S.FINISHED in outcomes else S.FAILED
+                lifecycle.end_job(job, ended, S.REASON_FILES_FAILED, now)
             for e in job.dm:
                 e.job_finished = now
-            self.state.job_changed(job, before)
 
     # --- queue expiry ------------------------------------------------------------
 
     def _queue_timeout(
-        self, job: Job, now: float, applies_to: tuple[str, ...], reason: str
+        self, job: Job, applies_to: tuple[str, ...], reason: str, now: float
     ) -> None:
         if job.job_state not in applies_to:
             return
-        before = job.job_state
+        lifecycle, path = self.state.lifecycle, queue_expiry(reason)
         for file in job.files:
             if file.file_state in S.FILE_QUEUED_STATES and not (
                 file.file_state == S.NOT_USED and job.job_type == S.MULTIHOP
             ):
-                self.forget(file)
-                file.file_state = S.CANCELED
-                file.reason = reason
-                file.finish_time = now
-        jobstate.derive(job, None, now)
-        self.state.job_changed(job, before)
+                lifecycle.cancel_file(file, path, now)
+        lifecycle.rederive(job, now)
 
     # --- details the real agent writes ---------------------------------------------
 
     def _log_path(self, job: Job, file: File, now: float) -> str:
-        from datetime import datetime, timezone
-
-        moment = datetime.fromtimestamp(now, tz=timezone.utc)
-        src = MockUrl(file.source_surl).without_query.split("/")[2].split(":")[0]
-        dst = MockUrl(file.dest_surl).without_query.split("/")[2].split(":")[0]
+        minute = int(now // 60)
+        if self._minute[0] != minute:  # format the date once a minute, not once a file
+            moment = datetime.fromtimestamp(now, tz=timezone.utc)
+            self._minute = (minute, f"{moment:%Y-%m-%d}", f"{moment:%Y-%m-%d-%H%M}")
+        _, day, stamp = self._minute
+        src, dst = _host(file.source_surl), _host(file.dest_surl)
         return (
-            f"/var/log/fts3/transfers/{moment:%Y-%m-%d}/{src}__{dst}/"
-            f"{moment:%Y-%m-%d-%H%M}__{src}__{dst}__{file.file_id}__{job.job_id}"
+            f"/var/log/fts3/transfers/{day}/{src}__{dst}/"
+            f"{stamp}__{src}__{dst}__{file.file_id}__{job.job_id}"
         )
 
     @staticmethod

@@ -23,7 +23,15 @@ class Tally:
     """Per-job counts of file states, and of entries (``file_index``) canceled,
     finished and alive, as ``updateJobTransferStatusInternal`` counts them."""
 
-    __slots__ = ("files", "entries", "states", "canceled", "finished", "alive", "replicas")
+    __slots__ = (
+        "files",
+        "entries",
+        "states",
+        "canceled",
+        "finished",
+        "alive",
+        "replicas",
+    )
 
     def __init__(self, files: list[File]) -> None:
         self.files = len(files)
@@ -119,6 +127,6 @@ def derive(job: Job, changed: File | None, now: float) -> None:
             job.job_state = changed.file_state
     if job.job_state == S.STAGING and not (t.count(S.STAGING) + t.count(S.STARTED)):
         job.job_state = S.SUBMITTED
-    pending = t.files - sum(t.count(s) for s in _NOT_PENDING)
-    if pending and pending == t.count(S.ARCHIVING):
+    archiving = t.count(S.ARCHIVING)  # none: the job is not all archiving (the usual case)
+    if archiving and archiving == t.files - sum(t.count(s) for s in _NOT_PENDING):
         job.job_state = S.ARCHIVING

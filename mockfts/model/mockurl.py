@@ -13,7 +13,6 @@ from __future__ import annotations
 import errno as _errno
 import os
 import re
-from urllib.parse import urlsplit
 
 _LEADING_INT = re.compile(r"\s*([+-]?\d+)")
 
@@ -37,9 +36,12 @@ class MockUrl:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        parts = urlsplit(url)
-        self.is_mock = parts.scheme == "mock"
-        self._items = parts.query.split("&") if parts.query else []
+        # the split urllib.parse.urlsplit makes for scheme and query, without its cost
+        # (a transfer reads its two URLs at every attempt)
+        scheme, colon, _ = url.partition(":")
+        self.is_mock = bool(colon) and scheme.lower() == "mock"
+        query = url.partition("#")[0].partition("?")[2]
+        self._items = query.split("&") if query else []
         self.without_query = url.split("?", 1)[0]
 
     def raw(self, key: str) -> str | None:

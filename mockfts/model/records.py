@@ -76,7 +76,7 @@ class File:
     src_token_id: str | None = None
     dst_token_id: str | None = None
     # not serialised: bookkeeping of the engine
-    retries: list[RetryEntry] = field(default_factory=list)
+    retries: list[RetryEntry] | None = None  # made at the first retry
     not_before: float = 0.0  # retry delay: not scheduled before this time
 
     def __getstate__(self) -> tuple:
@@ -203,10 +203,11 @@ class Job:
     auth_method: str = "certificate"
 
     def __setattr__(self, name: str, value: Any) -> None:
-        # Every change bumps ``revision``, so a rendered document can be reused until then.
-        object.__setattr__(self, name, value)
-        if name != "revision":
-            object.__setattr__(self, "revision", self.__dict__.get("revision", 0) + 1)
+        # Every change bumps ``revision``, so a rendered document can be reused until then
+        # (a Job has no data descriptors: its __dict__ is written directly, which is cheap).
+        attributes = self.__dict__
+        attributes[name] = value
+        attributes["revision"] = attributes.get("revision", 0) + 1
 
     @property
     def is_staging(self) -> bool:

@@ -9,8 +9,6 @@ jobs that can match, not the number of jobs ever submitted.
 
 from __future__ import annotations
 
-import bisect
-import functools
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,6 +21,7 @@ from mockfts.model import states as S
 from mockfts.model.daemon import Daemon, DaemonSettings
 from mockfts.model.delegations import Delegation, DelegationRegistry
 from mockfts.model.identity import TRANSFER, Identity
+from mockfts.model.lifecycle import ALL_BY_ROOT, BY_USER, FILES_BY_USER, JobIndex, Lifecycle
 from mockfts.model.ops import Operations
 from mockfts.model.records import File, Job
 from mockfts.model.submission import SubmissionContext, SubmissionLimits, build_job
@@ -72,15 +71,10 @@ class FtsState(ServiceState):
         self._clear_tables()
 
     def _clear_tables(self) -> None:
-        self.jobs: dict[str, Job] = {}
-        self._files: dict[int, File] = {}
+        self.index = JobIndex()
+        self.jobs = self.index.jobs  # by id (the same dict)
+        self.lifecycle = Lifecycle(self.index, self.scheduler, self.daemon.forget)
         self._file_ids = itertools.count(1)
-        self._unfinished: dict[str, Job] = {}  # insertion (submission) order
-        self._unfinished_by_vo: dict[str, dict[str, Job]] = {}  # the same, per VO
-        self._by_vo: dict[str, list[Job]] = {}
-        self._submitted: list[Job] = []
-        self._finished_times: list[float] = []  # job_finished, ascending
-        self._finished_jobs: list[Job] = []
         self.banned_dns: dict[str, dict] = {}
         self.ops = Operations(self)  # bans, optimizer, configuration, archive
 
@@ -91,66 +85,28 @@ class FtsState(ServiceState):
         self.delegations.clear()
         self._clear_tables()
 
-    # --- index upkeep --------------------------------------------------------------
-
-    def job_changed(self, job: Job, before: str) -> None:
-        """Called whenever a job's state may have changed."""
-        if before not in S.JOB_TERMINAL_STATES and job.job_state in S.JOB_TERMINAL_STATES:
-            self._unfinished.pop(job.job_id, None)
-            self._unfinished_by_vo.get(job.vo_name, {}).pop(job.job_id, None)
-            finished = job.job_finished if job.job_finished is not None else self.clock.time()
-            position = bisect.bisect_right(self._finished_times, finished)
-            self._finished_times.insert(position, finished)
-            self._finished_jobs.insert(position, job)
-
     # --- views for the operations layer (bans, snapshot, archive) -------------------
 
     def unfinished_jobs(self) -> list[Job]:
         """Jobs not yet terminal, in submission order (an index, not a scan)."""
-        return list(self._unfinished.values())
+        return list(self.index.unfinished.values())
 
     def file(self, file_id: int) -> File | None:
         """A transfer by its file id, whatever its job."""
-        return self._files.get(file_id)
+        return self.index.files.get(file_id)
 
     def jobs_finished_since(self, since: float) -> list[Job]:
         """Unfinished jobs, then jobs finished at or after ``since`` (by finishing time)."""
-        start = bisect.bisect_left(self._finished_times, since)
-        return [*self._unfinished.values(), *self._finished_jobs[start:]]
+        return [*self.index.unfinished.values(), *self.index.finished_since(since)]
 
     def remove_finished_before(self, cutoff: float) -> list[Job]:
         """Take jobs that finished before ``cutoff`` out of the live tables (the DB
-        cleaner's move to the archive); the finished ones are a prefix of their index."""
-        count = bisect.bisect_left(self._finished_times, cutoff)
-        if not count:
-            return []
-        moved = self._finished_jobs[:count]
-        del self._finished_jobs[:count]
-        del self._finished_times[:count]
-        gone = {job.job_id for job in moved}
-        for job in moved:
-            del self.jobs[job.job_id]
-            for file in job.files:
-                self._files.pop(file.file_id, None)
-        self._submitted[:] = [j for j in self._submitted if j.job_id not in gone]
-        for vo in {job.vo_name for job in moved}:
-            kept = [j for j in self._by_vo.get(vo, []) if j.job_id not in gone]
-            if kept:
-                self._by_vo[vo] = kept
-            else:
-                self._by_vo.pop(vo, None)
-        return moved
+        cleaner's move to the archive)."""
+        return self.index.remove_finished_before(cutoff)
 
     def queued_between(self, source_se: str, dest_se: str) -> int:
         """Transfers queued or running from one storage to another (replica ranking)."""
-        return sum(
-            1
-            for job in self._unfinished.values()
-            for f in job.files
-            if f.source_se == source_se
-            and f.dest_se == dest_se
-            and f.file_state in (S.SUBMITTED, S.READY, S.ACTIVE)
-        )
+        return self.index.queued_between(source_se, dest_se)
 
     # --- identity-related checks ---------------------------------------------------
 
@@ -187,13 +143,7 @@ class FtsState(ServiceState):
         self.ops.check_submission(job)  # banned storages: 403, or ON_HOLD files
         if job.job_id in self.jobs:
             raise errors.DuplicateSid()
-        self.jobs[job.job_id] = job
-        self._unfinished[job.job_id] = job
-        self._unfinished_by_vo.setdefault(job.vo_name, {})[job.job_id] = job
-        self._by_vo.setdefault(job.vo_name, []).append(job)
-        self._submitted.append(job)
-        for file in job.files:
-            self._files[file.file_id] = file
+        self.lifecycle.admit(job)
         self.daemon.start(job)
         return job
 
@@ -225,81 +175,56 @@ class FtsState(ServiceState):
             vo_name = identity.vo
         elif level == "":
             dlg_id = identity.delegation_id
-        candidates = self._candidates(query, vo_name)
+        columns = {
+            "vo_name": vo_name,
+            "cred_id": dlg_id,
+            "user_dn": query.user_dn,
+            "source_se": query.source_se,
+            "dest_se": query.dest_se,
+        }
         result = []
-        for job in candidates:
-            if vo_name is not None and job.vo_name != vo_name:
-                continue
-            if dlg_id is not None and job.cred_id != dlg_id:
-                continue
-            if query.user_dn is not None and job.user_dn != query.user_dn:
-                continue
-            if query.source_se is not None and job.source_se != query.source_se:
-                continue
-            if query.dest_se is not None and job.dest_se != query.dest_se:
-                continue
+        for job in self._candidates(query, columns):
             if query.state_in is not None and job.job_state not in query.state_in:
+                continue
+            if any(value is not None and getattr(job, c) != value for c, value in columns.items()):
                 continue
             result.append(job)
             if query.limit and len(result) >= query.limit:
                 break
         return result
 
-    def _unfinished_of(self, vo_name: str | None) -> list[Job]:
-        """Unfinished jobs in submission order, of one VO if named (an index, not a scan:
-        another VO's backlog costs a listing nothing)."""
-        if vo_name is None:
-            return list(self._unfinished.values())
-        return list(self._unfinished_by_vo.get(vo_name, {}).values())
-
-    def _candidates(self, query: JobFilter, vo_name: str | None) -> Iterable[Job]:
-        """The smallest indexed set that holds every job the query can return."""
+    def _candidates(self, query: JobFilter, columns: dict[str, str | None]) -> Iterable[Job]:
+        """The smallest indexed set that holds every job the query can return: unfinished
+        jobs from the index of the most selective filter (their states included), then
+        finished ones when the query reaches them (fts-rest-flask ``jobs.py: index``)."""
+        index = self.index
         if query.state_in is None or (query.limit is None and query.time_window is None):
-            return self._unfinished_of(vo_name)  # only unfinished jobs
+            return index.unfinished_where(**columns, job_state=query.state_in)  # unfinished only
         if query.limit:  # newest first, no finish-time filter
-            pool = self._by_vo.get(vo_name, []) if vo_name is not None else self._submitted
+            vo_name = columns["vo_name"]
+            pool = index.by_vo.get(vo_name, []) if vo_name is not None else index.submitted
             return reversed(pool)
         if query.limit == 0:  # no limit and no finish-time filter
             return list(self.jobs.values())
         assert query.time_window is not None  # validated: a limit or a time window
-        start = bisect.bisect_left(self._finished_times, self.clock.time() - query.time_window)
-        return [*self._unfinished_of(vo_name), *self._finished_jobs[start:]]
+        unfinished = [s for s in query.state_in if s not in S.JOB_TERMINAL_STATES]
+        live = index.unfinished_where(**columns, job_state=tuple(unfinished)) if unfinished else []
+        return [*live, *index.finished_since(self.clock.time() - query.time_window)]
 
     # --- cancellation and priority -------------------------------------------------
 
     @settled
     def cancel_job(self, job: Job) -> bool:
-        """REST cancel of a whole job; False when it was already terminal."""
-        if job.job_state in S.JOB_TERMINAL_STATES:
+        """``DELETE /jobs/<id>``; False when the job was not active (left unmodified)."""
+        if job.job_state not in S.JOB_ACTIVE_STATES:
             return False
-        now = self.clock.time()
-        before = job.job_state
-        for file in job.files:
-            if file.file_state in S.FILE_ACTIVE_STATES:
-                self._cancel_file(file, now)
-        for entry in job.dm:
-            if entry.file_state in (S.DELETE, S.STARTED):
-                entry.file_state, entry.finish_time = S.CANCELED, now
-                entry.reason = S.REASON_USER_CANCEL
-        job.job_state = S.CANCELED
-        job.cancel_job = True
-        job.job_finished = now
-        job.reason = S.REASON_USER_CANCEL
-        self.job_changed(job, before)
+        self.lifecycle.cancel_job(job, BY_USER, self.clock.time())
         return True
-
-    def _cancel_file(self, file: File, now: float) -> None:
-        self.daemon.forget(file)
-        file.file_state = S.CANCELED
-        file.reason = S.REASON_USER_CANCEL
-        file.dest_surl_uuid = None
-        if file.pid is None:
-            file.finish_time = now
-        else:  # the daemon signals the running transfer; it reports the end shortly after
-            self.scheduler.at(now + 1.0, functools.partial(setattr, file, "finish_time"))
 
     @settled
     def cancel_files(self, job: Job, file_ids: list[str]) -> list[str]:
+        """``DELETE /jobs/<id>/files/<ids>``: the job ends CANCELED once none of its files
+        is active (``controllers/jobs.py: cancel_files``)."""
         if job.job_type != S.REGULAR:
             raise errors.CancelWholeJob(job_type=job.job_type)
         now = self.clock.time()
@@ -312,16 +237,12 @@ class FtsState(ServiceState):
             elif file.file_state not in S.FILE_ACTIVE_STATES:
                 outcome.append(file.file_state)
             else:
-                self._cancel_file(file, now)
+                self.lifecycle.cancel_file(file, FILES_BY_USER, now)
                 outcome.append(S.CANCELED)
         if job.job_state not in S.JOB_TERMINAL_STATES and not any(
             f.file_state in S.FILE_ACTIVE_STATES for f in job.files
         ):
-            before = job.job_state
-            job.job_state = S.CANCELED
-            job.cancel_job = True
-            job.job_finished = now
-            self.job_changed(job, before)
+            self.lifecycle.end_job(job, S.CANCELED, job.reason, now, flag=True)
         return outcome
 
     @settled
@@ -337,21 +258,11 @@ class FtsState(ServiceState):
 
     @settled
     def cancel_all(self, vo_name: str | None = None) -> dict[str, int]:
+        """``DELETE /jobs/all`` and ``/jobs/vo/<vo>``: the row counts of the three UPDATEs
+        of ``controllers/jobs.py: cancel_all`` (active files, DELETE entries, active jobs)."""
         now = self.clock.time()
-        files = jobs = 0
-        for job in list(self._unfinished.values()):
-            if vo_name is not None and job.vo_name != vo_name:
-                continue
-            for file in job.files:
-                if file.file_state in S.FILE_ACTIVE_STATES:
-                    self.daemon.forget(file)
-                    file.file_state = S.CANCELED
-                    file.reason = S.REASON_USER_CANCEL
-                    files += 1
-            if job.job_state in S.JOB_ACTIVE_STATES:
-                before = job.job_state
-                job.job_state, job.cancel_job = S.CANCELED, True
-                job.job_finished, job.reason = now, S.REASON_USER_CANCEL
-                self.job_changed(job, before)
-                jobs += 1
-        return {"affected_files": files, "affected_dm": 0, "affected_jobs": jobs}
+        files = dm = jobs = 0
+        for job in self.index.unfinished_where(vo_name=vo_name):
+            canceled = self.lifecycle.cancel_job(job, ALL_BY_ROOT, now)
+            files, dm, jobs = files + canceled[0], dm + canceled[1], jobs + canceled[2]
+        return {"affected_files": files, "affected_dm": dm, "affected_jobs": jobs}

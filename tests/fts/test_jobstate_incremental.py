@@ -118,6 +118,52 @@ def _tallied(job: Job) -> tuple:
     )
 
 
+def _indexes_match_a_scan(double: FtsDouble, jobs: list[Job]) -> None:
+    """Every index the lifecycle keeps holds what a scan over all the jobs finds."""
+    state, index = double.state, double.state.index
+    live = [j for j in jobs if j.job_state not in S.JOB_TERMINAL_STATES]
+    assert list(index.unfinished.values()) == live
+    for column in ("vo_name", "user_dn", "cred_id", "source_se", "dest_se", "job_state"):
+        for value in {getattr(j, column) for j in jobs} - {None}:  # None: no filter
+            expected = [j for j in live if getattr(j, column) == value]
+            assert index.unfinished_where(**{column: value}) == expected, (column, value)
+    files = [f for j in live for f in j.files]
+    for vo in (None, "dteam"):
+        for states in (None, (S.SUBMITTED,), (S.ACTIVE, S.STARTED), (S.NOT_USED, S.CANCELED)):
+            found = sorted(f.file_id for f in index.live_files(vo, states))
+            assert found == [
+                f.file_id
+                for f in files
+                if (vo is None or f.vo_name == vo) and (states is None or f.file_state in states)
+            ]
+    for f in files:
+        assert state.queued_between(f.source_se, f.dest_se) == sum(
+            1
+            for g in files
+            if (g.source_se, g.dest_se) == (f.source_se, f.dest_se)
+            and g.file_state in (S.SUBMITTED, S.READY, S.ACTIVE)
+        )
+    for f in files:
+        waiting = [
+            g
+            for g in files
+            if (g.source_se, g.dest_se, g.vo_name) == (f.source_se, f.dest_se, f.vo_name)
+            and g.file_state == S.SUBMITTED
+        ]
+        assert index.submitted_files(f.source_se, f.dest_se, f.vo_name) == len(waiting)
+        assert index.submitted_bytes(f.source_se, f.dest_se, f.vo_name, f.activity) == sum(
+            g.user_filesize or 0 for g in waiting if g.activity == f.activity
+        )
+    ended = {j.job_id for j in jobs if j.job_state in S.JOB_TERMINAL_STATES}
+    assert {j.job_id for j in index.finished_since(float("-inf"))} == ended
+    daemon = state.daemon
+    held: dict = {}
+    for f in daemon._running.values():
+        for slot in daemon._slots(f):
+            held[slot] = held.get(slot, 0) + 1
+    assert {k: v for k, v in daemon._running_on.items() if v} == held
+
+
 _source = st.sampled_from(["", "errno=2", "errno=5", "errno=110", "staging_time=3"])
 _dest = st.sampled_from(["", "transfer_errno=110", "errno=5", "archiving_time=4"])
 _entry = st.tuples(st.integers(1, 3), _source, _dest)  # (replicas, source query, dest query)
@@ -135,6 +181,7 @@ _step = st.one_of(
     st.tuples(st.just("advance"), st.floats(0.5, 40)),
     st.tuples(st.just("cancel"), st.integers(0, 10)),
     st.tuples(st.just("cancel_file"), st.integers(0, 10), st.integers(0, 10)),
+    st.tuples(st.just("cancel_all"), st.sampled_from([None, "dteam", "atlas"])),
     st.tuples(st.just("snapshot_restore")),
 )
 
@@ -185,8 +232,11 @@ def test_incremental_job_state_equals_a_scan_of_the_files(checked_derive, steps)
             if job.job_type == S.REGULAR:
                 file = job.files[step[2] % len(job.files)]
                 double.state.cancel_files(job, [str(file.file_id)])
+        elif kind == "cancel_all":
+            double.state.cancel_all(step[1])
         elif kind == "snapshot_restore":  # tallies and files come back still linked
             double.state.restore(double.state.snapshot())
             jobs = [double.state.jobs[job.job_id] for job in jobs]
         for job in jobs:
             assert _tallied(job) == _recount(job)
+        _indexes_match_a_scan(double, jobs)

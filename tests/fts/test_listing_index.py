@@ -64,3 +64,14 @@ def test_vo_listings_match_a_filter_over_every_job(plan, advance):
                 if j.vo_name == vo and j.job_finished >= recent
             ]
             assert windowed == expected
+            for states in ("ACTIVE", "SUBMITTED,ACTIVE", "FINISHED"):
+                picked = _listing(
+                    fts, token, f"vo_name={vo}&state_in={states}&dest_se=mock://b.example"
+                )
+                assert picked == [
+                    j.job_id
+                    for j in jobs
+                    if j.vo_name == vo
+                    and j.job_finished is None
+                    and j.job_state in states.split(",")
+                ]

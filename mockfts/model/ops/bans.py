@@ -22,7 +22,10 @@ Deviations: the real code also touches files of jobs that are already terminal (
 the ``NOT_USED`` rows a finished replica job keeps), which would put them back in the
 queue; the double only touches unfinished jobs. The real submission check keys bans
 by storage alone (the last VO read wins); the double checks the submitter's VO and
-``*`` exactly.
+``*`` exactly. A ban row longer than its ``t_bad_ses``/``t_bad_dns`` column (the model's
+length hook, :mod:`mockfts.model.columns`) is refused with 400 ``Length N exceeds
+allowed M``; the real ``controllers/banning.py`` does not catch that ``ValueError`` (a
+500).
 """
 
 from __future__ import annotations
@@ -32,9 +35,11 @@ from typing import TYPE_CHECKING
 
 from mockcore.locking import locked, settled
 from mockfts import errors
+from mockfts.model import columns
 from mockfts.model import states as S
 from mockfts.model.identity import Identity
-from mockfts.model.records import File, Job
+from mockfts.model.lifecycle import storage_ban
+from mockfts.model.records import Job
 
 if TYPE_CHECKING:
     from mockfts.model.ops.configuration import Configuration
@@ -53,6 +58,9 @@ class StorageBan:
     admin_dn: str
     vo: str
     status: str
+
+
+_RELEASED = {S.ON_HOLD: S.SUBMITTED, S.ON_HOLD_STAGING: S.STAGING}  # where an unban puts files
 
 
 class Bans:
@@ -77,9 +85,10 @@ class Bans:
             raise errors.BadBanStatus()
         if allow_submit and status == CANCEL:
             raise errors.AllowSubmitWithCancel()
-        return self._ban_storage(
-            identity, storage, status, WAIT_AS if allow_submit else status, message
-        )
+        stored = WAIT_AS if allow_submit else status
+        row = {"se": storage, "admin_dn": identity.user_dn, "message": message}
+        columns.fits("t_bad_ses", {**row, "vo": identity.vo or "", "status": stored})
+        return self._ban_storage(identity, storage, status, stored, message)
 
     @settled  # after the checks above: a refused ban settles nothing
     def _ban_storage(
@@ -97,6 +106,7 @@ class Bans:
     @settled
     def unban_storage(self, identity: Identity, storage: str) -> list[str]:
         vo = identity.vo or ""
+        self.config.audit(identity, "unban-se", f"Storage {storage} unbanned")
         self.storages.pop((storage, vo), None)
         now = self.state.clock.time()
         affected = []
@@ -104,9 +114,8 @@ class Bans:
             affected.append(job.job_id)
             for file in job.files:  # the whole job re-enters the queue
                 if file.file_state in (S.ON_HOLD, S.ON_HOLD_STAGING):
-                    file.file_state = S.SUBMITTED if file.file_state == S.ON_HOLD else S.STAGING
+                    self.state.lifecycle.set_file_state(file, _RELEASED[file.file_state])
                     self.state.daemon.resume(job, file, now)
-        self.config.audit(identity, "unban-se", f"Storage {storage} unbanned")
         return affected
 
     @locked
@@ -116,16 +125,13 @@ class Bans:
     def _touching(self, storage: str, vo: str, file_states) -> list[Job]:
         """Unfinished jobs with a file of ``vo`` (any VO for ``*``) on ``storage`` in
         one of ``file_states``, in submission order."""
-        jobs = []
-        for job in self.state.unfinished_jobs():
-            if any(
-                (f.source_se == storage or f.dest_se == storage)
-                and f.file_state in file_states
-                and (vo == "*" or f.vo_name == vo)
-                for f in job.files
-            ):
-                jobs.append(job)
-        return jobs
+        index = self.state.index
+        jobs = {
+            f.job_id: index.jobs[f.job_id]
+            for f in index.live_files(None if vo == "*" else vo, file_states)
+            if f.source_se == storage or f.dest_se == storage
+        }
+        return sorted(jobs.values(), key=index.order)
 
     def _cancel_storage(self, storage: str, vo: str) -> list[str]:
         now = self.state.clock.time()
@@ -140,8 +146,9 @@ class Bans:
                 and f.file_state in states
                 and (vo == "*" or f.vo_name == vo)
             ]
+            lifecycle = self.state.lifecycle
             for file in doomed:
-                self._cancel_file(file, REASON_STORAGE_BANNED, now)
+                lifecycle.cancel_file(file, storage_ban(REASON_STORAGE_BANNED), now)
                 spare = next(
                     (
                         f
@@ -151,13 +158,11 @@ class Bans:
                     None,
                 )
                 if spare is not None:
-                    spare.file_state = S.SUBMITTED  # as the server's UPDATE does
+                    lifecycle.set_file_state(spare, S.SUBMITTED)  # as the server's UPDATE does
                     spare.finish_time = None
                     self.state.daemon.resume(job, spare, now)
             if all(f.file_state in S.FILE_TERMINAL_STATES for f in job.files):
-                before = job.job_state
-                job.job_state, job.job_finished, job.reason = S.CANCELED, now, None
-                self.state.job_changed(job, before)
+                lifecycle.end_job(job, S.CANCELED, None, now)
         return [job.job_id for job in affected]
 
     def _hold_storage(self, storage: str, vo: str) -> list[str]:
@@ -172,15 +177,8 @@ class Bans:
                     and (vo == "*" or file.vo_name == vo)
                 ):
                     self.state.daemon.forget(file)
-                    file.file_state = moves[file.file_state]
+                    self.state.lifecycle.set_file_state(file, moves[file.file_state])
         return affected
-
-    def _cancel_file(self, file: File, reason: str, now: float) -> None:
-        self.state.daemon.forget(file)
-        file.file_state = S.CANCELED
-        file.reason = reason
-        file.finish_time = now
-        file.dest_surl_uuid = None
 
     def check_submission(self, job: Job) -> None:
         """Refuse a job touching a storage banned for its VO, or hold its files (WAIT_AS)."""
@@ -208,6 +206,7 @@ class Bans:
     def ban_user(self, identity: Identity, dn: str, message: str | None = "") -> list[str]:
         if dn == identity.user_dn:
             raise errors.SelfBan()
+        columns.fits("t_bad_dns", {"dn": dn, "admin_dn": identity.user_dn, "message": message})
         return self._ban_user(identity, dn, message)
 
     @settled  # after the check above: a refused ban settles nothing
@@ -221,23 +220,20 @@ class Bans:
             "status": None,
         }
         affected = []
-        for job in self.state.unfinished_jobs():
-            if job.user_dn != dn or job.job_state not in S.JOB_ACTIVE_STATES:
-                continue
+        lifecycle, path = self.state.lifecycle, storage_ban(REASON_USER_BANNED)
+        for job in self.state.index.unfinished_where(user_dn=dn):
             affected.append(job.job_id)
             for file in job.files:
                 if file.file_state in S.FILE_ACTIVE_STATES:
-                    self._cancel_file(file, REASON_USER_BANNED, now)
-            before = job.job_state
-            job.job_state, job.reason, job.job_finished = S.CANCELED, REASON_USER_BANNED, now
-            self.state.job_changed(job, before)
+                    lifecycle.cancel_file(file, path, now)
+            lifecycle.end_job(job, S.CANCELED, REASON_USER_BANNED, now)
         self.config.audit(identity, "ban-dn", f"User {dn} banned")
         return affected
 
     @locked
     def unban_user(self, identity: Identity, dn: str) -> None:
-        self.state.banned_dns.pop(dn, None)
         self.config.audit(identity, "unban-dn", f"User {dn} unbanned")
+        self.state.banned_dns.pop(dn, None)
 
     @locked
     def banned_users(self) -> list[dict]:

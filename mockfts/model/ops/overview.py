@@ -124,12 +124,11 @@ class Overview:
     def hosts_activity(self) -> dict[str, dict[str, int]]:
         staging: Counter = Counter()
         active: Counter = Counter()
-        for job in self.state._unfinished.values():
-            for file in job.files:
-                if file.file_state == S.STARTED:
-                    staging[file.staging_host] += 1
-                elif file.file_state == S.ACTIVE:
-                    active[file.transfer_host] += 1
+        for file in self.state.index.live_files(None, (S.STARTED, S.ACTIVE)):
+            if file.file_state == S.STARTED:
+                staging[file.staging_host] += 1
+            else:
+                active[file.transfer_host] += 1
         result: dict[str, dict[str, int]] = {}
         for host, count in staging.items():
             result[host] = {"staging": count}
@@ -160,23 +159,16 @@ class Overview:
         dest: str | None,
         dest_surl: str | None,
     ) -> list[File]:
-        result = []
-        for job in self.state._unfinished.values():
-            if vo and job.vo_name != vo:
-                continue
-            for file in job.files:
-                if (
-                    file.finish_time is not None
-                    or (state_in and file.file_state not in state_in)
-                    or (source and file.source_se != source)
-                    or (dest and file.dest_se != dest)
-                    or (dest_surl and file.dest_surl != dest_surl)
-                ):
-                    continue
-                result.append(file)
-                if len(result) == FILES_LIMIT:
-                    return result
-        return result
+        def keep(file: File) -> bool:
+            return not (
+                file.finish_time is not None
+                or (source and file.source_se != source)
+                or (dest and file.dest_se != dest)
+                or (dest_surl and file.dest_surl != dest_surl)
+            )
+
+        # files of unfinished jobs from the (VO, state) index, lowest ids (oldest) first
+        return self.state.index.first_live_files(FILES_LIMIT, vo or None, state_in or None, keep)
 
     # --- autocomplete --------------------------------------------------------------------
 
@@ -198,7 +190,7 @@ class Overview:
 
     @locked
     def vos(self, term: str) -> list[str]:
-        return sorted(vo for vo in self.state._by_vo if vo.startswith(term))
+        return sorted(vo for vo in self.state.index.by_vo if vo.startswith(term))
 
     # --- force start ---------------------------------------------------------------------
 
@@ -214,6 +206,6 @@ class Overview:
             if file.file_state != S.SUBMITTED:
                 messages.append({"file_id": file_id, "error": "File is not in SUBMITTED state"})
                 continue
-            file.file_state = S.FORCE_START
+            self.state.lifecycle.set_file_state(file, S.FORCE_START)
             self.state.daemon.resume(self.state.jobs[file.job_id], file, now)
         return messages

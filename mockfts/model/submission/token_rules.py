@@ -5,6 +5,7 @@ The checks of fts-rest-flask ``lib/JobBuilder.py`` and of ``submit`` in ``contro
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from mockfts.model.submission.builder import SubmissionContext
 
 
+@functools.lru_cache(maxsize=1024)  # one hash (and one string) for a job's every file
 def token_id(token: str) -> str:
     return hashlib.sha1(token.encode("utf-8")).hexdigest()[:16]
 

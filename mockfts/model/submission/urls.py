@@ -5,30 +5,66 @@ As fts-rest-flask's ``lib/JobBuilder_utils.py`` (``validate_url``, ``get_storage
 
 from __future__ import annotations
 
+import functools
+import sys
 from typing import Any
 from urllib.parse import urlparse, urlunparse
 
 from mockfts import errors
 
 
+def _split(url: str) -> tuple[str, str] | None:
+    """``(scheme://authority, rest)`` where the authority ends as urllib.parse ends it;
+    None where a cheap split could differ from ``urlparse`` (no ``://``, ``;`` params,
+    the tabs and newlines it drops)."""
+    start = url.find("://")
+    if start < 0 or ";" in url or "\t" in url or "\n" in url or "\r" in url:
+        return None
+    ends = [i for i in (url.find(c, start + 3) for c in "/?#") if i >= 0]
+    end = min(ends) if ends else len(url)
+    return url[:end], url[end:]
+
+
+@functools.lru_cache(maxsize=4096)
+def _authority(prefix: str) -> tuple[str, str | None]:
+    """(scheme, hostname) of a ``scheme://authority`` (a site has few storages: the part
+    before the path is parsed once, not once per file)."""
+    parsed = urlparse(prefix)
+    return parsed.scheme, parsed.hostname
+
+
 def storage_of(url: str) -> str:
     """``scheme://hostname`` (lower-case host, port dropped), as FTS names storages."""
-    parsed = urlparse(url)
-    return f"{parsed.scheme}://{(parsed.hostname or '').lower()}"
+    split = _split(url)
+    if split is None:
+        parsed = urlparse(url)
+        scheme, host = parsed.scheme, parsed.hostname
+    else:
+        scheme, host = _authority(split[0])
+    return sys.intern(f"{scheme}://{(host or '').lower()}")
 
 
 def validate_url(url: Any) -> str:
+    """``validate_url`` of ``lib/JobBuilder_utils.py``: scheme, not ``file``, a path, a
+    host; the message shows the URL as ``urlunparse`` rebuilds it."""
     url = url.strip()
-    parsed = urlparse(url)
-    shown = urlunparse(parsed)
-    if not parsed.scheme:
-        raise errors.InvalidValue(detail=f"Missing scheme ({shown})")
-    if parsed.scheme == "file":
-        raise errors.InvalidValue(detail=f"Can not transfer local files ({shown})")
-    if not parsed.path or (parsed.path == "/" and not parsed.query):
-        raise errors.InvalidValue(detail=f"Missing path ({shown})")
-    if not parsed.hostname:
-        raise errors.InvalidValue(detail=f"Missing host ({shown})")
+    split = _split(url)
+    if split is None:
+        parsed = urlparse(url)
+        scheme, host, path, query = parsed.scheme, parsed.hostname, parsed.path, parsed.query
+    else:
+        (scheme, host), rest = _authority(split[0]), split[1]
+        before_fragment = rest.partition("#")[0]
+        path, _, query = before_fragment.partition("?")
+    if not scheme:
+        raise errors.InvalidValue(detail=f"Missing scheme ({urlunparse(urlparse(url))})")
+    if scheme == "file":
+        detail = f"Can not transfer local files ({urlunparse(urlparse(url))})"
+        raise errors.InvalidValue(detail=detail)
+    if not path or (path == "/" and not query):
+        raise errors.InvalidValue(detail=f"Missing path ({urlunparse(urlparse(url))})")
+    if not host:
+        raise errors.InvalidValue(detail=f"Missing host ({urlunparse(urlparse(url))})")
     return url
 
 
