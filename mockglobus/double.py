@@ -16,7 +16,10 @@ from mockglobus.transfer.model import TransferModel
 
 AUTH_URL = "https://auth.globus.org"
 TRANSFER_URL = "https://transfer.api.globus.org"
-PRODUCTION_URLS = (AUTH_URL, TRANSFER_URL)
+GROUPS_URL = "https://groups.api.globus.org"
+SEARCH_URL = "https://search.api.globus.org"
+TIMER_URL = "https://timer.automate.globus.org"
+PRODUCTION_URLS = (AUTH_URL, TRANSFER_URL, GROUPS_URL, SEARCH_URL, TIMER_URL)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -33,7 +36,7 @@ class GlobusDouble(Double):
     """
 
     state: GlobusState
-    base_urls = PRODUCTION_URLS  # intercept() answers the production Auth and Transfer hosts
+    base_urls = PRODUCTION_URLS  # intercept() answers every production host the double serves
 
     def __init__(self, *, seed: int = 0, clock: Clock | None = None, **auth_options: Any) -> None:
         clock = clock or ManualClock()
@@ -88,6 +91,9 @@ class GlobusDouble(Double):
         return {
             "GLOBUS_SDK_SERVICE_URL_AUTH": base,
             "GLOBUS_SDK_SERVICE_URL_TRANSFER": base,
+            "GLOBUS_SDK_SERVICE_URL_GROUPS": base,
+            "GLOBUS_SDK_SERVICE_URL_SEARCH": base,
+            "GLOBUS_SDK_SERVICE_URL_TIMER": base,
             "GLOBUS_CLI_CLIENT_ID": client_id,
             "GLOBUS_CLI_CLIENT_SECRET": client_secret,
         }

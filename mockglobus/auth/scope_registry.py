@@ -10,6 +10,10 @@ from mockglobus.auth.ids import stable_id
 from mockglobus.auth.part import AuthPart
 from mockglobus.auth.scopes import (
     AUTH_RS,
+    GROUPS_RS,
+    SEARCH_RS,
+    TIMERS_RS,
+    TIMERS_SCOPE,
     TRANSFER_RS,
     TRANSFER_SCOPE,
     ScopeRequest,
@@ -47,15 +51,23 @@ BUILTIN_SCOPES: tuple[tuple[str, str, str], ...] = (
     ),
     (
         "urn:globus:auth:scope:groups.api.globus.org:all",
-        "groups.api.globus.org",
+        GROUPS_RS,
         "Manage your Globus groups",
     ),
     (
         "urn:globus:auth:scope:groups.api.globus.org:view_my_groups_and_memberships",
-        "groups.api.globus.org",
+        GROUPS_RS,
         "View groups",
     ),
-    ("urn:globus:auth:scope:search.api.globus.org:all", "search.api.globus.org", "Globus Search"),
+    ("urn:globus:auth:scope:search.api.globus.org:all", SEARCH_RS, "Globus Search"),
+    ("urn:globus:auth:scope:search.api.globus.org:search", SEARCH_RS, "Search indexes"),
+    ("urn:globus:auth:scope:search.api.globus.org:ingest", SEARCH_RS, "Ingest into indexes"),
+    (
+        "urn:globus:auth:scope:search.api.globus.org:globus_connect_server",
+        SEARCH_RS,
+        "Globus Connect Server search",
+    ),
+    (TIMERS_SCOPE, TIMERS_RS, "Globus Timers"),
 )
 
 

@@ -14,6 +14,11 @@ from dataclasses import dataclass, field
 AUTH_RS = "auth.globus.org"
 TRANSFER_RS = "transfer.api.globus.org"
 TRANSFER_SCOPE = "urn:globus:auth:scope:transfer.api.globus.org:all"
+# Groups, Search and Timers (globus-sdk ``scopes/data``; Timers' resource server is a UUID)
+GROUPS_RS = "groups.api.globus.org"
+SEARCH_RS = "search.api.globus.org"
+TIMERS_RS = "524230d7-ea86-4a52-8312-86065a9e0417"
+TIMERS_SCOPE = f"https://auth.globus.org/scopes/{TIMERS_RS}/timer"
 OIDC_SCOPES = ("openid", "profile", "email")
 
 _URN = re.compile(r"urn:globus:auth:scope:([A-Za-z0-9._-]+):([A-Za-z0-9._-]+)")
