@@ -3,8 +3,10 @@
 Scheduling respects the limits operators configure: the optimizer's decision for a
 pair (``/optimizer/current``), else the link's ``max_active`` (``/config/links``), and
 each storage's ``outbound_max_active``/``inbound_max_active`` (``/config/se``). A file
-over a limit stays SUBMITTED and starts, highest job priority first, when a transfer
-on its link or storage ends. Without configuration nothing limits concurrency.
+over a limit stays SUBMITTED and starts when a transfer on its link or storage ends,
+chosen as the real scheduler chooses: a VO by the link's VO shares, an activity by the
+VO's activity shares, then the highest job priority (:meth:`Daemon._choose`). Without
+configuration nothing limits concurrency.
 
 Timeline of a file (delays from :class:`DaemonSettings`):
 ``SUBMITTED --schedule_delay--> READY --start_delay--> ACTIVE --attempt--> FINISHED``
@@ -61,6 +63,16 @@ class DaemonSettings:
 
 
 _FIRST_STEP = (S.SUBMITTED, S.FORCE_START, S.STAGING)  # states whose files wait for the daemon
+_SCHEDULABLE = (S.SUBMITTED, S.FORCE_START)
+#: The reason of a file whose VO has no share on its link (``failUnschedulable``, EPERM).
+NO_SHARE = "No share configured for this VO"
+
+
+def _activity(file: File, shares: dict[str, float]) -> str:
+    """The activity a file counts under: its own lower-cased, when configured; anything
+    else (none, empty, unconfigured) is ``default``."""
+    name = (file.activity or "").lower()
+    return name if name in shares and name != "default" else "default"
 
 
 def _host(url: str) -> str:
@@ -227,21 +239,65 @@ class Daemon:
         running = self._running_on
         for slot in self._slots(file):
             running[slot] -= 1
-        waiting, self._waiting = self._waiting, []
-        started = False
-        # the job priority at this moment decides, then arrival (priority can change)
-        for entry in sorted(waiting, key=lambda e: (-e[1].priority, e[0])):
-            _, job, candidate = entry
-            if candidate.file_state not in (S.SUBMITTED, S.FORCE_START):
-                continue
-            if not started and self._has_slot(candidate):
-                started = True
-                self._at(candidate, now, self._ready, job, candidate)
-            else:
-                self._waiting.append(entry)
+        self._start_next(now)
+
+    def _start_next(self, now: float) -> None:
+        """A slot freed: the waiting file that fits and that the real scheduler would take
+        next starts (:meth:`_choose`)."""
+        self._waiting = [e for e in self._waiting if e[2].file_state in _SCHEDULABLE]
+        fits = [entry for entry in self._waiting if self._has_slot(entry[2])]
+        if fits:
+            chosen = self._choose(fits)
+            self._waiting.remove(chosen)
+            self._at(chosen[2], now, self._ready, chosen[1], chosen[2])
+
+    def _choose(self, fits: list[tuple[int, Job, File]]) -> tuple[int, Job, File]:
+        """Among waiting files that fit, in arrival order: the link of the oldest one; on
+        it a VO drawn by the VO shares (``VoShares.cpp: selectQueueForPair``), an
+        activity drawn by the VO's activity shares (``MySqlAPI::getFilesNumPerActivity``),
+        then the highest job priority at this moment, then the oldest.
+
+        The real scheduler runs every link each cycle; the double starts one file per
+        freed slot, so links take turns by their oldest waiting file."""
+        oldest = fits[0][2]
+        pair = (oldest.source_se, oldest.dest_se)
+        queue = [e for e in fits if (e[2].source_se, e[2].dest_se) == pair]
+        config = self.state.ops.config
+        vos = list(dict.fromkeys(e[2].vo_name for e in queue))
+        if len(vos) > 1:
+            weights = config.vo_weights(pair[0], pair[1], vos)
+            vo = self._draw({v: w for v, w in weights.items() if w > 0} or weights)
+            queue = [e for e in queue if e[2].vo_name == vo]
+        shares = config.activity_weights(queue[0][2].vo_name)
+        if shares:
+            present = {_activity(e[2], shares) for e in queue}
+            if len(present) > 1:
+                drawn = {a: shares.get(a, 0.0) for a in sorted(present)}
+                if sum(drawn.values()) > 0:
+                    activity = self._draw(drawn)
+                    queue = [e for e in queue if _activity(e[2], shares) == activity]
+        return min(queue, key=lambda e: (-e[1].priority, e[0]))
+
+    def _draw(self, weights: dict[str, float]) -> str:
+        """One key with probability proportional to its weight (the state's seeded
+        random source, so a seed gives the same choices)."""
+        total = sum(weights.values())
+        point = self.state.ids.uniform(0.0, total)
+        for key, weight in weights.items():
+            point -= weight
+            if point < 0:
+                return key
+        return next(reversed(weights))
 
     def _ready(self, job: Job, file: File, now: float) -> None:
-        if file.file_state not in (S.SUBMITTED, S.FORCE_START):
+        if file.file_state not in _SCHEDULABLE:
+            return
+        config = self.state.ops.config
+        if file.file_state == S.SUBMITTED and config.unschedulable(
+            file.source_se, file.dest_se, file.vo_name
+        ):
+            self._pending.pop(file.file_id, None)  # TransfersService: failUnschedulable
+            self._failed(job, file, NO_SHARE, False, now)
             return
         if file.file_state == S.SUBMITTED and not self._has_slot(file):
             self._pending.pop(file.file_id, None)

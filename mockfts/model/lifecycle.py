@@ -38,7 +38,8 @@ _ANY_END = (S.FINISHED, S.FAILED, S.CANCELED)
 
 #: file state -> the states it may move to (FTS3 server, url-copy and QoS daemon moves).
 FILE_MOVES: dict[str, frozenset[str]] = {
-    S.SUBMITTED: frozenset({S.READY, S.ON_HOLD, S.FORCE_START, S.CANCELED}),
+    # FAILED: the scheduler fails a VO without a share on the link (failUnschedulable)
+    S.SUBMITTED: frozenset({S.READY, S.ON_HOLD, S.FORCE_START, S.CANCELED, S.FAILED}),
     S.FORCE_START: frozenset({S.READY, S.CANCELED}),
     S.READY: frozenset({S.ACTIVE, S.CANCELED}),
     # retry: back to SUBMITTED; archive after the copy

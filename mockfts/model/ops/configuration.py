@@ -32,8 +32,9 @@ Facts read in fts-rest-flask 3.13.4 (``controllers/config/*.py``, ``model/config
   changes, and neither does the double.
 
 The daemon reads ``retry`` of the global configuration (per-VO default retries, FTS3
-``MySqlAPI::getRetry``). Drain, shares, storage limits and activity shares are stored and
-shown but do not change the double's scheduling.
+``MySqlAPI::getRetry``); its scheduler reads link and storage limits, VO shares and
+activity shares (:meth:`Configuration.vo_weights`, :meth:`Configuration.activity_weights`).
+Drain is stored and shown but does not change the double's scheduling.
 """
 
 from __future__ import annotations
@@ -373,6 +374,41 @@ class Configuration:
                 identity, "share-delete", f"Share {source}, {destination}, {vo} has been deleted"
             )
             del self.shares[(source, destination, vo)]
+
+    # --- shares as the scheduler reads them ------------------------------------------
+
+    def vo_weights(self, source: str, destination: str, vos: list[str]) -> dict[str, float]:
+        """The weight of each of ``vos`` queued on a link (fts3 ``VoShares.cpp``): with no
+        share rows for the link (exact source and destination) every VO weighs 1;
+        otherwise a configured VO its ``share``, and the others split the ``public``
+        row's share equally (0 without one)."""
+        rows = {
+            vo: share
+            for (s, d, vo), share in self.shares.items()
+            if (s, d) == (source, destination)
+        }
+        if not rows:
+            return dict.fromkeys(vos, 1.0)
+        absent = [vo for vo in vos if vo not in rows]
+        public = rows.get("public", 0) / len(absent) if absent else 0.0
+        return {vo: float(rows[vo]) if vo in rows else public for vo in vos}
+
+    def unschedulable(self, source: str, destination: str, vo: str) -> bool:
+        """A VO with no positive weight on a link that has shares: the scheduler fails its
+        files (``TransfersService::executeUrlCopy`` → ``failUnschedulable``)."""
+        return bool(self.shares) and self.vo_weights(source, destination, [vo])[vo] <= 0
+
+    def activity_weights(self, vo: str) -> dict[str, float] | None:
+        """The VO's activity shares when active (``getActivityShareConf`` reads rows with
+        ``active = 'on'`` only), names lower-cased; None when there are none."""
+        row = self.activity_shares.get(vo)
+        if row is None or not row["active"]:
+            return None
+        weights: dict[str, float] = {}
+        for entry in row["activity_share"]:
+            for name, weight in entry.items():
+                weights[str(name).lower()] = float(weight)
+        return weights
 
     # --- storages ----------------------------------------------------------------------
 
