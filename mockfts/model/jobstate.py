@@ -19,6 +19,12 @@ def _verdict(state: str) -> tuple[int, int, int]:
     return (state == S.CANCELED, state == S.FINISHED, state not in _GONE)
 
 
+_VERDICTS = {
+    state: _verdict(state)
+    for state in (*S.FILE_ACTIVE_STATES, *S.FILE_WAITING_STATES, *S.FILE_TERMINAL_STATES)
+}
+
+
 class Tally:
     """Per-job counts of file states, and of entries (``file_index``) canceled,
     finished and alive, as ``updateJobTransferStatusInternal`` counts them."""
@@ -67,8 +73,8 @@ class Tally:
         counts[new] = counts.get(new, 0) + 1
         rows = self.replicas.get(file.file_index)
         if rows is None:
-            c0, f0, a0 = _verdict(old)
-            c1, f1, a1 = _verdict(new)
+            c0, f0, a0 = _VERDICTS.get(old) or _verdict(old)
+            c1, f1, a1 = _VERDICTS.get(new) or _verdict(new)
         else:
             c0, f0, a0 = self._entry(rows, None, "")
             c1, f1, a1 = self._entry(rows, file, new)
@@ -94,7 +100,7 @@ def derive(job: Job, changed: File | None, now: float) -> None:
     """Update ``job`` after ``changed`` moved (None: re-evaluate only)."""
     if job.job_state in S.JOB_TERMINAL_STATES:
         return
-    t = tally(job)
+    t = job.__dict__.get("_tally") or tally(job)
     total, canceled, finished = t.entries, t.canceled, t.finished
     failed = total - t.alive - canceled
     multihop = job.job_type == S.MULTIHOP

@@ -32,7 +32,7 @@ def strerror(code: int) -> str:
 
 
 class MockUrl:
-    __slots__ = ("url", "is_mock", "_items", "without_query")
+    __slots__ = ("url", "is_mock", "_items", "_pairs", "without_query")
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -42,14 +42,16 @@ class MockUrl:
         self.is_mock = bool(colon) and scheme.lower() == "mock"
         query = url.partition("#")[0].partition("?")[2]
         self._items = query.split("&") if query else []
+        # (item, its value) for the items holding a "=": the only ones raw() can match
+        self._pairs = [(item, item.partition("=")[2]) for item in self._items if "=" in item]
         self.without_query = url.split("?", 1)[0]
 
     def raw(self, key: str) -> str | None:
         """Value of the first item starting with ``key`` and holding a ``=`` (the plugin's
         matching rule: an item without ``=`` is passed over)."""
-        for item in self._items:
-            if item.startswith(key) and "=" in item:
-                return item.partition("=")[2]
+        for item, value in self._pairs:
+            if item.startswith(key):
+                return value
         return None
 
     def has(self, key: str) -> bool:

@@ -6,22 +6,25 @@ As fts-rest-flask's ``lib/JobBuilder_utils.py`` (``validate_url``, ``get_storage
 from __future__ import annotations
 
 import functools
+import re
 import sys
 from typing import Any
 from urllib.parse import urlparse, urlunparse
 
 from mockfts import errors
 
+_AUTHORITY = re.compile(r"[^:/?#]*://[^/?#]*")  # scheme://authority, ended as urllib ends it
+_UNSAFE = re.compile(r"[;\t\n\r]")  # ;params, and the characters urllib drops
+
 
 def _split(url: str) -> tuple[str, str] | None:
     """``(scheme://authority, rest)`` where the authority ends as urllib.parse ends it;
-    None where a cheap split could differ from ``urlparse`` (no ``://``, ``;`` params,
-    the tabs and newlines it drops)."""
-    start = url.find("://")
-    if start < 0 or ";" in url or "\t" in url or "\n" in url or "\r" in url:
+    None where a cheap split could differ from ``urlparse`` (no ``://`` after the scheme,
+    ``;`` params, the tabs and newlines it drops)."""
+    found = _AUTHORITY.match(url)
+    if found is None or _UNSAFE.search(url) is not None:
         return None
-    ends = [i for i in (url.find(c, start + 3) for c in "/?#") if i >= 0]
-    end = min(ends) if ends else len(url)
+    end = found.end()
     return url[:end], url[end:]
 
 
