@@ -43,11 +43,15 @@ def _force(fts: FtsDouble, job: Job, file_state: str, job_state: str) -> None:
 JOB_STATE_OF = {S.STARTED: S.STAGING, S.FORCE_START: S.SUBMITTED}
 
 
-def test_cancel_all_counts_the_rows_of_its_three_updates_as_the_upstream_test():
+PROFILES = ["3.13", "3.14", "legacy"]  # fts-rest (legacy) cancel_all/cancel_files are the same
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_cancel_all_counts_the_rows_of_its_three_updates_as_the_upstream_test(profile):
     """``test_cancel_all`` (fts-rest-flask ``tests/functional/test_job_cancel.py``):
     12 jobs of 8 files, one per active and terminal file state: 72 files, 0 DM rows and
     9 jobs; ``finish_time`` stays null and ``cancel_job`` is not set."""
-    fts = FtsDouble()
+    fts = FtsDouble(profile=profile)
     user = fts.certificate_user("/DC=org/CN=Alice", ["/dteam/Role=NULL"])
     chosen = sorted(S.FILE_ACTIVE_STATES) + sorted(S.FILE_TERMINAL_STATES)
     jobs = {}
@@ -104,8 +108,9 @@ def test_a_deletion_already_started_is_not_canceled_and_leaves_the_job_canceled(
     assert job.dm[0].file_state == S.FINISHED and job.job_state == S.CANCELED
 
 
-def test_cancel_files_writes_no_reason_on_the_file_or_the_job():
-    fts = FtsDouble()
+@pytest.mark.parametrize("profile", PROFILES)
+def test_cancel_files_writes_no_reason_on_the_file_or_the_job(profile):
+    fts = FtsDouble(profile=profile)
     user = fts.certificate_user("/DC=org/CN=Alice", ["/dteam/Role=NULL"])
     job = _submit(fts, user, 1)
     [file] = job.files
