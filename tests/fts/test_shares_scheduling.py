@@ -15,13 +15,11 @@ from mockfts.model.daemon import NO_SHARE
 SRC, DST = "mock://src.example", "mock://dst.example"
 
 
-@pytest.fixture
-def fts():
-    double = FtsDouble(seed=7)
-    root = double.root()
-    config = double.state.ops.config
-    config.set_link(
-        root,
+def _busy(seed: int) -> FtsDouble:
+    """A double whose one link runs one transfer at a time."""
+    double = FtsDouble(seed=seed)
+    double.state.ops.config.set_link(
+        double.root(),
         {
             "symbolicname": "busy",
             "source": SRC,
@@ -31,6 +29,11 @@ def fts():
         },
     )
     return double
+
+
+@pytest.fixture
+def fts():
+    return _busy(7)
 
 
 def _user(fts: FtsDouble, vo: str):
@@ -147,21 +150,9 @@ def test_an_inactive_activity_share_is_ignored(fts):
 
 def test_the_same_seed_makes_the_same_choices():
     def run() -> list[str]:
-        double = FtsDouble(seed=3)
-        root = double.root()
-        config = double.state.ops.config
-        config.set_link(
-            root,
-            {
-                "symbolicname": "busy",
-                "source": SRC,
-                "destination": DST,
-                "min_active": 1,
-                "max_active": 1,
-            },
-        )
-        for vo, share in (("dteam", 1), ("atlas", 1)):
-            config.set_share(root, {"source": SRC, "destination": DST, "vo": vo, "share": share})
+        double = _busy(3)
+        for vo in ("dteam", "atlas"):
+            _share(double, vo, 1)
         _submit(double, "atlas", 8)
         _submit(double, "dteam", 8)
         return [f.vo_name for f in _starts(double, 10)]
