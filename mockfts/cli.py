@@ -25,7 +25,16 @@ def _tls_setup(double: FtsDouble, args: argparse.Namespace) -> list[str]:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    double = FtsDouble(profile=args.profile, clock=ScaledClock(speed=args.speed), seed=args.seed)
+    try:
+        double = FtsDouble(
+            profile=args.profile,
+            clock=ScaledClock(speed=args.speed),
+            seed=args.seed,
+            scenario=args.scenario,
+        )
+    except (OSError, ValueError) as exc:  # no such scenario, or one the double refuses
+        print(f"mockfts: scenario {args.scenario}: {exc}", file=sys.stderr)
+        return 2
     durable = serving.prepare(double, args)
     exports = _tls_setup(double, args) if args.tls else []
     tokens = []
@@ -33,6 +42,8 @@ def _serve(args: argparse.Namespace) -> int:
         user, _, vo = spec.partition(":")
         token = double.token_for(user, vo or "dteam", lifetime=args.token_lifetime)
         tokens.append(f"token for {user} ({vo or 'dteam'}): {token}")
+    for name, token in double.scenario.tokens.items():
+        tokens.append(f"token for {name} (scenario): {token}")
     if durable is not None:
         durable.checkpoint()  # before the first request: the tokens survive a restart too
     server = (
@@ -79,8 +90,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--profile",
         choices=sorted(PROFILES),
-        default="3.14",
-        help="FTS REST generation to imitate (default: today's)",
+        default=None,
+        help="FTS REST generation to imitate (default: the scenario's, else today's, 3.14)",
+    )
+    serve.add_argument(
+        "--scenario",
+        default=None,
+        metavar="NAME|PATH",
+        help="start from a scenario (YAML/JSON): a path, or a name in mockfts/scenarios "
+        "(rucio-site-pair, busy-link, banned-storage)",
     )
     serve.add_argument(
         "--speed",

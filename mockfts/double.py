@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -14,7 +15,9 @@ from mockcore.double import Double
 from mockcore.inprocess import EnvironHook, InProcessTransport
 from mockcore.live import Limits, LiveServer
 from mockcore.mocking import MockContext
+from mockcore.scenarios import read_scenario
 from mockcore.wsgi import dropping
+from mockfts import scenario as scenarios
 from mockfts.api.app import shared_app
 from mockfts.api.auth import IDENTITY_KEY
 from mockfts.model import states
@@ -41,7 +44,10 @@ class FtsDouble(Double):
         seed: int = 0,
         submit_host: str = "fts3.mock",
         daemon: DaemonSettings | None = None,
+        scenario: str | Path | dict | None = None,
     ) -> None:
+        if profile is None and scenario is not None:  # a scenario may name its generation
+            profile = read_scenario(scenario, scenarios.FOLDERS).get("profile")
         super().__init__(
             FtsState(clock, seed, profile=profile, submit_host=submit_host, daemon=daemon),
             lambda _state: shared_app(),
@@ -51,10 +57,29 @@ class FtsDouble(Double):
         self.endpoint: str | None = None
         self._pki: Any = None  # mockfts.x509.TestPKI, made on first use
         self._pki_dir: tempfile.TemporaryDirectory | None = None
+        #: What :meth:`load_scenario` made, by the names the scenario gave them.
+        self.scenario = scenarios.Loaded()
+        self._baseline: bytes | None = None  # the state a reset goes back to
+        if scenario is not None:
+            self.load_scenario(scenario)
 
     def reset(self) -> None:
+        """Back to a fresh double, or to the state its scenario made."""
         super().reset()
         self.identity = None
+        if self._baseline is not None:
+            self.restore(self._baseline)
+
+    def load_scenario(self, scenario: str | Path | dict) -> scenarios.Loaded:
+        """Make a scenario true (:mod:`mockfts.scenario`): on top of what the double
+        holds, and what :meth:`reset` goes back to from now on."""
+        loaded = scenarios.load(self, scenario)
+        self.scenario.tokens.update(loaded.tokens)
+        self.scenario.identities.update(loaded.identities)
+        self.scenario.jobs.extend(loaded.jobs)
+        self.journal.clear()
+        self._baseline = self.snapshot()
+        return loaded
 
     # --- credentials ---------------------------------------------------------------
 

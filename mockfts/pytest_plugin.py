@@ -9,7 +9,8 @@ Both are :class:`mockfts.FtsDouble`: ``.state``, ``.clock``, ``.advance()``,
 ``.run_job()``, ``.token_for()``, ``.journal``, ``.faults``. Each test gets a double as
 new (one per profile is kept for the session and reset before each test). Their clock is
 manual: time moves only when the test says so. Override ``fts_profile`` to imitate
-another REST generation. An exception raised inside the double while answering (a 500 to
+another REST generation, and ``fts_scenario`` to start each test from a scenario (the
+double is reset to what the scenario made). An exception raised inside the double while answering (a 500 to
 the client) fails the test that caused it, after the test body ran. Both are built by
 :class:`mockcore.fixtures.DoubleFixtures`.
 """
@@ -29,7 +30,7 @@ def _located(double: FtsDouble, url: str) -> None:
 
 
 _FIXTURES = DoubleFixtures(
-    lambda profile: FtsDouble(profile=profile),
+    lambda profile, scenario: FtsDouble(profile=profile, scenario=scenario),
     reuse=True,
     urls=[DEFAULT_ENDPOINT],
     located=_located,
@@ -43,12 +44,31 @@ def fts_profile() -> str:
 
 
 @pytest.fixture
-def fts_mock(request: pytest.FixtureRequest, fts_profile: str) -> Iterator[FtsDouble]:
-    """An FTS3 double answering ``https://fts3.mock:8446`` in-process."""
-    yield from _FIXTURES.in_process(request, fts_profile)
+def fts_scenario() -> str | None:
+    """A scenario every test of the scope starts from (a name in ``mockfts/scenarios``
+    or a path; see :mod:`mockfts.scenario`); override in a conftest or a module. Its
+    tokens are ``fts_mock.scenario.tokens``."""
+    return None
 
 
 @pytest.fixture
-def fts_server(request: pytest.FixtureRequest, fts_profile: str) -> Iterator[FtsDouble]:
+def fts_mock(
+    request: pytest.FixtureRequest, fts_profile: str, fts_scenario: str | None
+) -> Iterator[FtsDouble]:
+    """An FTS3 double answering ``https://fts3.mock:8446`` in-process."""
+    yield from _FIXTURES.in_process(request, fts_profile, _key(fts_scenario))
+
+
+@pytest.fixture
+def fts_server(
+    request: pytest.FixtureRequest, fts_profile: str, fts_scenario: str | None
+) -> Iterator[FtsDouble]:
     """An FTS3 double behind the session's localhost server (``fts_server.endpoint``)."""
-    yield from _FIXTURES.live(request, fts_profile)
+    yield from _FIXTURES.live(request, fts_profile, _key(fts_scenario))
+
+
+def _key(scenario: object) -> str | None:
+    """Doubles are kept per (profile, scenario): a scenario is named by a string."""
+    if scenario is None or isinstance(scenario, str):
+        return scenario
+    return str(scenario)  # a Path
