@@ -6,7 +6,8 @@ each storage's ``outbound_max_active``/``inbound_max_active`` (``/config/se``). 
 over a limit stays SUBMITTED and starts when a transfer on its link or storage ends,
 chosen as the real scheduler chooses: a VO by the link's VO shares, an activity by the
 VO's activity shares, then the highest job priority (:meth:`Daemon._choose`). Without
-configuration nothing limits concurrency.
+configuration nothing limits concurrency until the optimizer's first run decides for
+the link (:mod:`mockfts.model.ops.optimizer`).
 
 Timeline of a file (delays from :class:`DaemonSettings`):
 ``SUBMITTED --schedule_delay--> READY --start_delay--> ACTIVE --attempt--> FINISHED``
@@ -241,14 +242,24 @@ class Daemon:
             running[slot] -= 1
         self._start_next(now)
 
+    def limits_changed(self, now: float) -> None:
+        """A limit was raised or lifted (configuration, an optimizer decision): waiting
+        files that fit now start at once, not only when another transfer ends."""
+        self._start_next(now)
+
     def _start_next(self, now: float) -> None:
-        """A slot freed: the waiting file that fits and that the real scheduler would take
-        next starts (:meth:`_choose`)."""
+        """Slots are free: while a waiting file fits, the one the real scheduler would
+        take next (:meth:`_choose`) takes its slot now and starts at ``now``."""
+        if not self._waiting:
+            return
         self._waiting = [e for e in self._waiting if e[2].file_state in _SCHEDULABLE]
-        fits = [entry for entry in self._waiting if self._has_slot(entry[2])]
-        if fits:
+        while self._waiting:
+            fits = [entry for entry in self._waiting if self._has_slot(entry[2])]
+            if not fits:
+                return
             chosen = self._choose(fits)
             self._waiting.remove(chosen)
+            self._hold(chosen[2])  # reserved: the next pass counts it
             self._at(chosen[2], now, self._ready, chosen[1], chosen[2])
 
     def _choose(self, fits: list[tuple[int, Job, File]]) -> tuple[int, Job, File]:
@@ -293,17 +304,20 @@ class Daemon:
         if file.file_state not in _SCHEDULABLE:
             return
         config = self.state.ops.config
-        if file.file_state == S.SUBMITTED and config.unschedulable(
-            file.source_se, file.dest_se, file.vo_name
+        if (
+            config.shares
+            and file.file_state == S.SUBMITTED
+            and config.unschedulable(file.source_se, file.dest_se, file.vo_name)
         ):
             self._pending.pop(file.file_id, None)  # TransfersService: failUnschedulable
             self._failed(job, file, NO_SHARE, False, now)
             return
-        if file.file_state == S.SUBMITTED and not self._has_slot(file):
-            self._pending.pop(file.file_id, None)
-            self._waiting.append((next(self._arrivals), job, file))
-            return
-        self._hold(file)
+        if file.file_id not in self._running:  # else a slot was reserved for it
+            if file.file_state == S.SUBMITTED and not self._has_slot(file):
+                self._pending.pop(file.file_id, None)
+                self._waiting.append((next(self._arrivals), job, file))
+                return
+            self._hold(file)
         file.start_time = now
         file.transfer_host = self._host(file)
         self._move(job, file, S.READY, now)
@@ -381,14 +395,23 @@ class Daemon:
         self._next_replica(job, file, now)
 
     def _next_replica(self, job: Job, file: File, now: float) -> None:
-        """Replica jobs: after a failure the next unused replica of the same entry starts."""
+        """Replica jobs: after a failure an unused replica starts (fts3
+        ``MySqlAPI::useFileReplica``): for ``auto`` the link with the fewest SUBMITTED
+        files of the VO (the first free one in file order, else the least queued, ties
+        to the smaller (source, destination); ``getBestNextReplica``), for any other
+        strategy the lowest file id."""
         if job.job_type != S.MULTIPLE_REPLICA or job.job_state in S.JOB_TERMINAL_STATES:
             return
-        spares = [
-            f for f in job.files if f.file_index == file.file_index and f.file_state == S.NOT_USED
-        ]
-        if spares and file.selection_strategy != "orderly":  # best-ranked source next
-            spares.sort(key=lambda f: self.state.queued_between(f.source_se, f.dest_se))
+        spares = [f for f in job.files if f.file_state == S.NOT_USED]
+        if spares and file.selection_strategy == "auto":
+            queued: dict[tuple[str, str], int] = {}
+            for spare in spares:
+                link = (spare.source_se, spare.dest_se)
+                queued[link] = self.state.index.submitted_files(*link, job.vo_name)
+                if queued[link] == 0:
+                    break
+            best = min(sorted(queued), key=queued.__getitem__)
+            spares = [f for f in spares if (f.source_se, f.dest_se) == best]
         candidate = spares[0] if spares else None
         if candidate is not None:
             candidate.finish_time = None
@@ -548,6 +571,15 @@ class Daemon:
 
     @staticmethod
     def _file_params(job: Job) -> str:
+        """What the agent records per transfer; the same for every file of a job (kept
+        in the job's ``__dict__``, not as an attribute, which would bump its revision)."""
+        found = job.__dict__.get("_file_params")
+        if found is None:
+            found = job.__dict__["_file_params"] = Daemon._job_file_params(job)
+        return found
+
+    @staticmethod
+    def _job_file_params(job: Job) -> str:
         params = dict(
             p.split(":", 1) for p in (job.internal_job_params or "").split(",") if ":" in p
         )

@@ -110,15 +110,14 @@ def storage_ban(reason: str) -> CancelPath:
 
 #: Job columns ``GET /jobs`` filters on, each indexed over the unfinished jobs.
 JOB_FILTERS = ("vo_name", "user_dn", "cred_id", "source_se", "dest_se", "job_state")
-_QUEUED = (S.SUBMITTED, S.READY, S.ACTIVE)  # what ranks replicas (queued_between)
 
 
 class JobIndex:
     """Where jobs and files are found: by id, and for the listings.
 
     Unfinished jobs are indexed by each ``GET /jobs`` filter column, files of unfinished
-    jobs by (VO, state), finished jobs by finishing time, and transfers queued per
-    storage pair are counted; so each listing reads only what can match it.
+    jobs by (VO, state), finished jobs by finishing time, and SUBMITTED transfers are
+    counted per link and VO; so each listing reads only what can match it.
     """
 
     def __init__(self) -> None:
@@ -134,9 +133,9 @@ class JobIndex:
         self._finished_times: list[float] = []  # job_finished, ascending
         self._finished_jobs: list[Job] = []
         self._live_files: dict[tuple[str, str], dict[int, File]] = {}  # (vo, state)
-        self._queued: dict[tuple[str, str], int] = {}  # (source, dest) -> SUBMITTED..ACTIVE
         self._submitted: dict[tuple[str, str, str], int] = {}  # (source, dest, vo) SUBMITTED
-        self._submitted_bytes: dict[tuple[str, str, str, str], float] = {}  # and activity
+        self._submitted_total: dict[tuple[str, str, str], float] = {}  # their bytes
+        self._submitted_bytes: dict[tuple[str, str, str, str], float] = {}  # per activity
 
     # --- upkeep (called by Lifecycle only) ---------------------------------------------
 
@@ -196,23 +195,23 @@ class JobIndex:
         if bucket is None:
             bucket = self._live_files[key] = {}
         bucket[file.file_id] = file
-        if state in _QUEUED:
-            self._count(file, state, 1)
+        if state == S.SUBMITTED:
+            self._count(file, 1)
 
     def _file_out(self, file: File, state: str) -> None:
         del self._live_files[(file.vo_name, state)][file.file_id]
-        if state in _QUEUED:
-            self._count(file, state, -1)
+        if state == S.SUBMITTED:
+            self._count(file, -1)
 
-    def _count(self, file: File, state: str, sign: int) -> None:
-        pair = (file.source_se, file.dest_se)
-        self._queued[pair] = self._queued.get(pair, 0) + sign
-        if state == S.SUBMITTED:  # what the REST scheduler's ranking reads
-            key = (file.source_se, file.dest_se, file.vo_name)
-            self._submitted[key] = self._submitted.get(key, 0) + sign
-            by_activity = (*key, file.activity)
-            size = sign * (file.user_filesize or 0)
-            self._submitted_bytes[by_activity] = self._submitted_bytes.get(by_activity, 0) + size
+    def _count(self, file: File, sign: int) -> None:
+        """SUBMITTED files per link and VO, and their bytes (what the REST scheduler's
+        replica ranking reads, ``lib/scheduler/db.py``)."""
+        key = (file.source_se, file.dest_se, file.vo_name)
+        size = sign * (file.user_filesize or 0)
+        self._submitted[key] = self._submitted.get(key, 0) + sign
+        self._submitted_total[key] = self._submitted_total.get(key, 0) + size
+        by_activity = (*key, file.activity)
+        self._submitted_bytes[by_activity] = self._submitted_bytes.get(by_activity, 0) + size
 
     # --- reading -------------------------------------------------------------------
 
@@ -275,16 +274,17 @@ class JobIndex:
         start = bisect.bisect_left(self._finished_times, since)
         return self._finished_jobs[start:]
 
-    def queued_between(self, source_se: str, dest_se: str) -> int:
-        return self._queued.get((source_se, dest_se), 0)
-
     def submitted_files(self, source_se: str, dest_se: str, vo: str) -> int:
         """SUBMITTED files of ``vo`` on a link (``lib/scheduler/db.py: get_submitted``)."""
         return self._submitted.get((source_se, dest_se, vo), 0)
 
-    def submitted_bytes(self, source_se: str, dest_se: str, vo: str, activity: str) -> float:
+    def submitted_bytes(
+        self, source_se: str, dest_se: str, vo: str, activity: str | None = None
+    ) -> float:
         """Σ ``user_filesize`` of SUBMITTED files of ``vo`` and ``activity`` on a link
-        (what ``get_pending_data`` sums)."""
+        (what ``get_pending_data`` sums); every activity's when ``activity`` is None."""
+        if activity is None:
+            return self._submitted_total.get((source_se, dest_se, vo), 0)
         return self._submitted_bytes.get((source_se, dest_se, vo, activity), 0)
 
     def order(self, job: Job) -> int:

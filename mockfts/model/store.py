@@ -24,6 +24,7 @@ from mockfts.model.identity import TRANSFER, Identity
 from mockfts.model.lifecycle import ALL_BY_ROOT, BY_USER, FILES_BY_USER, JobIndex, Lifecycle
 from mockfts.model.ops import Operations
 from mockfts.model.records import File, Job
+from mockfts.model.replicas import ReplicaSelection
 from mockfts.model.submission import SubmissionContext, SubmissionLimits, build_job
 from mockfts.model.tokens import TokenAuthority
 from mockfts.profiles import VersionProfile
@@ -73,10 +74,14 @@ class FtsState(ServiceState):
     def _clear_tables(self) -> None:
         self.index = JobIndex()
         self.jobs = self.index.jobs  # by id (the same dict)
-        self.lifecycle = Lifecycle(self.index, self.scheduler, self.daemon.forget)
+        self.ops = Operations(self)  # bans, optimizer, configuration, archive
+        optimizer = self.ops.optimizer
+        self.lifecycle = Lifecycle(
+            self.index, self.scheduler, self.daemon.forget, optimizer.transfer_ended
+        )
+        self.replicas = ReplicaSelection(self.index, optimizer, self.ops.config, self.clock)
         self._file_ids = itertools.count(1)
         self.banned_dns: dict[str, dict] = {}
-        self.ops = Operations(self)  # bans, optimizer, configuration, archive
 
     @locked
     def reset(self) -> None:
@@ -103,10 +108,6 @@ class FtsState(ServiceState):
         """Take jobs that finished before ``cutoff`` out of the live tables (the DB
         cleaner's move to the archive)."""
         return self.index.remove_finished_before(cutoff)
-
-    def queued_between(self, source_se: str, dest_se: str) -> int:
-        """Transfers queued or running from one storage to another (replica ranking)."""
-        return self.index.queued_between(source_se, dest_se)
 
     # --- identity-related checks ---------------------------------------------------
 
@@ -136,7 +137,7 @@ class FtsState(ServiceState):
             new_uuid1=self.ids.uuid1,
             random_hash=lambda: self.ids.randint(0, 65535),
             token_issuer_known=lambda iss: iss in self.tokens.providers,
-            queued_between=self.queued_between,
+            select_replica=self.replicas.select,
             limits=self.limits,
         )
         job = build_job(body, identity, ctx)
@@ -145,6 +146,7 @@ class FtsState(ServiceState):
             raise errors.DuplicateSid()
         self.lifecycle.admit(job)
         self.daemon.start(job)
+        self.ops.optimizer.watch()
         return job
 
     # --- reading -------------------------------------------------------------------

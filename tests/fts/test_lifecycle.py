@@ -389,8 +389,13 @@ def test_replica_selection_strategy(fts, ctx, strategy, first_used):
     assert states[first_used] == "SUBMITTED" and states.count("NOT_USED") == 1
 
 
-def test_after_a_failed_replica_the_least_loaded_source_goes_next(fts, ctx):
+def test_after_a_failed_replica_the_source_with_the_fewest_queued_files_goes_next(fts, ctx):
+    """fts3 ``MySqlAPI::getBestNextReplica`` counts SUBMITTED files of the VO per link:
+    one transfer at a time on busy -> dst keeps one of its two files queued."""
     dst = "mock://dst.example/f?size_post=5&time=900"
+    fts.state.ops.optimizer.set_values(
+        {"source_se": "mock://busy.example", "dest_se": "mock://dst.example", "active": 1}
+    )
     submit(ctx, ("mock://busy.example/f?size=5", dst), ("mock://busy.example/g?size=5", dst))
     entry = {
         "sources": [

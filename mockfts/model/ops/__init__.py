@@ -30,7 +30,7 @@ class Operations:
         self.state = state
         self.config = Configuration(state)
         self.bans = Bans(state, self.config)
-        self.optimizer = Optimizer(state)
+        self.optimizer = Optimizer(state, self.config)
         self.overview = Overview(state, self.config, self.optimizer)
         self.archive = Archive(state)
 

@@ -28,6 +28,7 @@ from mockfts import errors
 from mockfts.model import columns, states
 from mockfts.model.identity import BASE_ID, Identity
 from mockfts.model.records import DmEntry, File, Job
+from mockfts.model.replicas import STRATEGIES
 from mockfts.model.submission.params import (
     DEFAULT_PARAMS,
     as_flag,
@@ -42,20 +43,7 @@ from mockfts.model.submission.token_rules import entry_tokens, token_id
 from mockfts.model.submission.urls import storage_of, validate_url, with_activity
 from mockfts.profiles import VersionProfile
 
-SELECTION_STRATEGIES = frozenset(
-    {
-        "orderly",
-        "auto",
-        "queue",
-        "success",
-        "throughput",
-        "file-throughput",
-        "pending-data",
-        "waiting-time",
-        "waiting-time-with-error",
-        "duration",
-    }
-)
+SELECTION_STRATEGIES = STRATEGIES
 OVERWRITE_DISK_PREFIXES = ("https://", "davs://")
 
 #: The submitted values stored in a string column, by table. Metadata (``Json``) is
@@ -87,8 +75,9 @@ class SubmissionContext:
     new_uuid1: Callable[[], uuid.UUID]
     random_hash: Callable[[], int]
     token_issuer_known: Callable[[str], bool]
-    # transfers queued or running from a source storage to a destination storage
-    queued_between: Callable[[str, str], int] = lambda source, destination: 0
+    # picks the replica that starts and sets its state (files, VO, entry state);
+    # mockfts.model.replicas.ReplicaSelection.select, the first row without one
+    select_replica: Callable[[list[File], str, str], File] | None = None
     limits: SubmissionLimits = field(default_factory=SubmissionLimits)
 
 
@@ -460,18 +449,16 @@ def _concat(sid: Any) -> str:
 
 
 def _activate_first(job: Job, initial: str, ctx: SubmissionContext) -> None:
-    """Multihop: the first hop starts. Replica jobs: the strategy's choice starts:
-    ``orderly`` the first source, every other strategy the source with the fewest
-    transfers queued to the destination (the double keeps no throughput history, so
-    ``success``, ``throughput`` and the like rank by queue too), ties in order."""
+    """Multihop: the first hop starts. Replica jobs: the source the first row's
+    strategy ranks best starts (``JobBuilder._apply_selection_strategy``, see
+    :mod:`mockfts.model.replicas`); the other rows stay ``NOT_USED``."""
     if job.job_type == states.MULTIHOP:
         job.files[0].file_state = initial
     elif job.job_type == states.MULTIPLE_REPLICA:
-        if all(f.file_state == states.NOT_USED for f in job.files):
-            chosen = job.files[0]
-            if job.files[0].selection_strategy != "orderly":
-                chosen = min(job.files, key=lambda f: ctx.queued_between(f.source_se, f.dest_se))
-            chosen.file_state = initial
+        if ctx.select_replica is None:
+            job.files[0].file_state = initial
+        else:
+            ctx.select_replica(job.files, job.vo_name, initial)
 
 
 def _set_job_storages(job: Job) -> None:
