@@ -126,3 +126,25 @@ def test_force_start_bypasses_the_limits(fts_mock, operator):
     assert reply.json() == []
     fts_mock.advance(2)
     assert states(fts_mock, job_id).count("ACTIVE") == 3
+
+
+def test_raising_a_link_limit_starts_waiting_files_at_once(fts_mock, operator):
+    link = {"symbolicname": "one", "source": SRC, "destination": DST, "min_active": 1}
+    operator("/config/links", {**link, "max_active": 1})
+    job_id = five_files(fts_mock)
+    fts_mock.advance(5)
+    assert states(fts_mock, job_id).count("ACTIVE") == 1
+    operator("/config/links", {**link, "max_active": 3})
+    fts_mock.advance(2)  # not 100 s: the two newly allowed transfers do not wait for an end
+    assert states(fts_mock, job_id).count("ACTIVE") == 3
+
+
+def test_an_optimizer_decision_that_raises_the_limit_starts_waiting_files(fts_mock, operator):
+    pair = {"source_se": SRC, "dest_se": DST}
+    operator("/optimizer/current", {**pair, "active": 1})
+    job_id = five_files(fts_mock)
+    fts_mock.advance(5)
+    assert states(fts_mock, job_id).count("ACTIVE") == 1
+    operator("/optimizer/current", {**pair, "active": 4})
+    fts_mock.advance(2)
+    assert states(fts_mock, job_id).count("ACTIVE") == 4

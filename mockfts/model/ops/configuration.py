@@ -303,6 +303,7 @@ class Configuration:
         self.audit(identity, "link", json.dumps(body))
         self.links.pop(name, None)
         self.links[link.symbolicname] = link
+        self._limits_changed()
         return link
 
     @locked
@@ -320,6 +321,7 @@ class Configuration:
     def delete_link(self, identity: Identity, name: str) -> None:
         self.audit(identity, "link-delete", f"Link {name} has been deleted")
         self.links.pop(name, None)
+        self._limits_changed()
 
     def link_limit(self, source: str, destination: str) -> int | None:
         """``max_active`` of the most specific configured link for a pair (``*`` wildcards)."""
@@ -430,6 +432,7 @@ class Configuration:
                     self.operation_limits.pop((vo, storage, op), None)
             self.audit_rows.extend(audits)
             shown = [None if info is None else {"storage": storage, **row}, operations]
+        self._limits_changed()
         return shown
 
     def _storage_plan(self, identity: Identity, storage: Any, cfg: Any) -> tuple:
@@ -510,6 +513,11 @@ class Configuration:
         self.storages.pop(storage, None)
         for key in [k for k in self.operation_limits if k[1] == storage]:
             del self.operation_limits[key]
+        self._limits_changed()
+
+    def _limits_changed(self) -> None:
+        """Link and storage limits are the daemon's: files waiting for a raised one start."""
+        self.state.daemon.limits_changed(self.state.clock.time())
 
     def throughput_limits(self, source: str, destination: str) -> dict[str, float]:
         """Configured throughput limits of a pair's storages (the snapshot's ``limits``)."""
