@@ -26,7 +26,6 @@ Reasons for staging and archiving failures are not confirmed from sources
 from __future__ import annotations
 
 import errno as E
-import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -38,6 +37,7 @@ from mockfts.model.lifecycle import queue_expiry
 from mockfts.model.mockurl import MockUrl, strerror
 from mockfts.model.records import DmEntry, File, Job, RetryEntry
 from mockfts.model.transfer import MiB, TransferSettings, plan_attempt
+from mockfts.model.waiting import Entry, Waiting
 
 if TYPE_CHECKING:
     from mockfts.model.store import FtsState
@@ -69,10 +69,10 @@ _SCHEDULABLE = (S.SUBMITTED, S.FORCE_START)
 NO_SHARE = "No share configured for this VO"
 
 
-def _activity(file: File, shares: dict[str, float]) -> str:
+def _activity(activity: str, shares: dict[str, float]) -> str:
     """The activity a file counts under: its own lower-cased, when configured; anything
     else (none, empty, unconfigured) is ``default``."""
-    name = (file.activity or "").lower()
+    name = activity.lower()
     return name if name in shares and name != "default" else "default"
 
 
@@ -97,8 +97,7 @@ class Daemon:
         self._pending: dict[int, ScheduledEvent | _Batch] = {}  # file id -> its next event
         self._running: dict[int, File] = {}  # READY or ACTIVE, holding a slot
         self._running_on: dict[tuple[str, ...], int] = {}  # slots held per link and storage
-        self._waiting: list[tuple[int, Job, File]] = []  # (arrival, job, file) over a limit
-        self._arrivals = itertools.count()
+        self._waiting = Waiting()  # files over a limit, per link
         self._minute: tuple[int, str, str] = (-1, "", "")  # log path date parts, per minute
 
     # --- entry points ------------------------------------------------------------
@@ -155,8 +154,10 @@ class Daemon:
                 action(job, file, now)
 
     def forget(self, file: File) -> None:
-        """Drop the file's next event and its slot (the REST layer canceled it)."""
+        """Drop the file's next event, its place in the queue and its slot (the REST
+        layer canceled it)."""
         self._unschedule(file)
+        self._waiting.discard(file)
         self._release(file, self.state.clock.time())
 
     def _unschedule(self, file: File) -> None:
@@ -242,6 +243,10 @@ class Daemon:
             running[slot] -= 1
         self._start_next(now)
 
+    def priority_changed(self, job: Job) -> None:
+        """``POST /jobs/<id>`` changed the job's priority: its waiting files follow."""
+        self._waiting.reprioritise(job)
+
     def limits_changed(self, now: float) -> None:
         """A limit was raised or lifted (configuration, an optimizer decision): waiting
         files that fit now start at once, not only when another transfer ends."""
@@ -249,45 +254,47 @@ class Daemon:
 
     def _start_next(self, now: float) -> None:
         """Slots are free: while a waiting file fits, the one the real scheduler would
-        take next (:meth:`_choose`) takes its slot now and starts at ``now``."""
-        if not self._waiting:
-            return
-        self._waiting = [e for e in self._waiting if e[2].file_state in _SCHEDULABLE]
-        while self._waiting:
-            fits = [entry for entry in self._waiting if self._has_slot(entry[2])]
-            if not fits:
+        take next takes its slot now and starts at ``now``. The link goes first whose
+        oldest waiting file is the oldest of those that fit; on it :meth:`_choose_from`
+        picks. The real scheduler runs every link each cycle; the double starts files
+        as slots free, so links take turns by their oldest waiting file."""
+        waiting = self._waiting
+        while waiting:
+            fitting = [
+                (arrival, link) for link, arrival, file in waiting.links() if self._has_slot(file)
+            ]
+            if not fitting:
                 return
-            chosen = self._choose(fits)
-            self._waiting.remove(chosen)
-            self._hold(chosen[2])  # reserved: the next pass counts it
-            self._at(chosen[2], now, self._ready, chosen[1], chosen[2])
+            entry = self._choose_from(min(fitting)[1])
+            if entry.file.file_state not in _SCHEDULABLE:
+                continue
+            self._hold(entry.file)  # reserved: the next pass counts it
+            self._at(entry.file, now, self._ready, entry.job, entry.file)
 
-    def _choose(self, fits: list[tuple[int, Job, File]]) -> tuple[int, Job, File]:
-        """Among waiting files that fit, in arrival order: the link of the oldest one; on
-        it a VO drawn by the VO shares (``VoShares.cpp: selectQueueForPair``), an
-        activity drawn by the VO's activity shares (``MySqlAPI::getFilesNumPerActivity``),
-        then the highest job priority at this moment, then the oldest.
-
-        The real scheduler runs every link each cycle; the double starts one file per
-        freed slot, so links take turns by their oldest waiting file."""
-        oldest = fits[0][2]
-        pair = (oldest.source_se, oldest.dest_se)
-        queue = [e for e in fits if (e[2].source_se, e[2].dest_se) == pair]
+    def _choose_from(self, link: tuple[str, str]) -> Entry:
+        """On a busy link: a VO drawn by the VO shares (``VoShares.cpp:
+        selectQueueForPair``), an activity drawn by the VO's activity shares
+        (``MySqlAPI::getFilesNumPerActivity``), then the highest job priority, then the
+        oldest file."""
+        keys = list(self._waiting.buckets(link))
         config = self.state.ops.config
-        vos = list(dict.fromkeys(e[2].vo_name for e in queue))
+        vos = list(dict.fromkeys(key[0] for key in keys))
         if len(vos) > 1:
-            weights = config.vo_weights(pair[0], pair[1], vos)
+            weights = config.vo_weights(link[0], link[1], vos)
             vo = self._draw({v: w for v, w in weights.items() if w > 0} or weights)
-            queue = [e for e in queue if e[2].vo_name == vo]
-        shares = config.activity_weights(queue[0][2].vo_name)
+            keys = [key for key in keys if key[0] == vo]
+        shares = config.activity_weights(keys[0][0])
         if shares:
-            present = {_activity(e[2], shares) for e in queue}
+            present = {_activity(key[1], shares) for key in keys}
             if len(present) > 1:
                 drawn = {a: shares.get(a, 0.0) for a in sorted(present)}
                 if sum(drawn.values()) > 0:
                     activity = self._draw(drawn)
-                    queue = [e for e in queue if _activity(e[2], shares) == activity]
-        return min(queue, key=lambda e: (-e[1].priority, e[0]))
+                    keys = [key for key in keys if _activity(key[1], shares) == activity]
+        top = max(key[2] for key in keys)
+        buckets = self._waiting.buckets(link)
+        oldest = min((key for key in keys if key[2] == top), key=lambda k: buckets[k][0].arrival)
+        return self._waiting.take(link, oldest)
 
     def _draw(self, weights: dict[str, float]) -> str:
         """One key with probability proportional to its weight (the state's seeded
@@ -315,9 +322,10 @@ class Daemon:
         if file.file_id not in self._running:  # else a slot was reserved for it
             if file.file_state == S.SUBMITTED and not self._has_slot(file):
                 self._pending.pop(file.file_id, None)
-                self._waiting.append((next(self._arrivals), job, file))
+                self._waiting.add(job, file)
                 return
             self._hold(file)
+        self._waiting.discard(file)  # force-started while it waited
         file.start_time = now
         file.transfer_host = self._host(file)
         self._move(job, file, S.READY, now)

@@ -256,6 +256,7 @@ class FtsState(ServiceState):
             job.priority = priority
             for file in job.files:
                 file.priority = priority
+            self.daemon.priority_changed(job)
         return True
 
     @settled

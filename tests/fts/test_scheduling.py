@@ -148,3 +148,18 @@ def test_an_optimizer_decision_that_raises_the_limit_starts_waiting_files(fts_mo
     operator("/optimizer/current", {**pair, "active": 4})
     fts_mock.advance(2)
     assert states(fts_mock, job_id).count("ACTIVE") == 4
+
+
+def test_raising_a_waiting_job_s_priority_moves_it_ahead(fts_mock, operator):
+    link = {"symbolicname": "one", "source": SRC, "destination": DST, "min_active": 1}
+    operator("/config/links", {**link, "max_active": 1})
+    first = five_files(fts_mock, priority=3)
+    later = five_files(fts_mock, priority=3)
+    fts_mock.advance(5)
+    reply = requests.post(
+        f"{fts_mock.endpoint}/jobs/{later}", json={"params": {"priority": 5}}, timeout=5
+    )
+    assert reply.status_code == 200, reply.text
+    fts_mock.advance(100)  # the running transfer of the first job ends: who is next?
+    running = [f.job_id for f in fts_mock.state.job(later).files if f.file_state == "ACTIVE"]
+    assert running == [later] and "ACTIVE" not in states(fts_mock, first)
