@@ -62,10 +62,11 @@ class Sizes:
     tasks: tuple[int, int]
     entries: tuple[int, int]
     reset_jobs: int
+    busy: tuple[int, int] = (10_000, 1_000)  # (large, small) files through a 10-slot link
 
 
 QUICK = Sizes((1, 10, 100), 100, 10, 100, (1_000,), 1_000, 100, (2_000, 100), (500, 50),
-              (5_000, 500), 1_000)  # fmt: skip
+              (5_000, 500), 1_000, (2_000, 200))  # fmt: skip
 DEFAULT = Sizes((1, 10, 100, 1_000), 1_000, 10, 1_000, (10_000,), 100_000, 100,
                 (100_000, 1_000), (100_000, 1_000), (100_000, 1_000), 10_000)  # fmt: skip
 FULL = Sizes((1, 10, 100, 1_000), 1_000, 10, 1_000, (10_000, 100_000), 1_000_000, 100,
@@ -295,6 +296,35 @@ def fts_many_files(sizes: Sizes, full: bool) -> Iterator[str]:
     ).line()
 
 
+def fts_busy_link(sizes: Sizes) -> Iterator[str]:
+    """Per-file cost of files queued behind a link that runs 10 at a time: choosing the
+    next one must not cost more with a longer queue."""
+
+    def cost(files: int) -> float:
+        double, submit = _fts()
+        link = {"symbolicname": "busy", "source": "mock://a.example"}
+        double.state.ops.config.set_link(
+            double.root(),
+            {**link, "destination": "mock://b.example", "min_active": 1, "max_active": 10},
+        )
+        ids = [submit(1) for _ in range(files)]
+        gc.collect()
+        started = time.perf_counter()
+        double.advance(files * 0.7 + 60)  # a slot turns over every 6 s (start + 5 s)
+        took = time.perf_counter() - started
+        assert all(_terminal(double, job_id) for job_id in ids)
+        return took / files * 1e6
+
+    large, small = sizes.busy
+    yield Row(
+        f"FTS files through a 10-slot link, {_k(large)} vs {_k(small)} queued, per file",
+        cost(large),
+        1.5,
+        "us/file",
+        cost(small),
+    ).line()
+
+
 def _terminal(double, job_id: str) -> bool:  # noqa: ANN001
     return double.state.job(job_id).job_state in TERMINAL
 
@@ -504,6 +534,7 @@ def sections(sizes: Sizes, *, quick: bool, full: bool) -> list[tuple[str, Callab
         ("FTS bytes per file", lambda: fts_memory(sizes)),
         ("FTS one-file jobs by advance", lambda: fts_advance(sizes)),
         ("FTS many files to their end", lambda: fts_many_files(sizes, full)),
+        ("FTS busy link", lambda: fts_busy_link(sizes)),
         ("FTS GET /jobs listing", lambda: fts_listing(sizes)),
         ("Globus task_list", lambda: globus_task_list(sizes)),
         ("Globus operation_ls", lambda: globus_ls(sizes)),

@@ -108,6 +108,7 @@ def storage_ban(reason: str) -> CancelPath:
 
 # --- indexes ---------------------------------------------------------------------------
 
+_ON_LINKS = (S.SUBMITTED, S.ACTIVE)  # the states the optimizer counts per link
 #: Job columns ``GET /jobs`` filters on, each indexed over the unfinished jobs.
 JOB_FILTERS = ("vo_name", "user_dn", "cred_id", "source_se", "dest_se", "job_state")
 
@@ -134,6 +135,7 @@ class JobIndex:
         self._finished_jobs: list[Job] = []
         self._live_files: dict[tuple[str, str], dict[int, File]] = {}  # (vo, state)
         self._submitted: dict[tuple[str, str, str], int] = {}  # (source, dest, vo) SUBMITTED
+        self._on_links: dict[tuple[str, str, str], int] = {}  # SUBMITTED, ACTIVE per link
         self._submitted_total: dict[tuple[str, str, str], float] = {}  # their bytes
         self._submitted_bytes: dict[tuple[str, str, str, str], float] = {}  # per activity
 
@@ -197,11 +199,16 @@ class JobIndex:
         bucket[file.file_id] = file
         if state == S.SUBMITTED:
             self._count(file, 1)
+        if state in _ON_LINKS:
+            link = (file.source_se, file.dest_se, state)
+            self._on_links[link] = self._on_links.get(link, 0) + 1
 
     def _file_out(self, file: File, state: str) -> None:
         del self._live_files[(file.vo_name, state)][file.file_id]
         if state == S.SUBMITTED:
             self._count(file, -1)
+        if state in _ON_LINKS:
+            self._on_links[(file.source_se, file.dest_se, state)] -= 1
 
     def _count(self, file: File, sign: int) -> None:
         """SUBMITTED files per link and VO, and their bytes (what the REST scheduler's
@@ -273,6 +280,15 @@ class JobIndex:
     def finished_since(self, since: float) -> list[Job]:
         start = bisect.bisect_left(self._finished_times, since)
         return self._finished_jobs[start:]
+
+    def active_pairs(self) -> dict[tuple[str, str], tuple[int, int]]:
+        """Links with SUBMITTED or ACTIVE files: (SUBMITTED, ACTIVE) counts, sorted by link
+        (``MySqlAPI::getActivePairs``, counted as files move, not by a scan)."""
+        pairs: dict[tuple[str, str], list[int]] = {}
+        for (source, dest, state), count in self._on_links.items():
+            if count:
+                pairs.setdefault((source, dest), [0, 0])[state == S.ACTIVE] += count
+        return {pair: (counts[0], counts[1]) for pair, counts in sorted(pairs.items())}
 
     def submitted_files(self, source_se: str, dest_se: str, vo: str) -> int:
         """SUBMITTED files of ``vo`` on a link (``lib/scheduler/db.py: get_submitted``)."""

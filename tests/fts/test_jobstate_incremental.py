@@ -150,6 +150,12 @@ def _indexes_match_a_scan(double: FtsDouble, jobs: list[Job]) -> None:
         assert index.submitted_bytes(f.source_se, f.dest_se, f.vo_name) == sum(
             g.user_filesize or 0 for g in waiting
         )
+    pairs: dict = {}
+    for f in files:
+        if f.file_state in (S.SUBMITTED, S.ACTIVE):
+            counts = pairs.setdefault((f.source_se, f.dest_se), [0, 0])
+            counts[f.file_state == S.ACTIVE] += 1
+    assert index.active_pairs() == {pair: tuple(c) for pair, c in sorted(pairs.items())}
     ended = {j.job_id for j in jobs if j.job_state in S.JOB_TERMINAL_STATES}
     assert {j.job_id for j in index.finished_since(float("-inf"))} == ended
     daemon = state.daemon

@@ -318,16 +318,10 @@ class Optimizer:
 
     def _pairs(self) -> dict[tuple[str, str], _Counts]:
         """``getActivePairs`` with each pair's SUBMITTED and ACTIVE counts, sorted."""
-        counts: dict[tuple[str, str], _Counts] = {}
-        for file in self.state.index.live_files(None, (S.SUBMITTED, S.ACTIVE)):
-            found = counts.get((file.source_se, file.dest_se))
-            if found is None:
-                found = counts[(file.source_se, file.dest_se)] = _Counts()
-            if file.file_state == S.SUBMITTED:
-                found.submitted += 1
-            else:
-                found.active += 1
-        return dict(sorted(counts.items()))
+        return {
+            pair: _Counts(submitted, active)
+            for pair, (submitted, active) in self.state.index.active_pairs().items()
+        }
 
     def _run(self, now: float) -> None:
         """``OptimizerService::optimizeAllPairs``, then the next run while pairs remain."""
