@@ -15,7 +15,7 @@ from flask import Flask, g, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from mockcore.double import STATE_KEY, once_per_process
-from mockcore.jsonbody import StrictJSONProvider
+from mockcore.flaskapp import service_app
 from mockcore.routes import Route, mount
 from mockcore.wsgi import TRANSPORT_ERROR, record_crash
 from mockfts import errors
@@ -71,8 +71,7 @@ def shared_app() -> Flask:
 
 def create_app() -> Flask:
     """A new app; it serves the state each request carries under ``STATE_KEY``."""
-    app = Flask("mockfts")
-    app.json = StrictJSONProvider(app)  # request.get_json refuses hostile JSON too
+    app = service_app("mockfts")  # strict JSON in, no sessions
     app.url_map.strict_slashes = False
 
     @app.before_request
