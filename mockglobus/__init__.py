@@ -1,4 +1,4 @@
-"""A high-fidelity test double for Globus Auth and Transfer.
+"""A high-fidelity test double for Globus Auth, Transfer, Groups, Search and Timers.
 
 In-process, on the production URLs, for unmodified ``globus_sdk`` code::
 

@@ -1,4 +1,4 @@
-"""``mockglobus serve``: Globus Auth and Transfer on one localhost port.
+"""``mockglobus serve``: Globus Auth, Transfer, Groups, Search and Timers on one localhost port.
 
 It prints the environment that points globus-sdk and globus-cli at it, then serves
 until Ctrl-C or SIGTERM. The clock runs ``--speed`` times faster than real time, so
@@ -24,7 +24,7 @@ from mockcore.clock import ScaledClock
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mockglobus", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command")
-    serve = sub.add_parser("serve", help="serve Auth and Transfer on one port")
+    serve = sub.add_parser("serve", help="serve Auth, Transfer, Groups, Search and Timers on one port")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8447, help="0 picks a free port")
     serve.add_argument("--seed", type=int, default=0, help="seed of ids and fake data")
@@ -53,11 +53,17 @@ def routes() -> int:
     from mockcore.routes import coverage_markdown
     from mockglobus import control
     from mockglobus.auth import routes as auth
+    from mockglobus.groups import routes as groups
+    from mockglobus.search import routes as search
+    from mockglobus.timers import routes as timers
     from mockglobus.transfer import routes as transfer
 
     tables = [
         ("Auth", auth.ROUTES, ""),
         ("Transfer", transfer.ROUTES, "/v0.10"),
+        ("Groups", groups.ROUTES, groups.PREFIX),
+        ("Search", search.ROUTES, ""),
+        ("Timers", timers.ROUTES, ""),
         ("Double only", control.ROUTES, ""),
     ]
     print(
@@ -121,7 +127,7 @@ def serve(args: argparse.Namespace) -> int:
     env = double.env(server.url, client_id, args.client_secret)
     users = ", ".join(u.username for u in double.auth.users[:5])
     lines = [
-        f"# mockglobus: Globus Auth + Transfer on {server.url}/ (Ctrl-C to stop)",
+        f"# mockglobus: Globus Auth, Transfer, Groups, Search and Timers on {server.url}/ (Ctrl-C to stop)",
         f"# users: {users}",
         *([f"# state kept in {args.state}"] if durable is not None else []),
         "# export these to point globus-sdk and globus-cli at it:",

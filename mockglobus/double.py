@@ -11,6 +11,8 @@ from mockcore.mocking import MockContext
 from mockglobus.app import shared_app
 from mockglobus.auth.scopes import TRANSFER_RS
 from mockglobus.auth.seed import DEFAULT_SCENARIO, check_scenario
+from mockglobus.groups.model import GroupsModel
+from mockglobus.search.model import SearchModel
 from mockglobus.state import GlobusState
 from mockglobus.transfer.model import TransferModel
 
@@ -25,7 +27,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class GlobusDouble(Double):
-    """Globus Auth and Transfer in one double.
+    """Globus Auth, Transfer, Groups, Search and Timers in one double.
 
     ``auth`` is the :class:`~mockglobus.auth.model.AuthModel` (accounts, clients,
     tokens), ``transfer`` the :class:`~mockglobus.transfer.model.TransferModel`. Options
@@ -54,6 +56,16 @@ class GlobusDouble(Double):
     @property
     def transfer(self) -> TransferModel:
         return self.state.transfer
+
+    @property
+    def groups(self) -> GroupsModel:
+        """The :class:`~mockglobus.groups.model.GroupsModel` (groups, memberships)."""
+        return self.state.groups
+
+    @property
+    def search(self) -> SearchModel:
+        """The :class:`~mockglobus.search.model.SearchModel` (indexes, entries, tasks)."""
+        return self.state.search
 
     # ------------------------------------------------------------ test helpers
     def token_for(

@@ -1,4 +1,4 @@
-"""Identity providers, identities and identity sets (accounts), and group membership."""
+"""Identity providers, identities and identity sets (accounts)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from mockglobus.auth.part import AuthPart
 
 
 class Accounts(AuthPart):
-    """Who exists: identity providers, identities, the accounts that link them, groups."""
+    """Who exists: identity providers, identities, and the accounts that link them."""
 
     @locked
     def add_identity_provider(
@@ -117,13 +117,3 @@ class Accounts(AuthPart):
             for i in self.tables.identities.values()
             if i.identity_type == "login" and i.account == i.id
         ]
-
-    @locked
-    def group_ids_of(self, identity_id: str) -> frozenset[str]:
-        """Ids of the groups (from the scenario's ``groups``) the account belongs to."""
-        ident = self.tables.identities.get(identity_id)
-        if ident is None:
-            return frozenset()
-        return frozenset(
-            gid for gid, members in self.tables.groups.items() if ident.account in members
-        )

@@ -5,6 +5,10 @@ Every translation of an Auth refusal into a Transfer error happens here, once: a
 Auth :class:`~.errors.ConsentRequired` becomes Transfer's 403 ``ConsentRequired``
 (with the scopes to request), any other :class:`~.errors.TokenRejected` Transfer's 401
 ``AuthenticationFailed`` (with Auth's message), as the real Transfer service answers.
+
+Group ids come from Groups (:meth:`mockglobus.groups.model.GroupsModel.group_ids_of`:
+groups where any identity of the caller's account is an active member), asked anew
+whenever a membership changed since the caller was resolved.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from mockglobus.transfer.identity import KnownIdentity
 if TYPE_CHECKING:
     from mockglobus.auth.entities import Token
     from mockglobus.auth.model import AuthModel
+    from mockglobus.groups.model import GroupsModel
 
 
 class AuthForTransfer:
@@ -28,16 +33,22 @@ class AuthForTransfer:
     #: At most this many resolved callers are kept (then the cache starts over).
     CACHE_SIZE = 10_000
 
-    def __init__(self, auth: AuthModel) -> None:
+    def __init__(self, auth: AuthModel, groups: GroupsModel | None = None) -> None:
         self.auth = auth
-        # token -> (the caller, the Token record it came from, Auth's generation then)
-        self._callers: dict[str, tuple[Caller, Token, int]] = {}
+        self.groups = groups  # None: nobody belongs to any group
+        # token -> (the caller, the Token record it came from, the generations then)
+        self._callers: dict[str, tuple[Caller, Token, tuple[int, int]]] = {}
+
+    def _generation(self) -> tuple[int, int]:
+        """What a cached caller was built from: Auth's tables and Groups' memberships."""
+        return (self.auth.tables.generation, self.groups.generation if self.groups else 0)
 
     def caller_for_token(self, token: str | None) -> Caller:
         """The caller a bearer token stands for. A caller resolved before is served
         again while its token record is the same one, neither revoked nor expired at
         the current virtual time, and nothing it was built from changed since
-        (:attr:`~.tables.Tables.generation`); otherwise Auth checks the token anew."""
+        (:attr:`~.tables.Tables.generation`, and Groups' memberships); otherwise Auth
+        checks the token anew."""
         tables = self.auth.tables
         cached = self._callers.get(token) if token else None
         if cached is not None:
@@ -45,12 +56,12 @@ class AuthForTransfer:
             if (
                 tables.tokens.get(record.value) is record
                 and not record.revoked
-                and generation == tables.generation
+                and generation == self._generation()
                 and (record.expires_at is None or self.auth.state.clock.time() < record.expires_at)
             ):
                 return caller
             self._callers.pop(record.value, None)
-        generation = tables.generation
+        generation = self._generation()
         caller = self._resolve(token)  # raises for every token it refuses
         found = tables.tokens.get(token or "")
         if found is not None and token:
@@ -103,7 +114,12 @@ class AuthForTransfer:
             raise E.AuthenticationFailed(exc.message) from None
 
     def group_ids_of(self, identity_id: str) -> frozenset[str]:
-        return frozenset(self.auth.group_ids_of(identity_id))
+        """Groups where any identity of ``identity_id``'s account is an active member."""
+        if self.groups is None or not self.groups.t.active:
+            return frozenset()
+        found = self.auth.accounts.find(identity_id)
+        ids = [i.id for i in self.auth.identity_set(identity_id)] if found else [identity_id]
+        return self.groups.group_ids_of(ids)
 
 
 __all__ = ["AuthForTransfer"]

@@ -35,8 +35,8 @@ Behaviour chosen where the real service is not documented (see the package READM
   introspect's ``session_info`` says about the earlier tokens too).
 
 Not implemented: policies other than at login (a resource server does not enforce them),
-refresh-token inactivity expiry, and Groups (group membership comes from the scenario
-only).
+refresh-token inactivity expiry. Groups are not Auth's: group membership is
+:mod:`mockglobus.groups`' (which seeds the scenario's ``groups``).
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ from mockglobus.auth.ids import (
 from mockglobus.auth.keys import DEFAULT_ALG, SigningKey, process_key
 from mockglobus.auth.oidc import OpenIdConnect
 from mockglobus.auth.scope_registry import BUILTIN_SCOPES, ScopeRegistry
-from mockglobus.auth.scopes import TRANSFER_RS
+from mockglobus.auth.scopes import TIMERS_SCOPE, TRANSFER_RS, TRANSFER_SCOPE
 from mockglobus.auth.seed import DEFAULT_SCENARIO, seed
 from mockglobus.auth.sessions import Sessions
 from mockglobus.auth.tables import ACCESS_TOKEN_LIFETIME, Settings, Tables
@@ -163,6 +163,16 @@ class AuthModel:
         )
         for string, rs, name in BUILTIN_SCOPES:
             self.scope_registry.register(string, rs, name)
+        # Timers' scope declares Transfer's beneath it (a timer submits as its user)
+        timers_scope = self.scope_registry.declared(TIMERS_SCOPE)
+        assert timers_scope is not None
+        timers_scope.dependent_scopes.append(
+            {
+                "scope": self.scope_registry.id_of(TRANSFER_SCOPE),
+                "optional": False,
+                "requires_refresh_token": True,
+            }
+        )
         registry.add_client("Globus CLI", "public_installed_client", id=GLOBUS_CLI_TEMPLATE)
         registry.add_client(
             "Globus Transfer",
@@ -190,9 +200,6 @@ class AuthModel:
 
     def identity_set(self, identity_id: str) -> list[Identity]:
         return self.accounts.identity_set(identity_id)
-
-    def group_ids_of(self, identity_id: str) -> frozenset[str]:
-        return self.accounts.group_ids_of(identity_id)
 
     def add_user(self, username: str, **options: Any) -> Identity:
         """See :meth:`.accounts.Accounts.add_user` (name, email, organization, id, status,

@@ -17,8 +17,8 @@ A scenario is a YAML or JSON document (a file path, a name of a file in
       - {name: Portal, id: <uuid>, type: confidential_client, secret: "..."}
     scopes:                        # scopes a client serves (its resource server)
       - {client: <uuid>, suffix: all, name: My API, dependent_scopes: [<scope string>]}
-    groups:                        # only memberships (for Transfer's group ACLs/roles)
-      - {name: Lab members, id: <uuid>, members: [alice@globusid.org]}
+    groups:                        # seeded by Groups (mockglobus/groups/model.py), not Auth
+      - {name: Lab members, id: <uuid>, members: [alice@globusid.org], admins: [...]}
     consents:
       - {user: alice@globusid.org, client: <uuid>, scope: "<scope string>"}
     browser_user: alice@globusid.org   # authorize URLs then redirect without a login page
@@ -27,21 +27,19 @@ A scenario is a YAML or JSON document (a file path, a name of a file in
 
 from __future__ import annotations
 
-import copy
-import functools
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
-from mockglobus.auth.ids import stable_id
+from mockcore.scenarios import read_scenario, scenario_copy
 
 if TYPE_CHECKING:
     from mockglobus.auth.model import AuthModel
 
-PACKAGE_SCENARIOS = Path(__file__).with_name("scenarios")
-REPO_SCENARIOS = Path(__file__).resolve().parents[2] / "fixtures" / "globus"
+#: Where a scenario name is looked up: the package's, then the repository's fixtures.
+FOLDERS = (
+    Path(__file__).with_name("scenarios"),
+    Path(__file__).resolve().parents[2] / "fixtures" / "globus",
+)
 
 
 DEFAULT_SCENARIO = "default"
@@ -50,48 +48,13 @@ DEFAULT_SCENARIO = "default"
 def load_scenario(scenario: str | Path | dict | None) -> dict[str, Any]:
     """The scenario as a mapping (a copy: a file is parsed once per process while it is
     unchanged, since parsing YAML costs more than seeding from it)."""
-    data = check_scenario(scenario)
-    return data if scenario is None or isinstance(scenario, dict) else copy.deepcopy(data)
+    return scenario_copy(scenario, FOLDERS)
 
 
 def check_scenario(scenario: str | Path | dict | None) -> dict[str, Any]:
     """The scenario as a mapping, a file's shared (do not change it); raises what seeding
     from it would (no such file, not a mapping), for a double that seeds later."""
-    if scenario is None:
-        return {}
-    if isinstance(scenario, dict):
-        return scenario
-    path = _scenario_path(scenario)
-    stat = path.stat()
-    return _parsed(path, stat.st_mtime_ns, stat.st_size)
-
-
-def _scenario_path(scenario: str | Path) -> Path:
-    path = Path(scenario)
-    if not path.suffix and not path.exists():
-        for folder in (PACKAGE_SCENARIOS, REPO_SCENARIOS):
-            for suffix in (".yaml", ".yml", ".json"):
-                candidate = folder / f"{scenario}{suffix}"
-                if candidate.exists():
-                    path = candidate
-                    break
-            if path.exists():
-                break
-    if not path.exists():
-        raise FileNotFoundError(
-            f"no scenario {scenario!r}: give a path, a dict, or the name of a file in "
-            f"{PACKAGE_SCENARIOS} or {REPO_SCENARIOS}"
-        )
-    return path
-
-
-@functools.lru_cache(maxsize=32)
-def _parsed(path: Path, mtime_ns: int, size: int) -> dict[str, Any]:  # noqa: ARG001 - keys
-    text = path.read_text()
-    data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    if not isinstance(data, dict):
-        raise ValueError(f"scenario {path} must hold a mapping at the top level")
-    return data
+    return read_scenario(scenario, FOLDERS)
 
 
 def _fill(model: AuthModel, username: str, entry: dict[str, Any]) -> dict[str, Any]:
@@ -175,10 +138,6 @@ def seed(model: AuthModel, scenario: str | Path | dict | None, faker_users: int)
             description=entry.get("description", ""),
             dependent_scopes=deps,
         )
-    for entry in data.get("groups") or []:
-        gid = entry.get("id") or stable_id("group", entry["name"])
-        tables.groups[gid] = {accounts.identity(m).account for m in entry.get("members") or []}
-        tables.changed()
     for entry in data.get("consents") or []:
         model.consents.grant_consent(entry["user"], entry["scope"], entry.get("client"))
     users = accounts.users

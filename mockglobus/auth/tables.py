@@ -50,7 +50,6 @@ class Tables:
     browser_session: str | None = None
     codes: dict[str, AuthorizationCode] = field(default_factory=dict)
     tokens: dict[str, Token] = field(default_factory=dict)
-    groups: dict[str, set[str]] = field(default_factory=dict)  # group id -> member accounts
     #: Username the non-interactive "browser" is logged in as: when set, the authorize
     #: URL redirects at once instead of showing the login page.
     browser_user: str | None = None

@@ -71,7 +71,8 @@ class Lookups:
         return str(self.state.ids.uuid4())
 
     def groups(self, caller: Caller) -> frozenset[str]:
-        """The caller's group ids: those its token carried, else Auth's answer."""
+        """The caller's group ids: those its token carried, else Groups' answer (through
+        ``auth``); either is current (a membership change drops cached callers)."""
         return caller.group_ids or self.auth.group_ids_of(caller.identity_id)
 
     def collection(self, endpoint_id: str, *, allow_deleted: bool = False) -> Collection:

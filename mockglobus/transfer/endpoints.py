@@ -15,8 +15,9 @@ Who may do what:
   ``access_manager`` manages ACL rules, ``activity_monitor``/``activity_manager``
   may use the endpoint_manager routes (the latter may also cancel/pause).
 
-Not implemented: group principals only match when Auth can tell group membership
-(``state.auth.group_ids_of``), otherwise never; ``local_user`` selection is ignored.
+Group principals (roles and ACL rules with ``principal_type: "group"``) match the
+active members of the group, as Groups says at each request (``TransferAuth.group_ids_of``,
+answered from :mod:`mockglobus.groups`). Not implemented: ``local_user`` selection.
 """
 
 from __future__ import annotations

@@ -16,15 +16,14 @@ documents get ``request_id`` and ``resource`` the same way.
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
 from typing import Any
 
 import flask
 
-from mockcore import jsonbody
 from mockcore import routes as core_routes
 from mockcore.routes import Route
+from mockglobus.binding import Binding, json_body
 from mockglobus.transfer import errors as E
 from mockglobus.transfer.admin_actions import AdminActions
 from mockglobus.transfer.bookmarks import Bookmarks
@@ -66,28 +65,6 @@ def _transfer_error(exc: E.TransferError) -> flask.Response:
     return render_error(exc)
 
 
-def _token(environ: dict[str, Any]) -> str | None:
-    header = environ.get("HTTP_AUTHORIZATION", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() != "bearer" or not value.strip():
-        return None
-    return value.strip()
-
-
-def _body() -> Any:
-    raw = flask.request.get_data(cache=True)
-    if not raw.strip():
-        return None
-    try:
-        return jsonbody.loads(raw)  # also refuses deep nesting, NaN, 1e400, bad UTF-8
-    except ValueError as exc:
-        raise E.BadRequest(f"Could not parse JSON: {exc}") from None
-
-
-def _args(*names: str) -> dict[str, str | None]:
-    return {n: flask.request.args.get(n) for n in names}
-
-
 def _project(doc: dict[str, Any], query: str) -> dict[str, Any]:
     """Honour ``fields=a,b`` (the CLI asks task_list for ``fields=task_id``)."""
     if "fields=" not in query:
@@ -113,7 +90,7 @@ class _Document(flask.Response):
         return () if environ["REQUEST_METHOD"] == "HEAD" else self.response
 
 
-def _reply(doc: dict[str, Any], environ: dict[str, Any]) -> flask.Response:
+def _reply(doc: dict[str, Any], environ: dict[str, Any], status: int) -> flask.Response:  # noqa: ARG001
     if "code" in doc and "message" in doc:  # result documents
         doc = {**doc, "request_id": _request_id(), "resource": flask.request.path}
     # json.dumps rather than flask.jsonify: the same document for a fraction of the cost
@@ -121,39 +98,12 @@ def _reply(doc: dict[str, Any], environ: dict[str, Any]) -> flask.Response:
     return _Document(body, content_type="application/json")
 
 
-def _owner(view: Callable[..., Any]) -> type:
-    """The part class defining ``view`` (an unbound method, possibly decorated)."""
-    owner = getattr(sys.modules[view.__module__], view.__qualname__.split(".")[0], None)
-    if not isinstance(owner, type):
-        raise TypeError(f"{view.__qualname__} is not a method of a Transfer part")
-    return owner
-
-
-def _bind(route: Route) -> Callable[..., flask.Response]:
-    """The Flask view of ``route``: the caller, the path variables and what
-    ``route.options`` names, passed to the view on this state's instance of its part."""
-    view, owner = route.view, _owner(route.view)
-    options = route.options
-    body: bool = options.get("body", False)
-    query: tuple[str, ...] = options.get("query", ())
-    args: tuple[str, ...] = options.get("args", ())
-    repeated: dict[str, str] = options.get("repeated", {})
-
-    def serve(**path: str) -> flask.Response:
-        environ = flask.request.environ  # read once: each proxied lookup costs
-        model = _model()
-        caller = model.auth.caller_for_token(_token(environ))  # Auth refuses as Transfer
-        inputs: dict[str, Any] = path
-        if query or repeated:
-            request_args = flask.request.args
-            inputs.update((name, request_args.get(name)) for name in query)
-            inputs.update((kw, request_args.getlist(p)) for kw, p in repeated.items())
-        if body:
-            inputs["body"] = _body()
-        extra = (_args(*args),) if args else ()
-        return _reply(view(model.part(owner), caller, *extra, **inputs), environ)
-
-    return serve
+BINDING = Binding(
+    "Transfer",
+    lambda state: state.transfer,
+    body=json_body(lambda reason: E.BadRequest(f"Could not parse JSON: {reason}")),
+    reply=_reply,
+)
 
 
 def _sdk(method: str) -> str:
@@ -587,7 +537,7 @@ ROUTES: list[Route] = [
 ]
 
 
-core_routes.mount(blueprint, ROUTES, _bind)
+core_routes.mount(blueprint, ROUTES, BINDING.view)
 
 #: Every route of the blueprint as (methods, path, upstream) rows.
 ROUTE_TABLE: list[tuple[str, str, str]] = [

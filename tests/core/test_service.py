@@ -179,6 +179,10 @@ def _shape_of(service: str, path: str, body: dict) -> None:
         assert set(body) == {"status", "message"}
     elif path.startswith("/v0.10"):
         assert {"code", "message", "request_id", "resource"} <= set(body)
+    elif path.startswith("/v1/"):  # Globus Search: GError
+        assert body["@datatype"] == "GError" and body["code"] and body["request_id"]
+    elif path.startswith("/jobs"):  # Globus Timers
+        assert body["error"]["code"] and body["error"]["status"]
     else:
         assert body["errors"][0]["status"] and body["error"]
 
@@ -194,6 +198,11 @@ def _shape_of(service: str, path: str, body: dict) -> None:
             "/v0.10/transfer",
         ),
         (b"POST /jobs HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999\r\n\r\n", 413, "/jobs"),
+        (
+            b"POST /v1/index/x/ingest HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n",
+            413,
+            "/v1/index/x/ingest",
+        ),
         (b"GET / HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"a" * 9000 + b"\r\n\r\n", 431, "/"),
     ],
 )

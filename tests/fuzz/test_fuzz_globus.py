@@ -16,6 +16,9 @@ import pytest
 import requests
 
 from mockglobus import GlobusDouble
+from mockglobus.groups.routes import PATHS as GROUPS_PATHS
+from mockglobus.search.routes import PREFIXES as SEARCH_PATHS
+from mockglobus.timers.identity import TIMERS_RS
 from mockglobus.transfer.endpoint_ops import DEFAULT_SUBSCRIPTION_ID
 from mockglobus.transfer.routes import ROUTES as TRANSFER_ROUTES
 from mockglobus.transfer.seed import (
@@ -43,6 +46,7 @@ AUTH_SCOPES = "openid profile email " + " ".join(
 )
 T1, T2 = TUTORIAL_COLLECTION_1, TUTORIAL_COLLECTION_2
 DEADLINE = "2030-01-01T00:00:00+00:00"
+TIMERS_PATHS = ("/v2/timer", "/jobs")
 PAGES = ("/v2/oauth2/authorize", "/v2/web/auth-code")  # HTML pages, errors included
 EXTRA_QUERY = [
     "user",
@@ -295,7 +299,31 @@ def seeds(submission_ids: list[str], task_id: str) -> dict:
             {"user": BOB, "resource_server": "transfer.api.globus.org", "scopes": TRANSFER_SCOPE}
         ],
         "/_mock/advance": [{"seconds": 5}],
+        "/v2/groups": [{"name": "g", "description": "d", "parent_id": None}],
+        "/v2/groups/<group_id>": [
+            {"add": [{"identity_id": BOB_ID, "role": "member"}]},
+            {"name": "renamed"},
+        ],
+        "/v2/groups/<group_id>/policies": [{"group_visibility": "authenticated"}],
+        "/v2/preferences": [{"allow_add": True}],
+        "/v2/timer": [TIMER],
+        "/jobs/<job_id>": [{"name": "renamed"}],
     }
+
+
+TIMER = {
+    "timer": {
+        "timer_type": "transfer",
+        "name": "fuzzed",
+        "schedule": {"type": "recurring", "interval_seconds": 3600},
+        "body": {
+            "DATA_TYPE": "transfer",
+            "source_endpoint": TUTORIAL_COLLECTION_1,
+            "destination_endpoint": TUTORIAL_COLLECTION_2,
+            "DATA": [{"source_path": "/home/share/godata/file1.txt", "destination_path": "/~/f"}],
+        },
+    }
+}
 
 
 def _shape(path: str, status: int, ctype: str, text: str) -> str | None:
@@ -309,6 +337,24 @@ def _shape(path: str, status: int, ctype: str, text: str) -> str | None:
         return "not JSON"
     if not isinstance(body, dict):
         return "not an object"
+    if path.startswith(TIMERS_PATHS):  # Timers: {"error": {...}}; FastAPI's 422
+        detail, error = body.get("detail"), body.get("error")
+        if status == 422 and isinstance(detail, list):
+            ok = all(isinstance(d, dict) and {"loc", "msg", "type"} <= set(d) for d in detail)
+            return None if ok and detail else "not FastAPI's 422"
+        ok = isinstance(error, dict) and isinstance(error.get("code"), str)
+        return None if ok and error.get("status") == status else "not Timers'"
+    if path.startswith(GROUPS_PATHS):  # Groups: {"code", "detail"}; FastAPI's 422
+        detail = body.get("detail")
+        if status == 422 and isinstance(detail, list):
+            ok = all(isinstance(d, dict) and {"loc", "msg", "type"} <= set(d) for d in detail)
+            return None if ok and detail else "not FastAPI's 422"
+        ok = isinstance(body.get("code"), str) and isinstance(detail, str)
+        return None if ok else "not Groups'"
+    if path.startswith(SEARCH_PATHS):  # Search: GError {"code", "message", "request_id", ...}
+        keys = ("code", "message", "request_id")
+        ok = all(isinstance(body.get(k), str) for k in keys) and body.get("status") == status
+        return None if ok else "not Search's"
     if path.startswith("/v0.10"):  # Transfer: https://docs.globus.org/api/transfer/overview/#errors
         keys = ("code", "message", "request_id", "resource")
         return None if all(isinstance(body.get(k), str) for k in keys) else "not Transfer's"
@@ -332,6 +378,8 @@ def _shape(path: str, status: int, ctype: str, text: str) -> str | None:
 def _allowed_5xx(path: str, status: int, text: str) -> bool:
     """The 502s Transfer really answers for endpoint-side failures (the ``ExternalError``
     and ``EndpointError`` codes of globus-sdk's ``check_transfer_transient_error``)."""
+    if status == 501 and path.startswith(TIMERS_PATHS):
+        return '"NOT_IMPLEMENTED"' in text  # flow timers, legacy job creation: not served
     if status != 502 or not path.startswith("/v0.10"):
         return False
     try:
@@ -362,6 +410,12 @@ def target() -> Iterator[Target]:
     url = server.url
 
     def mint(user: str, audience: str) -> str:
+        if audience == "groups":
+            return double.token_for(user, "groups.api.globus.org")
+        if audience == "search":
+            return double.token_for(user, "search.api.globus.org")
+        if audience == "timers":
+            return double.token_for(user, TIMERS_RS)
         if audience == "auth":
             return double.token_for(user, "auth.globus.org", AUTH_SCOPES)
         return double.token_for(user)
@@ -390,6 +444,25 @@ def target() -> Iterator[Target]:
     )["access_id"]
     roles = call(ALICE, "GET", f"/v0.10/endpoint/{guest}/role_list")["DATA"]
     servers = call(ALICE, "GET", f"/v0.10/endpoint/{T1}/server_list")["DATA"]
+    group = requests.post(
+        url + "/v2/groups",
+        json={"name": "Fuzzed", "description": "d"},
+        headers={"Authorization": "Bearer " + mint(ALICE, "groups")},
+        timeout=30,
+    ).json()["id"]
+    subscription = double.groups.add_subscription(group).id
+    search_index = requests.post(
+        url + "/v1/index",
+        json={"display_name": "Fuzzed", "description": "d"},
+        headers={"Authorization": "Bearer " + mint(ALICE, "search")},
+        timeout=30,
+    ).json()["id"]
+    job = requests.post(
+        url + "/v2/timer",
+        json=TIMER,
+        headers={"Authorization": "Bearer " + mint(ALICE, "timers")},
+        timeout=30,
+    ).json()["timer"]["job_id"]
     world = {
         "task_id": [own_task, sentinel],
         "endpoint_id": [
@@ -412,6 +485,10 @@ def target() -> Iterator[Target]:
         "project_id": [PROJECT],
         "policy_id": ["x"],
         "identity_id": [ALICE_ID, BOB_ID],
+        "group_id": [group],
+        "subscription_id": [subscription],
+        "index_id": [search_index],
+        "job_id": [job],
         "filename": ["x.css"],
     }
 
@@ -449,7 +526,17 @@ def target() -> Iterator[Target]:
         seeds=seeds([submission_id(ALICE) for _ in range(4)], own_task),
         mint=lambda audience: mint(ALICE, audience),
         shape=_shape,
-        audience=lambda rule: "auth" if rule.startswith("/v2/") else "transfer",
+        audience=lambda rule: (
+            "timers"
+            if rule.startswith(TIMERS_PATHS)
+            else "groups"
+            if rule.startswith(GROUPS_PATHS)
+            else "search"
+            if rule.startswith(SEARCH_PATHS)
+            else "auth"
+            if rule.startswith("/v2/")
+            else "transfer"
+        ),
         allowed_5xx=_allowed_5xx,
         health=_health,
         still_there=still_there,

@@ -38,7 +38,9 @@ def test_scenario_file_by_name_with_linked_identities_groups_and_consents():
         "ada@anl.gov",
     ]
     assert auth.identity("ada@anl.gov").organization == "Argonne National Laboratory"
-    assert auth.group_ids_of(ada.id) == {"3e1a0000-0000-4000-8000-00000000beef"}
+    assert double.state.auth_for_transfer.group_ids_of(ada.id) == {
+        "3e1a0000-0000-4000-8000-00000000beef"
+    }
     data_access = "https://auth.globus.org/scopes/3e1a0000-0000-4000-8000-0000000c011e/data_access"
     assert auth.has_consent(auth.identity("grace@anl.gov").id, data_access)
     assert not auth.has_consent(ada.id, data_access)

@@ -5,36 +5,20 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import shutil
-import subprocess
-import sys
 import threading
-from pathlib import Path
 
 import pytest
 
 from mockglobus.transfer.seed import DEMO_GCP_ID, TUTORIAL_COLLECTION_1, TUTORIAL_COLLECTION_2
 
 T1, T2 = TUTORIAL_COLLECTION_1, TUTORIAL_COLLECTION_2
-GLOBUS = shutil.which("globus", path=str(Path(sys.executable).parent)) or "globus"
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def cli(globus_server, tmp_path, monkeypatch):
-    for name in ("GLOBUS_SDK_ENVIRONMENT", "GLOBUS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    env = dict(os.environ, **globus_server.env(), HOME=str(tmp_path))
-
-    def run(*args: str, expect: int = 0) -> subprocess.CompletedProcess:
-        done = subprocess.run([GLOBUS, *args], env=env, capture_output=True, text=True, timeout=60)
-        assert done.returncode == expect, (args, done.stdout, done.stderr)
-        return done
-
-    run.double = globus_server  # type: ignore[attr-defined]
-    return run
+def cli(globus_cli):
+    return globus_cli
 
 
 @contextlib.contextmanager
