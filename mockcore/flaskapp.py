@@ -27,11 +27,13 @@ class NoSessions(SessionInterface):
         return None
 
 
-def service_app(name: str) -> Flask:
+def service_app(name: str, *, sort_keys: bool = True) -> Flask:
     """A Flask app for one double's routes: strict JSON (``request.get_json`` refuses
-    hostile documents) and no sessions."""
+    hostile documents; ``sort_keys`` for ``jsonify``) and no sessions."""
     app = Flask(name)
-    app.json = StrictJSONProvider(app)
+    provider = StrictJSONProvider(app)
+    provider.sort_keys = sort_keys
+    app.json = provider
     app.session_interface = NoSessions()
     return app
 

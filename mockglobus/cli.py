@@ -24,7 +24,9 @@ from mockcore.clock import ScaledClock
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mockglobus", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command")
-    serve = sub.add_parser("serve", help="serve Auth, Transfer, Groups, Search and Timers on one port")
+    serve = sub.add_parser(
+        "serve", help="serve Auth, Transfer, Groups, Search and Timers on one port"
+    )
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8447, help="0 picks a free port")
     serve.add_argument("--seed", type=int, default=0, help="seed of ids and fake data")
