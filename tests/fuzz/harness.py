@@ -230,6 +230,24 @@ HOSTILE_TEXT = [
     "4294967296",
 ]
 
+
+def _as_sent(path: str) -> str:
+    """The path the server receives: clients remove ``.`` and ``..`` segments before
+    sending (RFC 3986, section 5.2.4), so ``/v2/groups/..`` arrives as ``/v2/``."""
+    segments = path.split("/")
+    if not any(s in (".", "..") for s in segments):
+        return path
+    kept: list[str] = []
+    for segment in segments[1:]:
+        if segment == "..":
+            if kept:
+                kept.pop()
+        elif segment != ".":
+            kept.append(segment)
+    trailing = segments[-1] in (".", "..")
+    return "/" + "/".join(kept) + ("/" if trailing and kept else "")
+
+
 #: Raw percent escapes: bytes that are not UTF-8 (sent as they are, never re-quoted).
 BAD_ESCAPES = ["%ff", "%fe%ff", "%c3%28", "%ed%a0%80", "%00", "%c0%af", "%e2%82", "%", "%zz"]
 
@@ -744,7 +762,7 @@ class Target:
         if status >= 500 and not self.allowed_5xx(request.path, status, text):
             self.record(f"{status}", route, text[:300], request)
         elif status >= 400:
-            problem = self.shape(request.path, status, ctype, text)
+            problem = self.shape(_as_sent(request.path), status, ctype, text)
             if problem:
                 self.record("shape", route, f"{status} {problem}: {text[:200]}", request)
         if "json" in ctype and text.strip():
