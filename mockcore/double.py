@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import responses
 
 from mockcore.clock import Clock
+from mockcore.controlplane import DOUBLE_KEY
 from mockcore.faults import FaultInjector
 from mockcore.inprocess import EnvironHook, InProcessTransport
 from mockcore.journal import Journal
@@ -54,6 +55,7 @@ class _WithState:
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         environ[STATE_KEY] = self.double.state
+        environ[DOUBLE_KEY] = self.double  # for the control plane (journal, faults, reset)
         return self.app(environ, start_response)
 
 

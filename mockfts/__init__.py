@@ -9,6 +9,7 @@
 from mockfts.double import DEFAULT_ENDPOINT, FtsDouble, mock_fts
 from mockfts.model.store import FtsState
 from mockfts.profiles import CURRENT, LEGACY, PROFILES, V3_13, VersionProfile
+from mockfts.remote import RemoteFts, remote
 
 __all__ = [
     "CURRENT",
@@ -19,5 +20,7 @@ __all__ = [
     "PROFILES",
     "V3_13",
     "VersionProfile",
+    "RemoteFts",
     "mock_fts",
+    "remote",
 ]

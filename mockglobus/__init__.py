@@ -14,6 +14,7 @@ pytest: the ``globus_mock`` and ``globus_server`` fixtures.
 
 from mockglobus.auth import AuthenticationFailed, AuthModel, ConsentRequired, TokenInfo
 from mockglobus.double import AUTH_URL, PRODUCTION_URLS, TRANSFER_URL, GlobusDouble, mock_globus
+from mockglobus.remote import RemoteGlobus, remote
 from mockglobus.state import GlobusState
 
 __all__ = [
@@ -26,5 +27,7 @@ __all__ = [
     "GlobusDouble",
     "GlobusState",
     "TokenInfo",
+    "RemoteGlobus",
     "mock_globus",
+    "remote",
 ]

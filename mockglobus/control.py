@@ -24,7 +24,8 @@ from typing import Any
 
 import flask
 
-from mockcore import controls
+from mockcore import controlplane, controls
+from mockcore.controlplane import DOUBLE_KEY
 from mockcore.persist import SnapshotRefused
 from mockcore.routes import Route, mount
 from mockglobus.auth import errors as auth_errors
@@ -106,10 +107,53 @@ def advance() -> flask.Response:
 
 
 def reset() -> flask.Response:
-    """Back to a fresh double (the journal and faults of a ``GlobusDouble`` stay: reset
-    those with ``double.reset()`` from Python)."""
-    _state().reset()
+    """Back to a fresh double: state, journal and injected faults (``double.reset()``)."""
+    flask.request.environ[DOUBLE_KEY].reset()
     return flask.jsonify({"reset": True})
+
+
+def document() -> dict[str, Any]:
+    """The OpenAPI document of the Globus double's control plane (``/_mock/openapi.json``)."""
+    return controlplane.openapi("mockglobus control plane", _PATHS)
+
+
+_TOKEN = {
+    "type": "object",
+    "required": ["access_token", "user", "resource_server"],
+    "properties": {
+        "access_token": {"type": "string"},
+        "user": {"type": "string"},
+        "resource_server": {"type": "string"},
+    },
+}
+_PATHS: dict[str, dict[str, Any]] = {
+    "/_mock/token": {
+        "post": {
+            "summary": "An access token for a user and a resource server, as Auth issues it",
+            "parameters": [
+                controlplane.query(
+                    "user", {"type": "string"}, "username (default: the scenario's)"
+                ),
+                controlplane.query(
+                    "resource_server", {"type": "string"}, "default transfer.api.globus.org"
+                ),
+                controlplane.query("scopes", {"type": "string"}, "scope string (default: all)"),
+            ],
+            "responses": {
+                "200": {
+                    "description": "the token",
+                    "content": {"application/json": {"schema": _TOKEN}},
+                },
+                "400": {"description": "Auth's errors document"},
+            },
+        }
+    },
+}
+
+
+@blueprint.errorhandler(auth_errors.ApiError)
+def _refused(exc: auth_errors.ApiError) -> flask.Response:
+    return _error(exc)
 
 
 ROUTES = [
@@ -119,4 +163,5 @@ ROUTES = [
     Route("POST", "/_mock/snapshot", snapshot),
     Route("POST", "/_mock/restore", restore),
 ]
+ROUTES += controlplane.common_routes(auth_errors.BadRequest, document)
 mount(blueprint, ROUTES, lambda route: route.view)

@@ -82,6 +82,7 @@ def create_app() -> Flask:
         g.identity = authenticate(request, _state())
 
     mount(app, ROUTES, _bind)
+    mount(app, control.COMMON, lambda route: route.view)  # the shared /_mock routes
 
     @app.errorhandler(errors.FtsError)
     def fts_error(error: errors.FtsError):

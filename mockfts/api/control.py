@@ -19,7 +19,8 @@ from typing import Any
 
 from flask import Response, request
 
-from mockcore import controls
+from mockcore import controlplane, controls
+from mockcore.controlplane import DOUBLE_KEY
 from mockcore.persist import SnapshotRefused
 from mockcore.routes import Route
 from mockfts import errors
@@ -68,8 +69,21 @@ class ControlApi:
         return render.json_response({"now": render.timestamp(self.state.clock.time())})
 
     def reset(self):
-        self.state.reset()
+        """Back to a fresh double, or to what its scenario made; journal and faults too."""
+        request.environ[DOUBLE_KEY].reset()
         return render.json_response({"reset": True})
+
+    def load_scenario(self):
+        """Body: ``{"scenario": <name in mockfts/scenarios, or the document itself>}``;
+        what it made (named tokens, job ids) comes back, and a reset returns to it."""
+        scenario = _param("scenario", None)
+        if not isinstance(scenario, (str, dict)):
+            raise errors.InvalidValue(detail="scenario: a name or a scenario document")
+        try:
+            loaded = request.environ[DOUBLE_KEY].load_scenario(scenario)
+        except (OSError, ValueError) as exc:  # no such scenario; one the double refuses
+            raise errors.InvalidValue(detail=f"scenario: {exc}") from None
+        return render.json_response({"tokens": loaded.tokens, "jobs": loaded.jobs})
 
     def snapshot(self):
         """The whole state as a signed blob (``FtsDouble.snapshot``)."""
@@ -94,4 +108,81 @@ ROUTES = [
     Route("POST", "/_mock/reset", ControlApi.reset),
     Route("POST", "/_mock/snapshot", ControlApi.snapshot),
     Route("POST", "/_mock/restore", ControlApi.restore),
+    Route("POST", "/_mock/scenario", ControlApi.load_scenario),
 ]
+
+
+def document() -> dict[str, Any]:
+    """The OpenAPI document of the FTS double's control plane (``/_mock/openapi.json``)."""
+    return controlplane.openapi("mockfts control plane", _PATHS)
+
+
+_PATHS: dict[str, dict[str, Any]] = {
+    "/_mock/token": {
+        "post": {
+            "summary": "A bearer token the double accepts (fts_access_token)",
+            "parameters": [
+                controlplane.query("user", {"type": "string"}, "subject (default alice)"),
+                controlplane.query("vo", {"type": "string"}, "VO (default dteam)"),
+                controlplane.query("lifetime", {"type": "number"}, "seconds (default 3600)"),
+            ],
+            "responses": {
+                "200": {
+                    "description": "the token",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["access_token", "user", "vo"],
+                                "properties": {
+                                    "access_token": {"type": "string"},
+                                    "user": {"type": "string"},
+                                    "vo": {},
+                                },
+                            }
+                        }
+                    },
+                },
+                "400": {"description": "FTS's 400"},
+            },
+        }
+    },
+    "/_mock/scenario": {
+        "post": {
+            "summary": "Load a scenario (mockfts.scenario); a reset returns to it",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["scenario"],
+                            "properties": {"scenario": {"type": ["string", "object"]}},
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": {
+                    "description": "what it made",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["tokens", "jobs"],
+                                "properties": {
+                                    "tokens": {"type": "object"},
+                                    "jobs": {"type": "array", "items": {"type": "string"}},
+                                },
+                            }
+                        }
+                    },
+                },
+                "400": {"description": "FTS's 400, with the scenario's refusal"},
+            },
+        }
+    },
+}
+
+#: What every double serves under /_mock besides the routes above.
+COMMON = controlplane.common_routes(lambda message: errors.InvalidValue(detail=message), document)
