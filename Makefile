@@ -15,13 +15,16 @@ install: $(STAMP)
 
 # The real fts3 client imports M2Crypto, which builds from source with swig + OpenSSL headers;
 # the suite also runs the openssl and curl tools (as grid users do), and voms-clients'
-# voms-proxy-info and voms-proxy-fake against the double's VOMS proxies.
+# voms-proxy-info and voms-proxy-fake against the double's VOMS proxies, and tests the
+# dashboard in Debian's chromium through chromium-driver (no browser is downloaded).
 system-deps:
 	@if ! command -v swig >/dev/null 2>&1 || ! dpkg -s libssl-dev >/dev/null 2>&1 \
 	    || ! command -v openssl >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1 \
-	    || ! command -v voms-proxy-fake >/dev/null 2>&1; then \
-	  echo "installing swig, libssl-dev, openssl, curl and voms-clients"; \
-	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq swig libssl-dev openssl curl voms-clients >/dev/null; \
+	    || ! command -v voms-proxy-fake >/dev/null 2>&1 \
+	    || ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then \
+	  echo "installing swig, libssl-dev, openssl, curl, voms-clients, chromium and chromium-driver"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq swig libssl-dev openssl curl voms-clients \
+	    chromium chromium-driver >/dev/null; \
 	fi
 
 $(STAMP): pyproject.toml

@@ -388,6 +388,32 @@ def openapi(title: str, service_paths: dict[str, dict[str, Any]]) -> dict[str, A
         "/_mock/openapi.json": {
             "get": _op("This document", _json(_OBJECT, "the document"), errors=False)
         },
+        "/_mock/ui": {
+            "get": {
+                "summary": "The dashboard: a page that shows and steers the double",
+                "responses": {"200": {"description": "the page", "content": {"text/html": {}}}},
+            }
+        },
+        "/_mock/ui/static/{name}": {
+            "get": {
+                "summary": "The dashboard's scripts (Chart.js is vendored: no network needed)",
+                "parameters": [
+                    {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
+                "responses": {
+                    "200": {"description": "the file", "content": {"text/javascript": {}}},
+                    "404": {"description": "no such file"},
+                },
+            }
+        },
+        "/_mock/ui/data": {
+            "get": _op(
+                "What the dashboard shows of the service (FTS: jobs, links, optimizer; "
+                "Globus: tasks)",
+                _json(_OBJECT, "the service's document"),
+                errors=False,
+            )
+        },
     }
     paths.update(service_paths)
     return {

@@ -196,6 +196,8 @@ class DoubleMiddleware:
     ) -> None:
         if not self.journal.recording:
             return
+        if path.startswith("/_mock/") and environ["REQUEST_METHOD"] == "GET" and status < 400:
+            return  # reading the control plane (a dashboard polls it) changes nothing
         request_headers = {name: environ[key] for key, name in _header_keys(tuple(environ))}
         if environ.get("CONTENT_TYPE"):
             request_headers["Content-Type"] = environ["CONTENT_TYPE"]

@@ -26,6 +26,8 @@ import flask
 
 from mockcore import controlplane, controls
 from mockcore.controlplane import DOUBLE_KEY
+from mockcore.dashboard import dashboard_routes
+from mockcore.double import STATE_KEY
 from mockcore.persist import SnapshotRefused
 from mockcore.routes import Route, mount
 from mockglobus.auth import errors as auth_errors
@@ -163,5 +165,19 @@ ROUTES = [
     Route("POST", "/_mock/snapshot", snapshot),
     Route("POST", "/_mock/restore", restore),
 ]
+
+
+def dashboard_data(state: GlobusState) -> dict[str, Any]:
+    """What the dashboard shows: the newest tasks, as an endpoint manager sees them."""
+    with state.lock:
+        state.settle()
+        lookups = state.transfer.lookups
+        tasks = list(state.transfer.t.tasks.values())[-DASHBOARD_TASKS:]
+        return {"tasks": [lookups.task_doc(task, admin=True) for task in reversed(tasks)]}
+
+
+DASHBOARD_TASKS = 200  # the newest tasks on the page
+
 ROUTES += controlplane.common_routes(auth_errors.BadRequest, document)
+ROUTES += dashboard_routes("mockglobus dashboard", "globus", dashboard_data, STATE_KEY)
 mount(blueprint, ROUTES, lambda route: route.view)

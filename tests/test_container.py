@@ -45,6 +45,10 @@ def _probe(fts: str, globus: str) -> None:
     token = requests.post(f"{fts}/_mock/token?user=ci&vo=dteam", timeout=10).json()["access_token"]
     me = requests.get(f"{fts}/whoami", headers={"Authorization": f"Bearer {token}"}, timeout=10)
     assert me.status_code == 200 and me.json()["vos"] == ["dteam"]
+    for base in (fts, globus):  # the dashboard's page and its vendored chart library
+        assert requests.get(f"{base}/_mock/ui", timeout=10).status_code == 200
+        chart = requests.get(f"{base}/_mock/ui/static/chart.umd.min.js", timeout=10)
+        assert chart.status_code == 200 and len(chart.content) > 100_000
     refused = requests.get(f"{globus}/v0.10/endpoint_search?filter_fulltext=x", timeout=10)
     assert refused.status_code == 401 and refused.json()["code"] == "AuthenticationFailed"
 

@@ -14,6 +14,7 @@ finite, ``>= 0``, at most ten years and not past the year 9000; ``lifetime`` fin
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +22,8 @@ from flask import Response, request
 
 from mockcore import controlplane, controls
 from mockcore.controlplane import DOUBLE_KEY
+from mockcore.dashboard import dashboard_routes
+from mockcore.double import STATE_KEY
 from mockcore.persist import SnapshotRefused
 from mockcore.routes import Route
 from mockfts import errors
@@ -184,5 +187,39 @@ _PATHS: dict[str, dict[str, Any]] = {
     },
 }
 
+
+def dashboard_data(state: FtsState) -> dict[str, Any]:
+    """What the dashboard shows: links as FTS's monitoring snapshot has them, the newest
+    jobs with their file counts, and the optimizer's current decisions."""
+    with state.lock:
+        state.settle()
+        links = state.ops.overview.snapshot()
+        jobs = []
+        for job in reversed(state.index.submitted[-DASHBOARD_JOBS:]):
+            counts = Counter(f.file_state for f in job.files)
+            jobs.append(
+                {
+                    "job_id": job.job_id,
+                    "vo_name": job.vo_name,
+                    "user_dn": job.user_dn,
+                    "job_state": job.job_state,
+                    "files": len(job.files),
+                    "finished": counts["FINISHED"],
+                    "failed": counts["FAILED"] + counts["CANCELED"],
+                    "submit_time": render.timestamp(job.submit_time),
+                }
+            )
+        optimizer = [
+            {**vars(row), "datetime": render.timestamp(row.datetime)}
+            for row in state.ops.optimizer.current.values()
+        ]
+    return {"links": links, "jobs": jobs, "optimizer": optimizer}
+
+
+DASHBOARD_JOBS = 200  # the newest jobs on the page (the API lists them all)
+
 #: What every double serves under /_mock besides the routes above.
-COMMON = controlplane.common_routes(lambda message: errors.InvalidValue(detail=message), document)
+COMMON = [
+    *controlplane.common_routes(lambda message: errors.InvalidValue(detail=message), document),
+    *dashboard_routes("mockfts dashboard", "fts", dashboard_data, STATE_KEY),
+]

@@ -4,6 +4,8 @@ clients that steer a served double as a test steers an in-process one."""
 
 from __future__ import annotations
 
+import re
+
 import jsonschema
 import pytest
 import requests
@@ -37,7 +39,7 @@ def served(request):
 def _served_mock_routes(double) -> set[tuple[str, str]]:
     app = double.app
     return {
-        (method, rule.rule)
+        (method, re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule))
         for rule in app.url_map.iter_rules()
         if rule.rule.startswith("/_mock")
         for method in rule.methods - {"HEAD", "OPTIONS"}

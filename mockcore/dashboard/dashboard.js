@@ -1,0 +1,196 @@
+// The dashboard of a double: polls the control plane once a second and renders it.
+// Everything shown is read from /_mock routes; every button calls one of them.
+"use strict";
+
+const kind = document.body.dataset.kind;
+let snapshotBlob = null;
+let chart = null;
+const history = []; // [{t, values: {series: number}}], one sample per poll
+
+async function call(method, path, body) {
+  const options = { method, headers: {} };
+  if (body !== undefined) {
+    options.headers["Content-Type"] = "application/json";
+    options.body = JSON.stringify(body);
+  }
+  const reply = await fetch(path, options);
+  if (!reply.ok) throw new Error(`${method} ${path}: ${reply.status} ${await reply.text()}`);
+  const type = reply.headers.get("Content-Type") || "";
+  return type.startsWith("application/json") ? reply.json() : reply.arrayBuffer();
+}
+
+function cell(row, text, cls) {
+  const td = document.createElement("td");
+  td.textContent = text === null || text === undefined ? "" : String(text);
+  if (cls) td.className = cls;
+  row.appendChild(td);
+  return td;
+}
+
+function fill(tbody, rows, columns) {
+  tbody.replaceChildren();
+  for (const item of rows) {
+    const tr = document.createElement("tr");
+    for (const [key, cls] of columns) cell(tr, item[key], cls ? cls(item) : "");
+    tbody.appendChild(tr);
+  }
+}
+
+function table(parent, id, headings) {
+  const t = document.createElement("table");
+  const head = document.createElement("tr");
+  for (const h of headings) {
+    const th = document.createElement("th");
+    th.textContent = h;
+    head.appendChild(th);
+  }
+  const thead = document.createElement("thead");
+  thead.appendChild(head);
+  const tbody = document.createElement("tbody");
+  tbody.id = id;
+  t.append(thead, tbody);
+  parent.appendChild(t);
+  return tbody;
+}
+
+function heading(parent, text) {
+  const h = document.createElement("h2");
+  h.textContent = text;
+  parent.appendChild(h);
+}
+
+// --- the service panel ---------------------------------------------------------------
+
+const service = document.getElementById("service");
+const filters = {};
+
+function filterInput(name, placeholder) {
+  const input = document.createElement("input");
+  input.placeholder = placeholder;
+  input.id = `filter-${name}`;
+  input.addEventListener("input", () => { filters[name] = input.value.trim(); });
+  service.appendChild(input);
+}
+
+function matches(item) {
+  return Object.entries(filters).every(([k, v]) => !v || String(item[k] ?? "").includes(v));
+}
+
+const stateClass = (key) => (item) => `state-${item[key]}`;
+let render;
+
+if (kind === "fts") {
+  heading(service, "Links");
+  const links = table(service, "links", ["VO", "source", "destination", "active", "submitted", "finished", "failed", "max active", "throughput MB/s"]);
+  heading(service, "Jobs");
+  filterInput("vo_name", "VO");
+  filterInput("job_state", "state");
+  filterInput("user_dn", "user");
+  const jobs = table(service, "jobs", ["job", "VO", "user", "state", "files", "finished", "failed", "submitted"]);
+  heading(service, "Optimizer decisions");
+  const optimizer = table(service, "optimizer", ["source", "destination", "active", "ema", "streams", "at"]);
+  render = (data) => {
+    fill(links, data.links, [["vo_name"], ["source_se"], ["dest_se"], ["active"], ["submitted"], ["finished"], ["failed"], ["max_active"], ["avg_throughput"]]);
+    fill(jobs, data.jobs.filter(matches), [["job_id"], ["vo_name"], ["user_dn"], ["job_state", stateClass("job_state")], ["files"], ["finished"], ["failed"], ["submit_time"]]);
+    fill(optimizer, data.optimizer, [["source_se"], ["dest_se"], ["active"], ["ema"], ["nostreams"], ["datetime"]]);
+    const values = {};
+    for (const link of data.links) values[`${link.source_se} → ${link.dest_se} active`] = link.active;
+    return values;
+  };
+} else {
+  heading(service, "Tasks");
+  filterInput("status", "status");
+  filterInput("owner_string", "owner");
+  const tasks = table(service, "tasks", ["task", "owner", "label", "status", "nice status", "files", "transferred", "bytes", "requested"]);
+  render = (data) => {
+    fill(tasks, data.tasks.filter(matches), [["task_id"], ["owner_string"], ["label"], ["status", stateClass("status")], ["nice_status"], ["files"], ["files_transferred"], ["bytes_transferred"], ["request_time"]]);
+    const values = {};
+    for (const task of data.tasks) values[task.status] = (values[task.status] || 0) + 1;
+    return values;
+  };
+}
+
+// --- the chart: the service's numbers over virtual time ------------------------------
+
+function plot(now, values) {
+  if (typeof Chart === "undefined") return;
+  history.push({ t: now, values });
+  if (history.length > 300) history.shift();
+  const series = [...new Set(history.flatMap((s) => Object.keys(s.values)))];
+  const datasets = series.map((name) => ({
+    label: name,
+    data: history.map((s) => s.values[name] ?? 0),
+    tension: 0.2,
+  }));
+  const labels = history.map((s) => s.t.slice(11, 19));
+  if (chart === null) {
+    chart = new Chart(document.getElementById("chart"), {
+      type: "line",
+      data: { labels, datasets },
+      options: { animation: false, scales: { y: { beginAtZero: true } } },
+    });
+  } else {
+    chart.data.labels = labels;
+    chart.data.datasets = datasets;
+    chart.update();
+  }
+}
+
+// --- the shared panels ---------------------------------------------------------------
+
+async function refresh() {
+  try {
+    const clock = await call("GET", "/_mock/clock");
+    document.getElementById("clock").textContent = clock.now;
+    const data = await call("GET", "/_mock/ui/data");
+    plot(clock.now, render(data));
+    const { faults } = await call("GET", "/_mock/faults");
+    fill(document.getElementById("faults"), faults, [["describe"], ["fired"], ["times"]]);
+    const query = new URLSearchParams({ limit: "50" });
+    for (const [name, id] of [["method", "j-method"], ["path", "j-path"], ["status", "j-status"]]) {
+      const value = document.getElementById(id).value.trim();
+      if (value) query.set(name, value);
+    }
+    const { entries } = await call("GET", `/_mock/journal?${query}`);
+    const shown = entries.reverse().map((e) => ({ ...e, at: new Date(e.at * 1000).toISOString().slice(0, 19) }));
+    fill(document.getElementById("journal"), shown, [["at"], ["method"], ["path"], ["status", (e) => `status-${String(e.status)[0]}`], ["fault"]]);
+    document.body.dataset.refreshed = clock.now;
+  } catch (error) {
+    document.body.dataset.error = String(error);
+  }
+}
+
+for (const button of document.querySelectorAll("[data-advance]")) {
+  button.addEventListener("click", async () => {
+    await call("POST", "/_mock/advance", { seconds: Number(button.dataset.advance) });
+    await refresh();
+  });
+}
+document.getElementById("reset").addEventListener("click", async () => {
+  await call("POST", "/_mock/reset");
+  history.length = 0;
+  await refresh();
+});
+document.getElementById("snapshot").addEventListener("click", async () => {
+  snapshotBlob = await call("POST", "/_mock/snapshot");
+  document.getElementById("restore").disabled = false;
+});
+document.getElementById("restore").addEventListener("click", async () => {
+  await fetch("/_mock/restore", { method: "POST", body: snapshotBlob, headers: { "Content-Type": "application/octet-stream" } });
+  await refresh();
+});
+document.getElementById("fault-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = new FormData(event.target);
+  const fault = { path: form.get("path"), status: Number(form.get("status")), times: Number(form.get("times")) };
+  if (form.get("method")) fault.method = form.get("method");
+  await call("POST", "/_mock/faults", fault);
+  await refresh();
+});
+document.getElementById("clear-faults").addEventListener("click", async () => {
+  await call("DELETE", "/_mock/faults");
+  await refresh();
+});
+
+refresh();
+setInterval(refresh, 1000);
