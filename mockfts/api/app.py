@@ -35,6 +35,7 @@ ROUTES: list[Route] = [
     *config.ROUTES,
     *datamanagement.ROUTES,
     *control.ROUTES,
+    *control.COMMON,
 ]
 #: The classes the routes' views are methods of; each request builds one on its state.
 HANDLERS = (
@@ -60,6 +61,8 @@ def _bind(route: Route) -> Callable[..., Any]:
     for cls in HANDLERS:
         if cls.__dict__.get(view.__name__) is view:
             return lambda **arguments: view(cls(_state()), **arguments)
+    if route in control.COMMON:  # the control plane every double shares: plain views
+        return view
     raise LookupError(f"{view.__qualname__} is not a method of a class in HANDLERS")
 
 
@@ -82,7 +85,6 @@ def create_app() -> Flask:
         g.identity = authenticate(request, _state())
 
     mount(app, ROUTES, _bind)
-    mount(app, control.COMMON, lambda route: route.view)  # the shared /_mock routes
 
     @app.errorhandler(errors.FtsError)
     def fts_error(error: errors.FtsError):
