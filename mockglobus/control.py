@@ -168,10 +168,18 @@ ROUTES = [
 
 
 def dashboard_data(state: GlobusState) -> dict[str, Any]:
-    """What the dashboard shows: the newest tasks, as an endpoint manager sees them."""
+    """What the dashboard shows: the newest tasks, as an endpoint manager sees them; with
+    ``?task=<id>``, that task's events."""
+    task_id = flask.request.args.get("task")
     with state.lock:
         state.settle()
         lookups = state.transfer.lookups
+        if task_id:
+            task = state.transfer.t.tasks.get(task_id)
+            if task is None:
+                return {"task": None}
+            events = [event.document() for event in reversed(task.events)]
+            return {"task": {**lookups.task_doc(task, admin=True), "events": events}}
         tasks = list(state.transfer.t.tasks.values())[-DASHBOARD_TASKS:]
         return {"tasks": [lookups.task_doc(task, admin=True) for task in reversed(tasks)]}
 

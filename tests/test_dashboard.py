@@ -114,7 +114,30 @@ def test_the_fts_page_shows_a_job_as_the_api_does_and_advance_finishes_it(
     _wait(browser, lambda: "FINISHED" in _row_text(browser, "jobs", job_id))
     assert api_state() == "FINISHED"
     assert "mock://src.example" in _table_text(browser, "links")
+    browser.execute_script(  # the job's page: its files and timeline
+        "[...document.querySelectorAll('#jobs tr')].find(r => r.innerText.includes(arguments[0])).click()",
+        job_id,
+    )
+    _wait(browser, lambda: "job FINISHED" in _table_text(browser, "job-timeline"))
+    assert "FINISHED" in _table_text(browser, "job-files")
+    browser.execute_script(  # a journal entry shows its bodies
+        r"[...document.querySelectorAll('#journal tr')].find(r => /POST\s+\/jobs\s/.test(r.innerText)).click()"
+    )
+    _wait(browser, lambda: job_id in browser.find_element(By.ID, "bodies").text)
     _shot(browser, tmp_path, "dashboard-fts")
+
+
+def test_the_fts_page_shows_configuration_and_bans_read_only(browser):
+    double = FtsDouble(scenario="banned-storage")
+    server = double.serve()
+    server.start()
+    try:
+        browser.get(f"{server.url}/_mock/ui")
+        _wait(browser, lambda: "mock://repair.example" in _table_text(browser, "bans"))
+        assert "WAIT_AS" in _row_text(browser, "bans", "mock://repair.example")
+        assert "CANCEL" in _row_text(browser, "bans", "mock://gone.example")
+    finally:
+        server.stop()
 
 
 def test_a_fault_armed_on_the_page_is_armed_on_the_double(browser, fts_served):
@@ -151,6 +174,12 @@ def test_the_globus_page_follows_a_task_to_its_end(browser, tmp_path):
         browser.find_element(By.CSS_SELECTOR, "button[data-advance='600']").click()
         _wait(browser, lambda: "SUCCEEDED" in _row_text(browser, "tasks", task_id))
         assert tc.get_task(task_id)["status"] == "SUCCEEDED"
+        browser.execute_script(  # the task's page: its events, as the API lists them
+            "[...document.querySelectorAll('#tasks tr')].find(r => r.innerText.includes(arguments[0])).click()",
+            task_id,
+        )
+        codes = [e["code"] for e in tc.task_event_list(task_id)]
+        _wait(browser, lambda: all(c in _table_text(browser, "task-events") for c in codes))
         _shot(browser, tmp_path, "dashboard-globus")
     finally:
         server.stop()

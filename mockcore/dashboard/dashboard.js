@@ -27,13 +27,30 @@ function cell(row, text, cls) {
   return td;
 }
 
-function fill(tbody, rows, columns) {
+function fill(tbody, rows, columns, onClick) {
   tbody.replaceChildren();
   for (const item of rows) {
     const tr = document.createElement("tr");
     for (const [key, cls] of columns) cell(tr, item[key], cls ? cls(item) : "");
+    if (onClick) {
+      tr.style.cursor = "pointer";
+      tr.addEventListener("click", () => onClick(item));
+    }
     tbody.appendChild(tr);
   }
+}
+
+let selected = null; // the job or task whose page is open
+const detail = document.createElement("section");
+detail.className = "wide";
+detail.id = "detail";
+detail.hidden = true;
+
+async function showDetail(query, draw) {
+  const data = await call("GET", `/_mock/ui/data?${query}`);
+  detail.replaceChildren();
+  detail.hidden = false;
+  draw(data);
 }
 
 function table(parent, id, headings) {
@@ -79,6 +96,8 @@ function matches(item) {
 const stateClass = (key) => (item) => `state-${item[key]}`;
 let render;
 
+service.after(detail);
+
 if (kind === "fts") {
   heading(service, "Links");
   const links = table(service, "links", ["VO", "source", "destination", "active", "submitted", "finished", "failed", "max active", "throughput MB/s"]);
@@ -89,12 +108,38 @@ if (kind === "fts") {
   const jobs = table(service, "jobs", ["job", "VO", "user", "state", "files", "finished", "failed", "submitted"]);
   heading(service, "Optimizer decisions");
   const optimizer = table(service, "optimizer", ["source", "destination", "active", "ema", "streams", "at"]);
+  heading(service, "Configuration (read-only)");
+  const configLinks = table(service, "config-links", ["link", "source", "destination", "min active", "max active"]);
+  const shares = table(service, "shares", ["source", "destination", "VO", "share"]);
+  const bans = table(service, "bans", ["banned", "VO", "status", "message"]);
+  const jobPage = (job) => {
+    selected = { query: `job=${encodeURIComponent(job.job_id)}`, draw: drawJob };
+    showDetail(selected.query, drawJob);
+  };
+  function drawJob(data) {
+    if (!data.job) return;
+    heading(detail, `Job ${data.job.job_id}: ${data.job.job_state}`);
+    const files = table(detail, "job-files", ["file", "state", "source", "destination", "reason", "retries", "started", "finished"]);
+    fill(files, data.job.files.map((f) => ({ ...f, retries: f.retries.length })), [["file_id"], ["file_state", stateClass("file_state")], ["source_surl"], ["dest_surl"], ["reason"], ["retries"], ["start_time"], ["finish_time"]]);
+    heading(detail, "Timeline");
+    fill(table(detail, "job-timeline", ["at", "what"]), data.job.timeline, [["at"], ["what"]]);
+  }
   render = (data) => {
     fill(links, data.links, [["vo_name"], ["source_se"], ["dest_se"], ["active"], ["submitted"], ["finished"], ["failed"], ["max_active"], ["avg_throughput"]]);
-    fill(jobs, data.jobs.filter(matches), [["job_id"], ["vo_name"], ["user_dn"], ["job_state", stateClass("job_state")], ["files"], ["finished"], ["failed"], ["submit_time"]]);
+    fill(jobs, data.jobs.filter(matches), [["job_id"], ["vo_name"], ["user_dn"], ["job_state", stateClass("job_state")], ["files"], ["finished"], ["failed"], ["submit_time"]], jobPage);
     fill(optimizer, data.optimizer, [["source_se"], ["dest_se"], ["active"], ["ema"], ["nostreams"], ["datetime"]]);
+    fill(configLinks, data.config.links, [["symbolicname"], ["source"], ["destination"], ["min_active"], ["max_active"]]);
+    fill(shares, data.config.shares, [["source"], ["destination"], ["vo"], ["share"]]);
+    const banned = [
+      ...data.config.banned_storages.map((b) => ({ what: b.storage, vo: b.vo, status: b.status, message: b.message })),
+      ...data.config.banned_users.map((b) => ({ what: b.dn, vo: "", status: "user", message: b.message })),
+    ];
+    fill(bans, banned, [["what"], ["vo"], ["status"], ["message"]]);
     const values = {};
-    for (const link of data.links) values[`${link.source_se} → ${link.dest_se} active`] = link.active;
+    for (const link of data.links) {
+      values[`${link.source_se} → ${link.dest_se} active`] = link.active;
+      values[`${link.source_se} → ${link.dest_se} MB/s`] = link.avg_throughput || 0;
+    }
     return values;
   };
 } else {
@@ -102,8 +147,18 @@ if (kind === "fts") {
   filterInput("status", "status");
   filterInput("owner_string", "owner");
   const tasks = table(service, "tasks", ["task", "owner", "label", "status", "nice status", "files", "transferred", "bytes", "requested"]);
+  const taskPage = (task) => {
+    selected = { query: `task=${encodeURIComponent(task.task_id)}`, draw: drawTask };
+    showDetail(selected.query, drawTask);
+  };
+  function drawTask(data) {
+    if (!data.task) return;
+    heading(detail, `Task ${data.task.task_id}: ${data.task.status}`);
+    heading(detail, "Events");
+    fill(table(detail, "task-events", ["time", "code", "error", "description", "details"]), data.task.events, [["time"], ["code"], ["is_error"], ["description"], ["details"]]);
+  }
   render = (data) => {
-    fill(tasks, data.tasks.filter(matches), [["task_id"], ["owner_string"], ["label"], ["status", stateClass("status")], ["nice_status"], ["files"], ["files_transferred"], ["bytes_transferred"], ["request_time"]]);
+    fill(tasks, data.tasks.filter(matches), [["task_id"], ["owner_string"], ["label"], ["status", stateClass("status")], ["nice_status"], ["files"], ["files_transferred"], ["bytes_transferred"], ["request_time"]], taskPage);
     const values = {};
     for (const task of data.tasks) values[task.status] = (values[task.status] || 0) + 1;
     return values;
@@ -153,7 +208,11 @@ async function refresh() {
     }
     const { entries } = await call("GET", `/_mock/journal?${query}`);
     const shown = entries.reverse().map((e) => ({ ...e, at: new Date(e.at * 1000).toISOString().slice(0, 19) }));
-    fill(document.getElementById("journal"), shown, [["at"], ["method"], ["path"], ["status", (e) => `status-${String(e.status)[0]}`], ["fault"]]);
+    fill(document.getElementById("journal"), shown, [["at"], ["method"], ["path"], ["status", (e) => `status-${String(e.status)[0]}`], ["fault"]], (e) => {
+      const bodies = document.getElementById("bodies");
+      bodies.textContent = `${e.method} ${e.path}${e.query ? "?" + e.query : ""}\n${e.request_body}\n\n→ ${e.status}\n${e.response_body}`;
+    });
+    if (selected) await showDetail(selected.query, selected.draw);
     document.body.dataset.refreshed = clock.now;
   } catch (error) {
     document.body.dataset.error = String(error);

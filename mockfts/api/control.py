@@ -28,6 +28,7 @@ from mockcore.persist import SnapshotRefused
 from mockcore.routes import Route
 from mockfts import errors
 from mockfts.api import render
+from mockfts.model.records import Job
 from mockfts.model.store import FtsState
 
 
@@ -190,9 +191,14 @@ _PATHS: dict[str, dict[str, Any]] = {
 
 def dashboard_data(state: FtsState) -> dict[str, Any]:
     """What the dashboard shows: links as FTS's monitoring snapshot has them, the newest
-    jobs with their file counts, and the optimizer's current decisions."""
+    jobs with their file counts, the optimizer's decisions, configuration and bans
+    (read-only); with ``?job=<id>``, that job's files, retries and timeline."""
+    job_id = request.args.get("job")
     with state.lock:
         state.settle()
+        if job_id:
+            job = state.jobs.get(job_id)
+            return {"job": None if job is None else _job_page(job)}
         links = state.ops.overview.snapshot()
         jobs = []
         for job in reversed(state.index.submitted[-DASHBOARD_JOBS:]):
@@ -209,11 +215,68 @@ def dashboard_data(state: FtsState) -> dict[str, Any]:
                     "submit_time": render.timestamp(job.submit_time),
                 }
             )
+        ops = state.ops
         optimizer = [
             {**vars(row), "datetime": render.timestamp(row.datetime)}
-            for row in state.ops.optimizer.current.values()
+            for row in ops.optimizer.current.values()
         ]
-    return {"links": links, "jobs": jobs, "optimizer": optimizer}
+        config = {
+            "links": [
+                {k: v for k, v in vars(link).items() if not k.startswith("_")}
+                for link in ops.config.links.values()
+            ],
+            "shares": [
+                {"source": s, "destination": d, "vo": vo, "share": share}
+                for (s, d, vo), share in ops.config.shares.items()
+            ],
+            "banned_storages": [
+                {"storage": b.se, "vo": b.vo, "status": b.status, "message": b.message}
+                for b in ops.bans.storages.values()
+            ],
+            "banned_users": [
+                {"dn": row["dn"], "message": row["message"]} for row in state.banned_dns.values()
+            ],
+        }
+    return {"links": links, "jobs": jobs, "optimizer": optimizer, "config": config}
+
+
+def _job_page(job: Job) -> dict[str, Any]:
+    """A job's files with their reasons and retries, and its timeline (each moment a
+    file or the job reached a state, in order)."""
+    files = []
+    moments: list[tuple[float, str]] = [(job.submit_time, "job submitted")]
+    for f in job.files:
+        files.append(
+            {
+                "file_id": f.file_id,
+                "file_state": f.file_state,
+                "source_surl": f.source_surl,
+                "dest_surl": f.dest_surl,
+                "reason": f.reason,
+                "retries": [
+                    {"attempt": r.attempt, "reason": r.reason, "at": render.timestamp(r.datetime)}
+                    for r in f.retries or ()
+                ],
+                "start_time": render.timestamp(f.start_time) if f.start_time else None,
+                "finish_time": render.timestamp(f.finish_time) if f.finish_time else None,
+            }
+        )
+        for retry in f.retries or ():
+            moments.append((retry.datetime, f"file {f.file_id} failed, retry {retry.attempt}"))
+        if f.start_time is not None:
+            moments.append((f.start_time, f"file {f.file_id} started"))
+        if f.finish_time is not None:
+            moments.append((f.finish_time, f"file {f.file_id} {f.file_state}"))
+    if job.job_finished is not None:
+        moments.append((job.job_finished, f"job {job.job_state}"))
+    timeline = [{"at": render.timestamp(t), "what": what} for t, what in sorted(moments)]
+    return {
+        "job_id": job.job_id,
+        "job_state": job.job_state,
+        "reason": job.reason,
+        "files": files,
+        "timeline": timeline,
+    }
 
 
 DASHBOARD_JOBS = 200  # the newest jobs on the page (the API lists them all)
