@@ -157,6 +157,15 @@ class ScaledClock(_Pinnable):
         if gap > 0:
             self.advance(gap)
 
+    def set_speed(self, speed: float) -> None:
+        """Run at ``speed`` from now on; the time read now does not jump."""
+        if not 0 < speed < math.inf:
+            raise ValueError(f"speed must be positive and finite (not {speed})")
+        with self._lock:
+            self._origin = self._running() - self._offset
+            self._real_origin = time.monotonic()
+            self.speed = speed
+
     def set_time(self, epoch: float) -> None:
         """Put the clock at ``epoch`` (it keeps running from there), backwards too."""
         with self._lock:

@@ -73,7 +73,18 @@ def common_routes(refuse: Refuse, document: Callable[[], dict[str, Any]]) -> lis
 
     def clock() -> flask.Response:
         now = _double().clock
-        return flask.jsonify({"now": now.now().isoformat(), "epoch": now.time()})
+        speed = getattr(now, "speed", None)  # None: a manual clock, moved only by advance
+        return flask.jsonify({"now": now.now().isoformat(), "epoch": now.time(), "speed": speed})
+
+    def speed() -> flask.Response:
+        """Body ``{"speed": x}``: virtual seconds per real second of a running clock
+        (``serve --speed``); a manual clock (in-process doubles) refuses."""
+        clock = _double().clock
+        if not hasattr(clock, "set_speed"):
+            raise refuse("this double's clock is manual: it moves only by advance")
+        factor = _checked(_speed, refuse, _body(refuse).get("speed"))
+        clock.set_speed(factor)
+        return flask.jsonify({"now": clock.now().isoformat(), "speed": clock.speed})
 
     def journal() -> flask.Response:
         """Entries oldest first; ``method``, ``path`` (a regular expression matched
@@ -149,6 +160,7 @@ def common_routes(refuse: Refuse, document: Callable[[], dict[str, Any]]) -> lis
 
     return [
         Route("GET", "/_mock/clock", clock),
+        Route("POST", "/_mock/speed", speed),
         Route("GET", "/_mock/journal", journal),
         Route("DELETE", "/_mock/journal", clear_journal),
         Route("GET", "/_mock/faults", faults),
@@ -156,6 +168,10 @@ def common_routes(refuse: Refuse, document: Callable[[], dict[str, Any]]) -> lis
         Route("DELETE", "/_mock/faults", clear_faults),
         Route("GET", "/_mock/openapi.json", openapi_json),
     ]
+
+
+def _speed(value: Any) -> float:
+    return controls.number(value, "speed", positive=True, maximum=1e6)
 
 
 def _latency(value: Any) -> float:
@@ -323,12 +339,34 @@ def openapi(title: str, service_paths: dict[str, dict[str, Any]]) -> dict[str, A
                 _json(
                     {
                         "type": "object",
-                        "required": ["now", "epoch"],
-                        "properties": {"now": {"type": "string"}, "epoch": {"type": "number"}},
+                        "required": ["now", "epoch", "speed"],
+                        "properties": {
+                            "now": {"type": "string"},
+                            "epoch": {"type": "number"},
+                            "speed": {"type": ["number", "null"]},
+                        },
                     },
                     "now",
                 ),
                 errors=False,
+            )
+        },
+        "/_mock/speed": {
+            "post": _op(
+                "Set how many virtual seconds a real second is (a served double's running clock)",
+                _json(
+                    {
+                        "type": "object",
+                        "required": ["now", "speed"],
+                        "properties": {"now": {"type": "string"}, "speed": {"type": "number"}},
+                    },
+                    "the clock",
+                ),
+                body={
+                    "type": "object",
+                    "required": ["speed"],
+                    "properties": {"speed": {"type": "number", "exclusiveMinimum": 0}},
+                },
             )
         },
         "/_mock/journal": {

@@ -20,6 +20,7 @@ years and not past the year 9000; names printable strings. A refusal is a 400
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import flask
@@ -153,6 +154,40 @@ _PATHS: dict[str, dict[str, Any]] = {
 }
 
 
+_PATHS["/_mock/revoke"] = {
+    "post": {
+        "summary": "Revoke a token by the id the dashboard shows for it",
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["token_id"],
+                        "properties": {"token_id": {"type": "string"}},
+                    }
+                }
+            },
+        },
+        "responses": {
+            "200": {
+                "description": "revoked",
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["revoked"],
+                            "properties": {"revoked": {"type": "string"}},
+                        }
+                    }
+                },
+            },
+            "400": {"description": "Auth's errors document"},
+        },
+    }
+}
+
+
 @blueprint.errorhandler(auth_errors.ApiError)
 def _refused(exc: auth_errors.ApiError) -> flask.Response:
     return _error(exc)
@@ -181,11 +216,64 @@ def dashboard_data(state: GlobusState) -> dict[str, Any]:
             events = [event.document() for event in reversed(task.events)]
             return {"task": {**lookups.task_doc(task, admin=True), "events": events}}
         tasks = list(state.transfer.t.tasks.values())[-DASHBOARD_TASKS:]
-        return {"tasks": [lookups.task_doc(task, admin=True) for task in reversed(tasks)]}
+        return {
+            "tasks": [lookups.task_doc(task, admin=True) for task in reversed(tasks)],
+            "auth": _auth_view(state),
+        }
+
+
+def _token_id(value: str) -> str:
+    """How the dashboard names a token without showing it (it stays revocable)."""
+    return hashlib.sha256(value.encode()).hexdigest()[:16]
+
+
+def _auth_view(state: GlobusState) -> dict[str, Any]:
+    """Auth's users, clients, consents and the newest tokens (by id, not value)."""
+    t = state.auth.tables
+    now = state.clock.time()
+    names = {i.id: i.username for i in t.identities.values()}
+    tokens = list(t.tokens.values())[-DASHBOARD_TASKS:]
+    return {
+        "users": [
+            {"username": i.username, "id": i.id, "name": i.name, "type": i.identity_type}
+            for i in t.identities.values()
+        ],
+        "clients": [
+            {"name": c.name, "id": c.id, "type": c.client_type} for c in t.clients.values()
+        ],
+        "consents": [
+            {"user": names.get(c.identity_id), "client": c.client_id, "scope": c.scope_string}
+            for c in t.consents.values()
+        ],
+        "tokens": [
+            {
+                "token_id": _token_id(token.value),
+                "kind": token.kind,
+                "user": names.get(token.identity_id),
+                "resource_server": token.resource_server,
+                "active": token.active(now),
+            }
+            for token in reversed(tokens)
+        ],
+    }
+
+
+def revoke() -> flask.Response:
+    """Body ``{"token_id": <the dashboard's id of a token>}``: revoke it as its owner
+    would (a refresh token takes its grant with it)."""
+    state = _state()
+    wanted = _param("token_id")
+    with state.lock:
+        found = next((v for v in state.auth.tables.tokens if _token_id(v) == wanted), None)
+        if found is None:
+            return _error(auth_errors.BadRequest(f"no token with id {wanted!r}"))
+        state.auth.tokens.revoke(found)
+    return flask.jsonify({"revoked": wanted})
 
 
 DASHBOARD_TASKS = 200  # the newest tasks on the page
 
+ROUTES.append(Route("POST", "/_mock/revoke", revoke))
 ROUTES += controlplane.common_routes(auth_errors.BadRequest, document)
 ROUTES += dashboard_routes("mockglobus dashboard", "globus", dashboard_data, STATE_KEY)
 mount(blueprint, ROUTES, lambda route: route.view)

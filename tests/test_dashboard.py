@@ -180,6 +180,15 @@ def test_the_globus_page_follows_a_task_to_its_end(browser, tmp_path):
         )
         codes = [e["code"] for e in tc.task_event_list(task_id)]
         _wait(browser, lambda: all(c in _table_text(browser, "task-events") for c in codes))
+        # the Auth panel: the token used above is listed; a click revokes it for real
+        browser.execute_script(
+            "[...document.querySelectorAll('#tokens tr')].find(r => r.innerText.includes("
+            "'transfer.api.globus.org') && r.innerText.includes('true')).click()"
+        )
+        _wait(browser, lambda: "false" in _table_text(browser, "tokens"))
+        with pytest.raises(globus_sdk.TransferAPIError) as refused:
+            tc.get_task(task_id)
+        assert refused.value.http_status == 401
         _shot(browser, tmp_path, "dashboard-globus")
     finally:
         server.stop()

@@ -157,7 +157,24 @@ if (kind === "fts") {
     heading(detail, "Events");
     fill(table(detail, "task-events", ["time", "code", "error", "description", "details"]), data.task.events, [["time"], ["code"], ["is_error"], ["description"], ["details"]]);
   }
+  heading(service, "Auth: users");
+  const users = table(service, "users", ["username", "id", "name", "type"]);
+  heading(service, "Auth: clients");
+  const clients = table(service, "clients", ["name", "id", "type"]);
+  heading(service, "Auth: consents");
+  const consents = table(service, "consents", ["user", "client", "scope"]);
+  heading(service, "Auth: tokens (click an active one to revoke it)");
+  const tokens = table(service, "tokens", ["token", "kind", "user", "resource server", "active"]);
+  const revoke = async (token) => {
+    if (!token.active) return;
+    await call("POST", "/_mock/revoke", { token_id: token.token_id });
+    await refresh();
+  };
   render = (data) => {
+    fill(users, data.auth.users, [["username"], ["id"], ["name"], ["type"]]);
+    fill(clients, data.auth.clients, [["name"], ["id"], ["type"]]);
+    fill(consents, data.auth.consents, [["user"], ["client"], ["scope"]]);
+    fill(tokens, data.auth.tokens, [["token_id"], ["kind"], ["user"], ["resource_server"], ["active"]], revoke);
     fill(tasks, data.tasks.filter(matches), [["task_id"], ["owner_string"], ["label"], ["status", stateClass("status")], ["nice_status"], ["files"], ["files_transferred"], ["bytes_transferred"], ["request_time"]], taskPage);
     const values = {};
     for (const task of data.tasks) values[task.status] = (values[task.status] || 0) + 1;
@@ -197,6 +214,10 @@ async function refresh() {
   try {
     const clock = await call("GET", "/_mock/clock");
     document.getElementById("clock").textContent = clock.now;
+    const speed = document.getElementById("speed");
+    if (document.activeElement !== speed) speed.value = clock.speed === null ? "manual" : clock.speed;
+    speed.disabled = clock.speed === null;
+    document.getElementById("set-speed").disabled = clock.speed === null;
     const data = await call("GET", "/_mock/ui/data");
     plot(clock.now, render(data));
     const { faults } = await call("GET", "/_mock/faults");
@@ -225,6 +246,10 @@ for (const button of document.querySelectorAll("[data-advance]")) {
     await refresh();
   });
 }
+document.getElementById("set-speed").addEventListener("click", async () => {
+  await call("POST", "/_mock/speed", { speed: Number(document.getElementById("speed").value) });
+  await refresh();
+});
 document.getElementById("reset").addEventListener("click", async () => {
   await call("POST", "/_mock/reset");
   history.length = 0;

@@ -191,3 +191,39 @@ def test_the_remote_globus_client_mints_tokens_per_resource_server():
         assert remote.env()["GLOBUS_SDK_SERVICE_URL_SEARCH"] == remote.url + "/"
     finally:
         server.stop()
+
+
+def test_speed_changes_a_running_clock_and_a_manual_one_refuses(served):
+    refused = requests.post(f"{served.url}/_mock/speed", json={"speed": 100}, timeout=10)
+    assert refused.status_code == 400 and "manual" in refused.text
+    assert requests.get(f"{served.url}/_mock/clock", timeout=10).json()["speed"] is None
+    from mockcore.clock import ScaledClock
+
+    double = FtsDouble(clock=ScaledClock(speed=1))
+    server = double.serve()
+    server.start()
+    try:
+        document = requests.get(f"{server.url}/_mock/openapi.json", timeout=10).json()
+        reply = requests.post(f"{server.url}/_mock/speed", json={"speed": 1000}, timeout=10)
+        jsonschema.validate(reply.json(), _schema(document, "/_mock/speed", "post", "200"))
+        before = double.clock.time()
+        import time
+
+        time.sleep(0.2)
+        assert double.clock.time() - before >= 100  # 0.2 real s at 1000x
+        for bad in (0, -1, "fast", 1e9):
+            answer = requests.post(f"{server.url}/_mock/speed", json={"speed": bad}, timeout=10)
+            assert answer.status_code == 400, bad
+    finally:
+        server.stop()
+
+
+def test_revoking_an_unknown_token_id_is_refused():
+    double = GlobusDouble()
+    server = double.serve()
+    server.start()
+    try:
+        reply = requests.post(f"{server.url}/_mock/revoke", json={"token_id": "nope"}, timeout=10)
+        assert reply.status_code == 400 and reply.json()["errors"][0]["code"] == "BAD_REQUEST"
+    finally:
+        server.stop()
