@@ -206,8 +206,11 @@ def dashboard_data(state: GlobusState) -> dict[str, Any]:
     """What the dashboard shows: the newest tasks, as an endpoint manager sees them; with
     ``?task=<id>``, that task's events."""
     task_id = flask.request.args.get("task")
+    collection = flask.request.args.get("ls")
     with state.lock:
         state.settle()
+        if collection is not None:
+            return {"ls": _browse(state, collection, flask.request.args.get("path") or "/")}
         lookups = state.transfer.lookups
         if task_id:
             task = state.transfer.t.tasks.get(task_id)
@@ -220,6 +223,35 @@ def dashboard_data(state: GlobusState) -> dict[str, Any]:
             "tasks": [lookups.task_doc(task, admin=True) for task in reversed(tasks)],
             "auth": _auth_view(state),
         }
+
+
+def _browse(state: GlobusState, collection_id: str, path: str) -> dict[str, Any]:
+    """One directory of a collection's filesystem, as the operator sees the volume (a
+    guest collection from its host path); the collections to choose from at ``/``."""
+    collections = state.transfer.t.collections
+    with_volumes = [
+        {"id": c.id, "display_name": c.display_name}
+        for c in collections.values()
+        if c.volume is not None or (c.host_id in collections and collections[c.host_id].volume)
+    ]
+    coll = collections.get(collection_id)
+    if coll is None:
+        return {"collections": with_volumes, "entries": [], "error": None}
+    volume: Any = coll.volume
+    base: tuple[str, ...] = ()
+    if volume is None and coll.host_id in collections:
+        volume, base = collections[coll.host_id].volume, tuple(coll.host_root)
+    node: Any = volume.root if volume is not None else None
+    for name in (*base, *(p for p in path.split("/") if p and p != ".")):
+        node = getattr(node, "children", {}).get(name)
+    if node is None or node.kind != "dir":
+        return {"collections": with_volumes, "entries": [], "error": f"no directory {path}"}
+    entries = [
+        {"name": name, "type": child.kind, "size": getattr(child, "size", None)}
+        for name in sorted(node.children)[:DASHBOARD_TASKS]
+        for child in (node.children[name],)
+    ]
+    return {"collections": with_volumes, "entries": entries, "error": None}
 
 
 def _token_id(value: str) -> str:

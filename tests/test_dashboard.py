@@ -192,3 +192,43 @@ def test_the_globus_page_follows_a_task_to_its_end(browser, tmp_path):
         _shot(browser, tmp_path, "dashboard-globus")
     finally:
         server.stop()
+
+
+def test_the_globus_file_browser_lists_what_operation_ls_lists(browser):
+    from selenium.webdriver.support.ui import Select
+
+    double = GlobusDouble()
+    server = double.serve()
+    server.start()
+    try:
+        token = double.token_for("alice@globusid.org")
+        tc = globus_sdk.TransferClient(
+            authorizer=globus_sdk.AccessTokenAuthorizer(token), base_url=server.url + "/"
+        )
+        names = sorted(
+            e["name"] for e in tc.operation_ls(TUTORIAL_COLLECTION_1, path="/home/share/godata/")
+        )
+        browser.get(f"{server.url}/_mock/ui")
+        _wait(browser, lambda: len(Select(browser.find_element("id", "collection")).options) > 1)
+        Select(browser.find_element("id", "collection")).select_by_value(TUTORIAL_COLLECTION_1)
+        for directory in ("home", "share", "godata"):  # click down the tree
+            _wait(browser, lambda d=directory: d in _table_text(browser, "listing"))
+            browser.execute_script(
+                "[...document.querySelectorAll('#listing tr')]"
+                ".find(r => r.cells[0].innerText === arguments[0]).click()",
+                directory,
+            )
+        _wait(browser, lambda: all(n in _table_text(browser, "listing") for n in names))
+    finally:
+        server.stop()
+
+
+def test_the_jobs_filter_by_submission_time(browser, fts_served):
+    url = fts_served.url
+    headers = {"Authorization": f"Bearer {fts_served.token_for('alice', 'dteam')}"}
+    body = {"files": [{"sources": ["mock://a.example/f"], "destinations": ["mock://b.example/f"]}]}
+    job_id = requests.post(f"{url}/jobs", json=body, headers=headers, timeout=10).json()["job_id"]
+    browser.get(f"{url}/_mock/ui")
+    _wait(browser, lambda: job_id in _table_text(browser, "jobs"))
+    browser.find_element("id", "filter-after").send_keys("2999-01-01")
+    _wait(browser, lambda: job_id not in _table_text(browser, "jobs"))

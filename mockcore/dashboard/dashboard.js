@@ -90,7 +90,11 @@ function filterInput(name, placeholder) {
 }
 
 function matches(item) {
-  return Object.entries(filters).every(([k, v]) => !v || String(item[k] ?? "").includes(v));
+  return Object.entries(filters).every(([k, v]) => {
+    if (!v) return true;
+    if (k === "after") return String(item.submit_time ?? "") >= v; // ISO times sort as text
+    return String(item[k] ?? "").includes(v);
+  });
 }
 
 const stateClass = (key) => (item) => `state-${item[key]}`;
@@ -105,11 +109,13 @@ if (kind === "fts") {
   filterInput("vo_name", "VO");
   filterInput("job_state", "state");
   filterInput("user_dn", "user");
+  filterInput("after", "submitted after (ISO)");
   const jobs = table(service, "jobs", ["job", "VO", "user", "state", "files", "finished", "failed", "submitted"]);
   heading(service, "Optimizer decisions");
   const optimizer = table(service, "optimizer", ["source", "destination", "active", "ema", "streams", "at"]);
   heading(service, "Configuration (read-only)");
   const configLinks = table(service, "config-links", ["link", "source", "destination", "min active", "max active"]);
+  const storages = table(service, "storages", ["storage", "inbound max active", "outbound max active"]);
   const shares = table(service, "shares", ["source", "destination", "VO", "share"]);
   const bans = table(service, "bans", ["banned", "VO", "status", "message"]);
   const jobPage = (job) => {
@@ -129,6 +135,7 @@ if (kind === "fts") {
     fill(jobs, data.jobs.filter(matches), [["job_id"], ["vo_name"], ["user_dn"], ["job_state", stateClass("job_state")], ["files"], ["finished"], ["failed"], ["submit_time"]], jobPage);
     fill(optimizer, data.optimizer, [["source_se"], ["dest_se"], ["active"], ["ema"], ["nostreams"], ["datetime"]]);
     fill(configLinks, data.config.links, [["symbolicname"], ["source"], ["destination"], ["min_active"], ["max_active"]]);
+    fill(storages, data.config.storages, [["storage"], ["inbound_max_active"], ["outbound_max_active"]]);
     fill(shares, data.config.shares, [["source"], ["destination"], ["vo"], ["share"]]);
     const banned = [
       ...data.config.banned_storages.map((b) => ({ what: b.storage, vo: b.vo, status: b.status, message: b.message })),
@@ -146,7 +153,36 @@ if (kind === "fts") {
   heading(service, "Tasks");
   filterInput("status", "status");
   filterInput("owner_string", "owner");
-  const tasks = table(service, "tasks", ["task", "owner", "label", "status", "nice status", "files", "transferred", "bytes", "requested"]);
+  const tasks = table(service, "tasks", ["task", "owner", "label", "status", "nice status", "files", "transferred", "bytes", "faults", "requested"]);
+  heading(service, "Files");
+  const browser = { collection: "", path: "/" };
+  const where = document.createElement("div");
+  const picker = document.createElement("select");
+  picker.id = "collection";
+  const pathInput = document.createElement("input");
+  pathInput.id = "browse-path";
+  pathInput.value = "/";
+  picker.addEventListener("change", () => { browser.collection = picker.value; browser.path = "/"; pathInput.value = "/"; browse(); });
+  pathInput.addEventListener("change", () => { browser.path = pathInput.value || "/"; browse(); });
+  where.append(picker, pathInput);
+  service.appendChild(where);
+  const listing = table(service, "listing", ["name", "type", "size"]);
+  async function browse() {
+    const query = new URLSearchParams({ ls: browser.collection, path: browser.path });
+    const { ls } = await call("GET", `/_mock/ui/data?${query}`);
+    if (picker.options.length !== ls.collections.length + 1) {
+      picker.replaceChildren(new Option("(a collection)", ""));
+      for (const c of ls.collections) picker.appendChild(new Option(c.display_name, c.id));
+      picker.value = browser.collection;
+    }
+    fill(listing, ls.entries, [["name"], ["type"], ["size"]], (entry) => {
+      if (entry.type !== "dir") return;
+      browser.path = `${browser.path.replace(/\/$/, "")}/${entry.name}/`;
+      pathInput.value = browser.path;
+      browse();
+    });
+  }
+  browse();
   const taskPage = (task) => {
     selected = { query: `task=${encodeURIComponent(task.task_id)}`, draw: drawTask };
     showDetail(selected.query, drawTask);
@@ -175,7 +211,7 @@ if (kind === "fts") {
     fill(clients, data.auth.clients, [["name"], ["id"], ["type"]]);
     fill(consents, data.auth.consents, [["user"], ["client"], ["scope"]]);
     fill(tokens, data.auth.tokens, [["token_id"], ["kind"], ["user"], ["resource_server"], ["active"]], revoke);
-    fill(tasks, data.tasks.filter(matches), [["task_id"], ["owner_string"], ["label"], ["status", stateClass("status")], ["nice_status"], ["files"], ["files_transferred"], ["bytes_transferred"], ["request_time"]], taskPage);
+    fill(tasks, data.tasks.filter(matches), [["task_id"], ["owner_string"], ["label"], ["status", stateClass("status")], ["nice_status"], ["files"], ["files_transferred"], ["bytes_transferred"], ["faults"], ["request_time"]], taskPage);
     const values = {};
     for (const task of data.tasks) values[task.status] = (values[task.status] || 0) + 1;
     return values;

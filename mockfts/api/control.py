@@ -225,6 +225,14 @@ def dashboard_data(state: FtsState) -> dict[str, Any]:
                 {k: v for k, v in vars(link).items() if not k.startswith("_")}
                 for link in ops.config.links.values()
             ],
+            "storages": [
+                {
+                    "storage": name,
+                    "inbound_max_active": row.get("inbound_max_active"),
+                    "outbound_max_active": row.get("outbound_max_active"),
+                }
+                for name, row in ops.config.storages.items()
+            ],
             "shares": [
                 {"source": s, "destination": d, "vo": vo, "share": share}
                 for (s, d, vo), share in ops.config.shares.items()
