@@ -69,6 +69,7 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"try: fts-rest-whoami -s {server.url}", flush=True)
     else:
         print(f"try: fts-rest-whoami -s {server.url} --fts-access-token <token>", flush=True)
+    print(f"dashboard: {server.url}/_mock/ui", flush=True)
     return serving.serve_until_signalled(
         server, durable=durable, on_stop=lambda: print("mockfts stopped", flush=True)
     )

@@ -131,6 +131,7 @@ def serve(args: argparse.Namespace) -> int:
     lines = [
         f"# mockglobus: Globus Auth, Transfer, Groups, Search and Timers on {server.url}/ (Ctrl-C to stop)",
         f"# users: {users}",
+        f"# dashboard: {server.url}/_mock/ui",
         *([f"# state kept in {args.state}"] if durable is not None else []),
         "# export these to point globus-sdk and globus-cli at it:",
         *(f"export {name}={value}" for name, value in env.items()),

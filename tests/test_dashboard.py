@@ -232,3 +232,24 @@ def test_the_jobs_filter_by_submission_time(browser, fts_served):
     _wait(browser, lambda: job_id in _table_text(browser, "jobs"))
     browser.find_element("id", "filter-after").send_keys("2999-01-01")
     _wait(browser, lambda: job_id not in _table_text(browser, "jobs"))
+
+
+@pytest.mark.parametrize("command", ["mockfts", "mockglobus"])
+def test_serve_prints_where_the_dashboard_is(command):
+    import signal
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", command, "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = next(line for line in proc.stdout if "/_mock/ui" in line)
+        url = line.split()[-1]
+        assert requests.get(url, timeout=10).headers["Content-Type"].startswith("text/html")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=10)
