@@ -241,6 +241,23 @@ def _op(
     return op
 
 
+def json_post(
+    summary: str, body: dict[str, Any], answer: dict[str, Any], refused: str
+) -> dict[str, Any]:
+    """An OpenAPI path item: a POST of a JSON ``body`` answered with ``answer`` (200) or
+    refused with a 400 described by ``refused``."""
+    return {
+        "post": {
+            "summary": summary,
+            "requestBody": {"required": True, "content": {"application/json": {"schema": body}}},
+            "responses": {
+                "200": _json(answer, "done"),
+                "400": {"description": refused},
+            },
+        }
+    }
+
+
 def query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
     """An OpenAPI query parameter."""
     return {
@@ -465,4 +482,4 @@ def openapi(title: str, service_paths: dict[str, dict[str, Any]]) -> dict[str, A
     }
 
 
-__all__ = ["DOUBLE_KEY", "common_routes", "openapi", "query"]
+__all__ = ["DOUBLE_KEY", "common_routes", "json_post", "openapi", "query"]

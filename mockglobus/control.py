@@ -154,38 +154,12 @@ _PATHS: dict[str, dict[str, Any]] = {
 }
 
 
-_PATHS["/_mock/revoke"] = {
-    "post": {
-        "summary": "Revoke a token by the id the dashboard shows for it",
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["token_id"],
-                        "properties": {"token_id": {"type": "string"}},
-                    }
-                }
-            },
-        },
-        "responses": {
-            "200": {
-                "description": "revoked",
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "required": ["revoked"],
-                            "properties": {"revoked": {"type": "string"}},
-                        }
-                    }
-                },
-            },
-            "400": {"description": "Auth's errors document"},
-        },
-    }
-}
+_PATHS["/_mock/revoke"] = controlplane.json_post(
+    "Revoke a token by the id the dashboard shows for it",
+    {"type": "object", "required": ["token_id"], "properties": {"token_id": {"type": "string"}}},
+    {"type": "object", "required": ["revoked"], "properties": {"revoked": {"type": "string"}}},
+    "Auth's errors document",
+)
 
 
 @blueprint.errorhandler(auth_errors.ApiError)

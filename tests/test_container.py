@@ -40,8 +40,11 @@ def _wait_for(url: str, timeout: float = 60.0) -> requests.Response:
             time.sleep(0.3)
 
 
-def _probe(fts: str, globus: str) -> None:
-    """Both doubles answer as their services do."""
+def _probe(fts_port: int, globus_port: int) -> None:
+    """Both doubles, once up, answer as their services do."""
+    fts, globus = f"http://127.0.0.1:{fts_port}", f"http://127.0.0.1:{globus_port}"
+    _wait_for(f"{fts}/")
+    _wait_for(f"{globus}/")
     token = requests.post(f"{fts}/_mock/token?user=ci&vo=dteam", timeout=10).json()["access_token"]
     me = requests.get(f"{fts}/whoami", headers={"Authorization": f"Bearer {token}"}, timeout=10)
     assert me.status_code == 200 and me.json()["vos"] == ["dteam"]
@@ -90,10 +93,7 @@ def test_the_entrypoint_serves_both_doubles_on_its_ports_and_stops_on_sigterm(in
         text=True,
     )
     try:
-        fts, globus = f"http://127.0.0.1:{fts_port}", f"http://127.0.0.1:{globus_port}"
-        _wait_for(f"{fts}/")
-        _wait_for(f"{globus}/")
-        _probe(fts, globus)
+        _probe(fts_port, globus_port)
     finally:
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=30)
@@ -123,10 +123,7 @@ def test_the_image_builds_and_serves_where_docker_runs():
         text=True,
     ).stdout.strip()
     try:
-        fts, globus = f"http://127.0.0.1:{fts_port}", f"http://127.0.0.1:{globus_port}"
-        _wait_for(f"{fts}/")
-        _wait_for(f"{globus}/")
-        _probe(fts, globus)
+        _probe(fts_port, globus_port)
     finally:
         subprocess.run([docker, "stop", container], capture_output=True, timeout=60)
         subprocess.run([docker, "rmi", tag], capture_output=True, timeout=60)

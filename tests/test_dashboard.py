@@ -79,6 +79,20 @@ def _shot(browser, tmp_path: Path, name: str) -> None:
 
 
 @pytest.fixture
+def globus_served():
+    """A served Globus double and a TransferClient of alice's on it."""
+    double = GlobusDouble()
+    server = double.serve()
+    server.start()
+    token = double.token_for("alice@globusid.org")
+    tc = globus_sdk.TransferClient(
+        authorizer=globus_sdk.AccessTokenAuthorizer(token), base_url=server.url + "/"
+    )
+    yield server, tc
+    server.stop()
+
+
+@pytest.fixture
 def fts_served():
     double = FtsDouble()
     server = double.serve()
@@ -155,72 +169,54 @@ def test_a_fault_armed_on_the_page_is_armed_on_the_double(browser, fts_served):
     _wait(browser, lambda: "/whoami" in _table_text(browser, "journal"))
 
 
-def test_the_globus_page_follows_a_task_to_its_end(browser, tmp_path):
+def test_the_globus_page_follows_a_task_to_its_end(browser, globus_served, tmp_path):
     from selenium.webdriver.common.by import By
 
-    double = GlobusDouble()
-    server = double.serve()
-    server.start()
-    try:
-        token = double.token_for("alice@globusid.org")
-        tc = globus_sdk.TransferClient(
-            authorizer=globus_sdk.AccessTokenAuthorizer(token), base_url=server.url + "/"
-        )
-        data = globus_sdk.TransferData(TUTORIAL_COLLECTION_1, TUTORIAL_COLLECTION_2)
-        data.add_item("/home/share/godata/file1.txt", "/~/copied.txt")
-        task_id = tc.submit_transfer(data)["task_id"]
-        browser.get(f"{server.url}/_mock/ui")
-        _wait(browser, lambda: "ACTIVE" in _row_text(browser, "tasks", task_id))
-        browser.find_element(By.CSS_SELECTOR, "button[data-advance='600']").click()
-        _wait(browser, lambda: "SUCCEEDED" in _row_text(browser, "tasks", task_id))
-        assert tc.get_task(task_id)["status"] == "SUCCEEDED"
-        browser.execute_script(  # the task's page: its events, as the API lists them
-            "[...document.querySelectorAll('#tasks tr')].find(r => r.innerText.includes(arguments[0])).click()",
-            task_id,
-        )
-        codes = [e["code"] for e in tc.task_event_list(task_id)]
-        _wait(browser, lambda: all(c in _table_text(browser, "task-events") for c in codes))
-        # the Auth panel: the token used above is listed; a click revokes it for real
-        browser.execute_script(
-            "[...document.querySelectorAll('#tokens tr')].find(r => r.innerText.includes("
-            "'transfer.api.globus.org') && r.innerText.includes('true')).click()"
-        )
-        _wait(browser, lambda: "false" in _table_text(browser, "tokens"))
-        with pytest.raises(globus_sdk.TransferAPIError) as refused:
-            tc.get_task(task_id)
-        assert refused.value.http_status == 401
-        _shot(browser, tmp_path, "dashboard-globus")
-    finally:
-        server.stop()
+    server, tc = globus_served
+    data = globus_sdk.TransferData(TUTORIAL_COLLECTION_1, TUTORIAL_COLLECTION_2)
+    data.add_item("/home/share/godata/file1.txt", "/~/copied.txt")
+    task_id = tc.submit_transfer(data)["task_id"]
+    browser.get(f"{server.url}/_mock/ui")
+    _wait(browser, lambda: "ACTIVE" in _row_text(browser, "tasks", task_id))
+    browser.find_element(By.CSS_SELECTOR, "button[data-advance='600']").click()
+    _wait(browser, lambda: "SUCCEEDED" in _row_text(browser, "tasks", task_id))
+    assert tc.get_task(task_id)["status"] == "SUCCEEDED"
+    browser.execute_script(  # the task's page: its events, as the API lists them
+        "[...document.querySelectorAll('#tasks tr')].find(r => r.innerText.includes(arguments[0])).click()",
+        task_id,
+    )
+    codes = [e["code"] for e in tc.task_event_list(task_id)]
+    _wait(browser, lambda: all(c in _table_text(browser, "task-events") for c in codes))
+    # the Auth panel: the token used above is listed; a click revokes it for real
+    browser.execute_script(
+        "[...document.querySelectorAll('#tokens tr')].find(r => r.innerText.includes("
+        "'transfer.api.globus.org') && r.innerText.includes('true')).click()"
+    )
+    _wait(browser, lambda: "false" in _table_text(browser, "tokens"))
+    with pytest.raises(globus_sdk.TransferAPIError) as refused:
+        tc.get_task(task_id)
+    assert refused.value.http_status == 401
+    _shot(browser, tmp_path, "dashboard-globus")
 
 
-def test_the_globus_file_browser_lists_what_operation_ls_lists(browser):
+def test_the_globus_file_browser_lists_what_operation_ls_lists(browser, globus_served):
     from selenium.webdriver.support.ui import Select
 
-    double = GlobusDouble()
-    server = double.serve()
-    server.start()
-    try:
-        token = double.token_for("alice@globusid.org")
-        tc = globus_sdk.TransferClient(
-            authorizer=globus_sdk.AccessTokenAuthorizer(token), base_url=server.url + "/"
+    server, tc = globus_served
+    names = sorted(
+        e["name"] for e in tc.operation_ls(TUTORIAL_COLLECTION_1, path="/home/share/godata/")
+    )
+    browser.get(f"{server.url}/_mock/ui")
+    _wait(browser, lambda: len(Select(browser.find_element("id", "collection")).options) > 1)
+    Select(browser.find_element("id", "collection")).select_by_value(TUTORIAL_COLLECTION_1)
+    for directory in ("home", "share", "godata"):  # click down the tree
+        _wait(browser, lambda d=directory: d in _table_text(browser, "listing"))
+        browser.execute_script(
+            "[...document.querySelectorAll('#listing tr')]"
+            ".find(r => r.cells[0].innerText === arguments[0]).click()",
+            directory,
         )
-        names = sorted(
-            e["name"] for e in tc.operation_ls(TUTORIAL_COLLECTION_1, path="/home/share/godata/")
-        )
-        browser.get(f"{server.url}/_mock/ui")
-        _wait(browser, lambda: len(Select(browser.find_element("id", "collection")).options) > 1)
-        Select(browser.find_element("id", "collection")).select_by_value(TUTORIAL_COLLECTION_1)
-        for directory in ("home", "share", "godata"):  # click down the tree
-            _wait(browser, lambda d=directory: d in _table_text(browser, "listing"))
-            browser.execute_script(
-                "[...document.querySelectorAll('#listing tr')]"
-                ".find(r => r.cells[0].innerText === arguments[0]).click()",
-                directory,
-            )
-        _wait(browser, lambda: all(n in _table_text(browser, "listing") for n in names))
-    finally:
-        server.stop()
+    _wait(browser, lambda: all(n in _table_text(browser, "listing") for n in names))
 
 
 def test_the_jobs_filter_by_submission_time(browser, fts_served):

@@ -151,41 +151,23 @@ _PATHS: dict[str, dict[str, Any]] = {
             },
         }
     },
-    "/_mock/scenario": {
-        "post": {
-            "summary": "Load a scenario (mockfts.scenario); a reset returns to it",
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "required": ["scenario"],
-                            "properties": {"scenario": {"type": ["string", "object"]}},
-                        }
-                    }
-                },
+    "/_mock/scenario": controlplane.json_post(
+        "Load a scenario (mockfts.scenario); a reset returns to it",
+        {
+            "type": "object",
+            "required": ["scenario"],
+            "properties": {"scenario": {"type": ["string", "object"]}},
+        },
+        {
+            "type": "object",
+            "required": ["tokens", "jobs"],
+            "properties": {
+                "tokens": {"type": "object"},
+                "jobs": {"type": "array", "items": {"type": "string"}},
             },
-            "responses": {
-                "200": {
-                    "description": "what it made",
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["tokens", "jobs"],
-                                "properties": {
-                                    "tokens": {"type": "object"},
-                                    "jobs": {"type": "array", "items": {"type": "string"}},
-                                },
-                            }
-                        }
-                    },
-                },
-                "400": {"description": "FTS's 400, with the scenario's refusal"},
-            },
-        }
-    },
+        },
+        "FTS's 400, with the scenario's refusal",
+    ),
 }
 
 
