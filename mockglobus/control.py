@@ -268,7 +268,12 @@ def revoke() -> flask.Response:
     """Body ``{"token_id": <the dashboard's id of a token>}``: revoke it as its owner
     would (a refresh token takes its grant with it)."""
     state = _state()
-    wanted = _param("token_id")
+    try:
+        wanted = _param("token_id")
+    except controls.ControlRefused as exc:
+        return _error(auth_errors.BadRequest(str(exc)))
+    if not isinstance(wanted, str):
+        return _error(auth_errors.BadRequest("token_id: the id of a token, as a string"))
     with state.lock:
         found = next((v for v in state.auth.tables.tokens if _token_id(v) == wanted), None)
         if found is None:

@@ -223,7 +223,9 @@ def test_revoking_an_unknown_token_id_is_refused():
     server = double.serve()
     server.start()
     try:
-        reply = requests.post(f"{server.url}/_mock/revoke", json={"token_id": "nope"}, timeout=10)
-        assert reply.status_code == 400 and reply.json()["errors"][0]["code"] == "BAD_REQUEST"
+        for body in ({"token_id": "nope"}, 2147483647, {"token_id": 5}, ["x"]):
+            reply = requests.post(f"{server.url}/_mock/revoke", json=body, timeout=10)
+            assert reply.status_code == 400, body
+            assert reply.json()["errors"][0]["code"] == "BAD_REQUEST"
     finally:
         server.stop()

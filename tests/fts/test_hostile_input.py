@@ -229,3 +229,30 @@ def test_token_refuses_a_body_that_is_not_an_object(fts):
         400,
         {"status": "400 Bad Request", "message": "Expecting a dictionary"},
     )
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/config/global", {"vo_name": {}, "retry": 2}),
+        ("/config/links", {"symbolicname": ["x"], "source": "mock://a", "destination": "mock://b"}),
+        ("/config/links", {"symbolicname": "x", "source": {}, "destination": "mock://b"}),
+        (
+            "/config/shares",
+            {"source": "mock://a", "destination": "mock://b", "vo": [1], "share": 1},
+        ),
+        ("/config/activity_shares", {"vo": {"a": 1}, "share": {"x": 1}}),
+        ("/optimizer/current", {"source_se": [[{}]], "dest_se": "mock://b", "active": 4}),
+    ],
+)
+def test_a_key_that_is_not_text_is_a_400_not_a_500(path, body):
+    """Found by a longer fuzz run: configuration keys are dictionary keys in the double
+    (the real server fails in its database); any non-text key is refused."""
+    from mockfts import FtsDouble
+
+    fts = FtsDouble()
+    fts.identity = fts.root()
+    with fts.intercept():
+        reply = requests.post(f"https://fts3.mock:8446{path}", json=body, timeout=10)
+    assert reply.status_code == 400, reply.text
+    assert not fts.errors

@@ -204,6 +204,9 @@ class Optimizer:
     def set_values(self, body: dict) -> tuple[EvolutionRow, OptimizerRow, dict]:
         """Store a decision; returns both rows and the extra keys echoed by the server."""
         source, dest = body.get("source_se"), body.get("dest_se")
+        if not isinstance(source, str | None) or not isinstance(dest, str | None):
+            # the real server fails in its database (a 500); the double answers 400
+            raise errors.InvalidValue(detail="source_se and dest_se must be strings")
         if not source or not dest:
             raise errors.MissingPair()
         numbers = {name: _number(body, name, default, int) for name, default in _INTEGERS}
