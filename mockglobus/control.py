@@ -100,12 +100,9 @@ def token() -> flask.Response:
 
 def advance() -> flask.Response:
     state = _state()
-    try:
-        with state.lock:  # checked against the clock it moves
-            seconds = _param("seconds")
-            state.advance(controls.advance_seconds(0 if seconds is None else seconds, state.clock))
-    except controls.ControlRefused as exc:
-        return _error(auth_errors.BadRequest(str(exc)))
+    with state.lock:  # checked against the clock it moves
+        seconds = _param("seconds")
+        state.advance(controls.advance_seconds(0 if seconds is None else seconds, state.clock))
     return flask.jsonify({"now": state.clock.now().isoformat()})
 
 
@@ -165,6 +162,12 @@ _PATHS["/_mock/revoke"] = controlplane.json_post(
 @blueprint.errorhandler(auth_errors.ApiError)
 def _refused(exc: auth_errors.ApiError) -> flask.Response:
     return _error(exc)
+
+
+@blueprint.errorhandler(controls.ControlRefused)
+def _checked(exc: controls.ControlRefused) -> flask.Response:
+    """Every control input refused by :mod:`mockcore.controls` is Auth's 400, once."""
+    return _error(auth_errors.BadRequest(str(exc)))
 
 
 ROUTES = [
@@ -268,10 +271,7 @@ def revoke() -> flask.Response:
     """Body ``{"token_id": <the dashboard's id of a token>}``: revoke it as its owner
     would (a refresh token takes its grant with it)."""
     state = _state()
-    try:
-        wanted = _param("token_id")
-    except controls.ControlRefused as exc:
-        return _error(auth_errors.BadRequest(str(exc)))
+    wanted = _param("token_id")
     if not isinstance(wanted, str):
         return _error(auth_errors.BadRequest("token_id: the id of a token, as a string"))
     with state.lock:

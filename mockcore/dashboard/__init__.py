@@ -10,6 +10,7 @@ vendored in ``static/`` so it works offline.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -24,22 +25,28 @@ STATIC = HERE / "static"
 _FILES = {"chart.umd.min.js": "text/javascript", "dashboard.js": "text/javascript"}
 
 
+@functools.cache
+def _static(name: str) -> bytes:
+    """A script of the page, read from the package once per process."""
+    return ((HERE if name == "dashboard.js" else STATIC) / name).read_bytes()
+
+
 def dashboard_routes(
     title: str, kind: str, data: Callable[[Any], dict[str, Any]], state_key: str
 ) -> list[Route]:
     """The dashboard of a double: ``kind`` picks the service panels of the page
     (``fts`` or ``globus``); ``data(state)`` is the document of ``/_mock/ui/data``."""
 
+    html = (HERE / "page.html").read_text()  # read once: the page never changes
+    html = html.replace("{{title}}", title).replace("{{kind}}", json.dumps(kind))
+
     def page() -> flask.Response:
-        html = (HERE / "page.html").read_text()
-        html = html.replace("{{title}}", title).replace("{{kind}}", json.dumps(kind))
         return flask.Response(html, mimetype="text/html")
 
     def static(name: str) -> flask.Response:
         if name not in _FILES:
             flask.abort(404)
-        folder = HERE if name == "dashboard.js" else STATIC
-        return flask.Response((folder / name).read_bytes(), mimetype=_FILES[name])
+        return flask.Response(_static(name), mimetype=_FILES[name])
 
     def ui_data() -> flask.Response:
         return flask.jsonify(data(flask.request.environ[state_key]))

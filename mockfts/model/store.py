@@ -92,10 +92,6 @@ class FtsState(ServiceState):
 
     # --- views for the operations layer (bans, snapshot, archive) -------------------
 
-    def unfinished_jobs(self) -> list[Job]:
-        """Jobs not yet terminal, in submission order (an index, not a scan)."""
-        return list(self.index.unfinished.values())
-
     def file(self, file_id: int) -> File | None:
         """A transfer by its file id, whatever its job."""
         return self.index.files.get(file_id)

@@ -36,3 +36,22 @@ def transfer(
         f"mock://src.example/data/{name}?{src_query}",
         f"mock://dst.example/data/{name}?{dst_query}",
     )
+
+
+#: The fields of a row of FTS's monitoring snapshot (GET /snapshot).
+SNAPSHOT_KEYS = {
+    "active",
+    "avg_duration",
+    "avg_queued",
+    "avg_throughput",
+    "dest_se",
+    "failed",
+    "finished",
+    "frequent_error",
+    "limits",
+    "max_active",
+    "source_se",
+    "submitted",
+    "success_ratio",
+    "vo_name",
+}

@@ -11,6 +11,8 @@ import subprocess
 import fts3.rest.client.easy as easy
 import pytest
 
+from tests.fts.conftest import SNAPSHOT_KEYS
+
 pytestmark = pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 
 DN = "/DC=org/DC=terena/DC=tcs/C=NL/O=Stichting EGI/CN=Andrea Manzi"
@@ -164,22 +166,7 @@ def test_pair_snapshot_has_the_documented_fields(site):
         "mock://snap-dst.example",
     )
     for pair in pairs:
-        assert set(pair) == {
-            "active",
-            "avg_duration",
-            "avg_queued",
-            "avg_throughput",
-            "dest_se",
-            "failed",
-            "finished",
-            "frequent_error",
-            "limits",
-            "max_active",
-            "source_se",
-            "submitted",
-            "success_ratio",
-            "vo_name",
-        }
+        assert set(pair) == SNAPSHOT_KEYS
 
 
 def test_submit_schema(site):

@@ -6,23 +6,9 @@ from __future__ import annotations
 import pytest
 import requests
 
+from tests.fts.conftest import SNAPSHOT_KEYS
+
 SRC, DST = "mock://src.example", "mock://dst.example"
-KEYS = {
-    "active",
-    "avg_duration",
-    "avg_queued",
-    "avg_throughput",
-    "dest_se",
-    "failed",
-    "finished",
-    "frequent_error",
-    "limits",
-    "max_active",
-    "source_se",
-    "submitted",
-    "success_ratio",
-    "vo_name",
-}
 
 
 def test_todays_servers_have_no_snapshot(fts):
@@ -68,7 +54,7 @@ class TestLegacyServer:
             ("slow", "size=10", "size_post=10&time=100"),
         )
         [queued] = self.snapshot(fts)
-        assert queued.keys() == KEYS
+        assert queued.keys() == SNAPSHOT_KEYS
         assert (queued["submitted"], queued["active"], queued["avg_queued"]) == (3, 0, None)
         fts.advance(20)
         [pair] = self.snapshot(fts)
