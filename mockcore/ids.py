@@ -69,6 +69,11 @@ class IdSource:
         with self._lock:
             return "".join(self.random.choice(alphabet) for _ in range(int(nbytes * 1.35)))
 
+    def bits(self, k: int) -> int:
+        """A uniform integer of ``k`` random bits (``randint(0, 2**k - 1)`` in one call)."""
+        with self._lock:
+            return self.random.getrandbits(k)
+
     def randint(self, low: int, high: int) -> int:
         with self._lock:
             return self.random.randint(low, high)

@@ -26,6 +26,7 @@ Reasons for staging and archiving failures are not confirmed from sources
 from __future__ import annotations
 
 import errno as E
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -78,7 +79,7 @@ def _activity(activity: str, shares: dict[str, float]) -> str:
 
 def _host(url: str) -> str:
     """The host part of a URL as the agent names log directories (port dropped)."""
-    return url.partition("?")[0].split("/")[2].split(":")[0]
+    return url.split("/", 3)[2].partition("?")[0].partition(":")[0]
 
 
 class _Batch:
@@ -225,8 +226,11 @@ class Daemon:
         return limits
 
     def _has_slot(self, file: File) -> bool:
+        limits = self._limits(file)
+        if not limits:
+            return True
         running = self._running_on
-        return all(running.get(slot, 0) < limit for slot, limit in self._limits(file))
+        return all(running.get(slot, 0) < limit for slot, limit in limits)
 
     def _hold(self, file: File) -> None:
         self._running[file.file_id] = file
@@ -337,7 +341,7 @@ class Daemon:
         ids = self.state.ids
         file.pid = ids.randint(1000, 65000)
         file.log_file = self._log_path(job, file, now)
-        file.internal_file_params = self._file_params(job)
+        file.internal_file_params = _file_params(job.internal_job_params, job.timeout)
         self._move(job, file, S.ACTIVE, now)
         attempt = plan_attempt(
             job,
@@ -577,22 +581,14 @@ class Daemon:
             f"{stamp}__{src}__{dst}__{file.file_id}__{job.job_id}"
         )
 
-    @staticmethod
-    def _file_params(job: Job) -> str:
-        """What the agent records per transfer; the same for every file of a job (kept
-        in the job's ``__dict__``, not as an attribute, which would bump its revision)."""
-        found = job.__dict__.get("_file_params")
-        if found is None:
-            found = job.__dict__["_file_params"] = Daemon._job_file_params(job)
-        return found
 
-    @staticmethod
-    def _job_file_params(job: Job) -> str:
-        params = dict(
-            p.split(":", 1) for p in (job.internal_job_params or "").split(",") if ":" in p
-        )
-        return "nostreams:{},timeout:{},buffersize:{}".format(
-            params.get("nostreams", 1),
-            params.get("timeout", job.timeout or 3600),
-            params.get("buffersize", 0),
-        )
+@functools.lru_cache(maxsize=256)
+def _file_params(internal_job_params: str | None, timeout: int | None) -> str:
+    """What the agent records per transfer: the same for every job with these
+    parameters."""
+    params = dict(p.split(":", 1) for p in (internal_job_params or "").split(",") if ":" in p)
+    return "nostreams:{},timeout:{},buffersize:{}".format(
+        params.get("nostreams", 1),
+        params.get("timeout", timeout or 3600),
+        params.get("buffersize", 0),
+    )

@@ -41,12 +41,20 @@ class Tally:
 
     def __init__(self, files: list[File]) -> None:
         self.files = len(files)
-        self.states: dict[str, int] = {}
+        states: dict[str, int] = {}
+        for f in files:
+            states[f.file_state] = states.get(f.file_state, 0) + 1
+        self.states = states
+        self.entries = len({f.file_index for f in files})
+        if self.entries == self.files:  # a row per entry (no replicas): the counts say it
+            self.replicas: dict[int, list[File]] = {}
+            self.canceled = states.get(S.CANCELED, 0)
+            self.finished = states.get(S.FINISHED, 0)
+            self.alive = self.files - self.canceled - states.get(S.FAILED, 0)
+            return
         rows: dict[int, list[File]] = {}
         for f in files:
-            self.states[f.file_state] = self.states.get(f.file_state, 0) + 1
             rows.setdefault(f.file_index, []).append(f)
-        self.entries = len(rows)
         # only entries with several rows (replicas) need their rows to be looked at
         self.replicas = {index: r for index, r in rows.items() if len(r) > 1}
         self.canceled = self.finished = self.alive = 0

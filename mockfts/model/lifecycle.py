@@ -130,7 +130,7 @@ class JobIndex:
         self.by_vo: dict[str, list[Job]] = {}  # the same, per VO
         self.unfinished: dict[str, Job] = {}  # submission order
         self._unfinished_by: dict[tuple[str, object], dict[str, Job]] = {}
-        self._keys: dict[str, tuple] = {}  # unfinished job id -> its filter values
+        self._keys: dict[str, tuple[dict[str, Job], ...]] = {}  # job id -> where it is filed
         self._finished_times: list[float] = []  # job_finished, ascending
         self._finished_jobs: list[Job] = []
         self._live_files: dict[tuple[str, str], dict[int, File]] = {}  # (vo, state)
@@ -147,9 +147,11 @@ class JobIndex:
         self.submitted.append(job)
         self.by_vo.setdefault(job.vo_name, []).append(job)
         self.unfinished[job.job_id] = job
-        keys = self._keys[job.job_id] = tuple(getattr(job, c) for c in JOB_FILTERS[:-1])
-        for column, value in zip(JOB_FILTERS, (*keys, job.job_state), strict=True):
-            self._bucket(column, value)[job.job_id] = job
+        buckets = tuple(self._bucket(c, getattr(job, c)) for c in JOB_FILTERS[:-1])
+        for bucket in buckets:
+            bucket[job.job_id] = job
+        self._keys[job.job_id] = buckets
+        self._bucket("job_state", job.job_state)[job.job_id] = job
         for file in job.files:
             self.files[file.file_id] = file
             self._file_in(file, file.file_state)
@@ -165,9 +167,9 @@ class JobIndex:
             self._bucket("job_state", after)[job.job_id] = job
             return
         del self.unfinished[job.job_id]
-        # the values it was filed under (a replica job's source_se is its winner's by now)
-        for column, value in zip(JOB_FILTERS[:-1], self._keys.pop(job.job_id), strict=True):
-            self._unfinished_by[(column, value)].pop(job.job_id, None)
+        # where it was filed (a replica job's source_se is its winner's by now)
+        for bucket in self._keys.pop(job.job_id):
+            bucket.pop(job.job_id, None)
         for file in job.files:
             self._file_out(file, file.file_state)
         finished = job.job_finished if job.job_finished is not None else now

@@ -131,7 +131,7 @@ class FtsState(ServiceState):
             submit_host=self.submit_host,
             next_file_id=lambda: next(self._file_ids),
             new_uuid1=self.ids.uuid1,
-            random_hash=lambda: self.ids.randint(0, 65535),
+            random_hash=lambda: self.ids.bits(16),  # hashed_id: 0..65535
             token_issuer_known=lambda iss: iss in self.tokens.providers,
             select_replica=self.replicas.select,
             limits=self.limits,

@@ -205,9 +205,11 @@ def plan_attempt(
             return _fail("DESTINATION", dest.int("errno"))
     else:
         # 4d. create the parent directory: refused under an rd_path
-        parent = dest.without_query.rsplit("/", 1)[0]
-        if any(rd[: len(parent)] == parent for rd in dest.all("rd_path")):
-            return _fail("DESTINATION", E.EPERM)
+        refused = dest.all("rd_path")
+        if refused:
+            parent = dest.without_query.rsplit("/", 1)[0]
+            if any(rd[: len(parent)] == parent for rd in refused):
+                return _fail("DESTINATION", E.EPERM)
     # 5. copy
     if dest.has("time"):
         duration = float(dest.int("time"))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import heapq
 import time
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mockcore.clock import ManualClock, ScaledClock
 from mockcore.ids import IdSource
@@ -107,3 +110,62 @@ def test_set_time_moves_a_clock_backwards_too(make):
     clock.advance(3600)
     clock.set_time(1_700_000_100)
     assert 1_700_000_100 <= clock.time() < 1_700_000_101
+
+
+def _heap_order(plan: list, steps: list[int]) -> list[str]:
+    """What a heap of ``(when, sequence)`` runs for ``plan``: the reference order."""
+    heap: list[tuple[int, int, str, list[int]]] = []
+    sequence = iter(range(10**6))
+    for n, (when, children, cancel, _) in enumerate(plan):
+        if not cancel:
+            heapq.heappush(heap, (when, next(sequence), f"p{n}", children))
+        else:
+            next(sequence)
+    ran, now = [], 0
+    for step in steps:
+        now += step
+        while heap and heap[0][0] <= now:
+            when, _, name, children = heapq.heappop(heap)
+            ran.append(name)
+            for k, delta in enumerate(children):
+                heapq.heappush(heap, (max(0, when + delta), next(sequence), f"{name}.{k}", []))
+    return ran
+
+
+@given(
+    plan=st.lists(
+        st.tuples(
+            st.integers(0, 6),  # due time
+            st.lists(st.integers(-3, 3), max_size=3),  # what it schedules, relative to it
+            st.booleans(),  # cancelled before anything runs
+            st.booleans(),  # runs due events itself (a model calling its own API)
+        ),
+        max_size=25,
+    ),
+    steps=st.lists(st.integers(0, 4), min_size=1, max_size=4),
+)
+def test_events_run_in_due_time_then_scheduling_order(plan, steps):
+    """The scheduler runs what a heap of ``(when, sequence)`` would run, in that order,
+    also when an event schedules others at, before or after its own time, and when it
+    runs due events itself."""
+    state = ServiceState(ManualClock(start=0))
+    ran: list[str] = []
+
+    def run(name: str, children: list[int], reenter: bool, when: float) -> None:
+        ran.append(name)
+        for k, delta in enumerate(children):
+            state.scheduler.at(max(0, when + delta), run, f"{name}.{k}", [], False)
+        if reenter:
+            state.scheduler.run_due(when)
+
+    for n, (when, children, cancel, reenter) in enumerate(plan):
+        handle = state.scheduler.at(when, run, f"p{n}", children, reenter)
+        if cancel:
+            handle.cancel()
+    for step in steps:
+        state.advance(step)
+    assert ran == _heap_order(plan, steps)
+    live = sum(not cancel for _, _, cancel, _ in plan) + sum(
+        len(plan[int(name[1:])][1]) for name in ran if "." not in name
+    )
+    assert len(state.scheduler) == live - len(ran)

@@ -29,11 +29,15 @@ def _split(url: str) -> tuple[str, str] | None:
 
 
 @functools.lru_cache(maxsize=4096)
-def _authority(prefix: str) -> tuple[str, str | None]:
-    """(scheme, hostname) of a ``scheme://authority`` (a site has few storages: the part
-    before the path is parsed once, not once per file)."""
+def _authority(prefix: str) -> tuple[str, str | None, str]:
+    """(scheme, hostname, storage) of a ``scheme://authority`` (a site has few storages:
+    the part before the path is parsed once, not once per file)."""
     parsed = urlparse(prefix)
-    return parsed.scheme, parsed.hostname
+    return parsed.scheme, parsed.hostname, _storage(parsed.scheme, parsed.hostname)
+
+
+def _storage(scheme: str, host: str | None) -> str:
+    return sys.intern(f"{scheme}://{(host or '').lower()}")
 
 
 def storage_of(url: str) -> str:
@@ -41,22 +45,27 @@ def storage_of(url: str) -> str:
     split = _split(url)
     if split is None:
         parsed = urlparse(url)
-        scheme, host = parsed.scheme, parsed.hostname
-    else:
-        scheme, host = _authority(split[0])
-    return sys.intern(f"{scheme}://{(host or '').lower()}")
+        return _storage(parsed.scheme, parsed.hostname)
+    return _authority(split[0])[2]
 
 
 def validate_url(url: Any) -> str:
     """``validate_url`` of ``lib/JobBuilder_utils.py``: scheme, not ``file``, a path, a
     host; the message shows the URL as ``urlunparse`` rebuilds it."""
+    return checked_url(url)[0]
+
+
+def checked_url(url: Any) -> tuple[str, str]:
+    """:func:`validate_url`, and the URL's storage (:func:`storage_of`) from the same
+    parse: a submission reads both for every file."""
     url = url.strip()
     split = _split(url)
     if split is None:
         parsed = urlparse(url)
         scheme, host, path, query = parsed.scheme, parsed.hostname, parsed.path, parsed.query
+        storage = _storage(scheme, host)
     else:
-        (scheme, host), rest = _authority(split[0]), split[1]
+        (scheme, host, storage), rest = _authority(split[0]), split[1]
         before_fragment = rest.partition("#")[0]
         path, _, query = before_fragment.partition("?")
     if not scheme:
@@ -68,7 +77,7 @@ def validate_url(url: Any) -> str:
         raise errors.InvalidValue(detail=f"Missing path ({urlunparse(urlparse(url))})")
     if not host:
         raise errors.InvalidValue(detail=f"Missing host ({urlunparse(urlparse(url))})")
-    return url
+    return url, storage
 
 
 def with_activity(url: str, activity: str) -> str:
