@@ -100,14 +100,10 @@ def job_document(job: Job, profile: VersionProfile, fields: list[str] | None = N
     )
     if fields is not None:
         return _document(job, plan)
-    key = (
-        profile.name,
-        getattr(job, "revision", 0),
-    )  # jobs are read far more often than they change
-    cached = job.__dict__.get("_rendered")
+    key = (profile.name, job.revision)  # jobs are read far more often than they change
+    cached = job._rendered
     if cached is None or cached[0] != key:
-        cached = (key, _document(job, plan))
-        job.__dict__["_rendered"] = cached
+        cached = job._rendered = (key, _document(job, plan))
     return dict(cached[1])
 
 

@@ -7,9 +7,13 @@ state (``File.file_state`` tells its job's tally), so a move costs O(1), not O(f
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 from mockfts.model import states as S
 from mockfts.model.records import File, Job
 
+_NO_REPLICAS: Mapping[int, list[File]] = MappingProxyType({})  # shared, read-only
 _GONE = (S.CANCELED, S.FAILED)  # a row in neither keeps its entry alive
 _NOT_PENDING = (S.FINISHED, S.FAILED, S.CANCELED, S.NOT_USED)
 
@@ -47,7 +51,7 @@ class Tally:
         self.states = states
         self.entries = len({f.file_index for f in files})
         if self.entries == self.files:  # a row per entry (no replicas): the counts say it
-            self.replicas: dict[int, list[File]] = {}
+            self.replicas: Mapping[int, list[File]] = _NO_REPLICAS
             self.canceled = states.get(S.CANCELED, 0)
             self.finished = states.get(S.FINISHED, 0)
             self.alive = self.files - self.canceled - states.get(S.FAILED, 0)
@@ -96,9 +100,9 @@ class Tally:
 
 def tally(job: Job) -> Tally:
     """The job's tally, made (and given to its files) on first use."""
-    found = job.__dict__.get("_tally")  # not an attribute: setting one bumps the revision
+    found = job._tally
     if found is None:
-        found = job.__dict__["_tally"] = Tally(job.files)
+        found = job._tally = Tally(job.files)
         for f in job.files:
             f.watcher = found
     return found
@@ -108,7 +112,7 @@ def derive(job: Job, changed: File | None, now: float) -> None:
     """Update ``job`` after ``changed`` moved (None: re-evaluate only)."""
     if job.job_state in S.JOB_TERMINAL_STATES:
         return
-    t = job.__dict__.get("_tally") or tally(job)
+    t = job._tally or tally(job)
     total, canceled, finished = t.entries, t.canceled, t.finished
     failed = total - t.alive - canceled
     multihop = job.job_type == S.MULTIHOP

@@ -163,8 +163,13 @@ DM_FIELDS = (
 )
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Job:
+    """A job. Every change of a column bumps ``revision``, so a rendered document is
+    reused until the job changes (:func:`mockfts.api.render.job_document`)."""
+
+    # first, so it is set before __init__ stores the columns (each of which bumps it)
+    revision: int = field(default=0, init=False, repr=False)
     job_id: str
     job_state: str
     job_type: str
@@ -201,14 +206,21 @@ class Job:
     timeout: int | None = None  # transfer timeout parameter (seconds)
     strict_copy: bool = False
     auth_method: str = "certificate"
+    # bookkeeping, not columns: the job's tally (mockfts.model.jobstate) and its last
+    # rendered document; setting them is no change of the job
+    _tally: Any = field(default=None, init=False, repr=False)
+    _rendered: Any = field(default=None, init=False, repr=False)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        # Every change bumps ``revision``, so a rendered document can be reused until then
-        # (a Job has no data descriptors: its __dict__ is written directly, which is cheap).
-        attributes = self.__dict__
-        attributes[name] = value
-        attributes["revision"] = attributes.get("revision", 0) + 1
+        _SET(self, name, value)
+        if name not in _NOT_REVISED:
+            _REVISION.__set__(self, _REVISION.__get__(self) + 1)
 
     @property
     def is_staging(self) -> bool:
         return (self.bring_online or -1) > 0 or (self.copy_pin_lifetime or -1) > 0
+
+
+_SET = object.__setattr__
+_REVISION: Any = vars(Job)["revision"]
+_NOT_REVISED = frozenset({"revision", "_tally", "_rendered"})
