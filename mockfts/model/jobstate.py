@@ -145,6 +145,6 @@ def derive(job: Job, changed: File | None, now: float) -> None:
             job.job_state = changed.file_state
     if job.job_state == S.STAGING and not (t.count(S.STAGING) + t.count(S.STARTED)):
         job.job_state = S.SUBMITTED
-    archiving = t.count(S.ARCHIVING)  # none: the job is not all archiving (the usual case)
+    archiving = t.states.get(S.ARCHIVING)  # none: not all archiving (the usual case)
     if archiving and archiving == t.files - sum(t.count(s) for s in _NOT_PENDING):
         job.job_state = S.ARCHIVING

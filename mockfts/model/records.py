@@ -212,15 +212,19 @@ class Job:
     _rendered: Any = field(default=None, init=False, repr=False)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        _SET(self, name, value)
+        try:
+            store = _JOB_SETTERS[name]  # the slot's own setter: cheaper than object's
+        except KeyError:
+            raise AttributeError(f"'Job' object has no attribute {name!r}") from None
+        store(self, value)
         if name not in _NOT_REVISED:
-            _REVISION.__set__(self, _REVISION.__get__(self) + 1)
+            _SET_REVISION(self, self.revision + 1)
 
     @property
     def is_staging(self) -> bool:
         return (self.bring_online or -1) > 0 or (self.copy_pin_lifetime or -1) > 0
 
 
-_SET = object.__setattr__
-_REVISION: Any = vars(Job)["revision"]
+_JOB_SETTERS = {name: vars(Job)[name].__set__ for name in vars(Job)["__slots__"]}
+_SET_REVISION = _JOB_SETTERS["revision"]
 _NOT_REVISED = frozenset({"revision", "_tally", "_rendered"})
