@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass, fields, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mockcore.locking import locked, settled
 from mockfts import errors
@@ -105,9 +105,10 @@ class EvolutionRow:
     filesize_stddev: float
 
 
-@dataclass
-class _Ended:
-    """A transfer that ended on a pair, as ``t_file`` tells the optimizer's queries."""
+class _Ended(NamedTuple):
+    """A transfer that ended on a pair, as ``t_file`` tells the optimizer's queries. Kept
+    as a plain tuple (which the garbage collector stops tracking, unlike a named one)
+    and named when the optimizer reads it."""
 
     finish: int
     start: int
@@ -195,7 +196,7 @@ class Optimizer:
         self.current: dict[tuple[str, str], OptimizerRow] = {}
         self.evolution: deque[EvolutionRow] = deque(maxlen=self.settings.history_limit)
         self._recent: dict[tuple[str, str], deque[EvolutionRow]] = {}  # last hour, per pair
-        self._ended: dict[tuple[str, str], deque[_Ended]] = {}  # last 30 min, per pair
+        self._ended: dict[tuple[str, str], deque[tuple]] = {}  # _Ended, last 30 min, per pair
         self._memory: dict[tuple[str, str], _PairState] = {}  # 3.13/legacy inMemoryStore
         self._tick: ScheduledEvent | None = None
 
@@ -299,16 +300,16 @@ class Optimizer:
         """The lifecycle's ``ended`` hook: a transfer ended FINISHED or FAILED."""
         ended = self._ended.setdefault((file.source_se, file.dest_se), deque())
         ended.append(
-            _Ended(
-                finish=math.floor(now),
-                start=math.floor(file.start_time if file.start_time is not None else now),
-                filesize=file.filesize or 0,
-                finished=file.file_state == S.FINISHED,
-                recoverable=file.recoverable,
-                tx_duration=file.tx_duration or 0.0,
+            (  # an _Ended
+                math.floor(now),
+                math.floor(file.start_time if file.start_time is not None else now),
+                file.filesize or 0,
+                file.file_state == S.FINISHED,
+                file.recoverable,
+                file.tx_duration or 0.0,
             )
         )
-        while ended and ended[0].finish < now - _LONGEST_FRAME:
+        while ended and ended[0][0] < now - _LONGEST_FRAME:  # finish
             ended.popleft()
         self.watch(now)  # a spare replica may start
 
@@ -345,7 +346,7 @@ class Optimizer:
     def _measure(self, pair: tuple[str, str], counts: _Counts, now: float) -> _PairState:
         """The pair's ``PairState`` from the transfers that ended on it
         (``getAverageDuration``, ``getThroughputInfo``, ``getSuccessRateForPair``)."""
-        ended = self._ended.get(pair, ())
+        ended = list(map(_Ended._make, self._ended.get(pair, ())))
         moment = math.floor(now)
         durations = [
             e.tx_duration
