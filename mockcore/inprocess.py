@@ -13,6 +13,7 @@ passes nothing through: requests to unknown hosts fail, as they should in a test
 
 from __future__ import annotations
 
+import functools
 import io
 import sys
 from collections.abc import Callable, Iterable
@@ -22,7 +23,7 @@ from urllib.parse import unquote_to_bytes, urlsplit
 import requests
 import responses
 
-from mockcore.wsgi import DroppedConnection, WSGIApp, run_app
+from mockcore.wsgi import DoubleMiddleware, DroppedConnection, WSGIApp, run_app
 
 EnvironHook = Callable[[Any, dict], None]
 
@@ -46,26 +47,42 @@ class WSGIRoute(responses.CallbackResponse):
         return False, f"URL is not under {self.prefix}"
 
 
+@functools.lru_cache(maxsize=512)
+def _url_environ(url: str) -> tuple[tuple[str, str], ...]:
+    """The environ keys a URL gives (path, query, server name and port, scheme, host).
+    Cached: a test's client asks the same few URLs again and again."""
+    parts = urlsplit(url)
+    https = parts.scheme == "https"
+    return (
+        ("PATH_INFO", unquote_to_bytes(parts.path or "/").decode("latin-1")),
+        ("QUERY_STRING", parts.query),
+        ("SERVER_NAME", parts.hostname or "localhost"),
+        ("SERVER_PORT", str(parts.port or (443 if https else 80))),
+        ("wsgi.url_scheme", parts.scheme),
+        ("HTTP_HOST", parts.netloc),
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _header_key(name: str) -> str:
+    """The environ key of a request header (``HTTP_X_Y``; the two CGI ones bare)."""
+    key = name.upper().replace("-", "_")
+    return key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else "HTTP_" + key
+
+
 def _environ(request: Any, extra: EnvironHook | None) -> dict:
-    parts = urlsplit(request.url)
     body = request.body or b""
     if isinstance(body, str):
         body = body.encode("utf-8")
     elif not isinstance(body, (bytes, bytearray)):  # generators, files
         body = b"".join(chunk.encode() if isinstance(chunk, str) else chunk for chunk in body)
-    https = parts.scheme == "https"
-    port = parts.port or (443 if https else 80)
+    url = _url_environ(request.url)
     environ = {
         "REQUEST_METHOD": request.method,
         "SCRIPT_NAME": "",
-        "PATH_INFO": unquote_to_bytes(parts.path or "/").decode("latin-1"),
-        "QUERY_STRING": parts.query,
-        "SERVER_NAME": parts.hostname or "localhost",
-        "SERVER_PORT": str(port),
         "SERVER_PROTOCOL": "HTTP/1.1",
         "REMOTE_ADDR": "127.0.0.1",
         "wsgi.version": (1, 0),
-        "wsgi.url_scheme": parts.scheme,
         "wsgi.input": io.BytesIO(body),
         "wsgi.errors": sys.stderr,
         "wsgi.multithread": True,
@@ -73,13 +90,12 @@ def _environ(request: Any, extra: EnvironHook | None) -> dict:
         "wsgi.run_once": False,
         "CONTENT_LENGTH": str(len(body)),
     }
+    environ.update(url[:-1])  # HTTP_HOST goes last: a Host header the client sent wins
     for name, value in request.headers.items():
-        key = name.upper().replace("-", "_")
-        if key == "CONTENT_TYPE":
-            environ["CONTENT_TYPE"] = value
-        elif key != "CONTENT_LENGTH":
-            environ["HTTP_" + key] = value
-    environ.setdefault("HTTP_HOST", parts.netloc)
+        key = _header_key(name)
+        if key != "CONTENT_LENGTH":
+            environ[key] = value
+    environ.setdefault("HTTP_HOST", url[-1][1])
     if extra is not None:
         extra(request, environ)
     return environ
@@ -97,6 +113,11 @@ class InProcessTransport:
         environ_hook: EnvironHook | None = None,
     ) -> None:
         self.app = app
+        #: the double's own answer (``DoubleMiddleware.answer``): the app without the
+        #: WSGI calling convention, which this transport would only undo again
+        self._answer: Callable[[dict], tuple[str, list[tuple[str, str]], bytes]] | None = (
+            app.answer if isinstance(app, DoubleMiddleware) else None
+        )
         self.base_urls = [u.rstrip("/") for u in base_urls]
         self.environ_hook = environ_hook
         self._external = rsps
@@ -106,7 +127,10 @@ class InProcessTransport:
     def __call__(self, request: Any) -> tuple[int, list[tuple[str, str]], bytes]:
         environ = _environ(request, self.environ_hook)
         try:
-            status, headers, payload = run_app(self.app, environ)
+            if self._answer is not None:
+                status, headers, payload = self._answer(environ)
+            else:
+                status, headers, payload = run_app(self.app, environ)
         except DroppedConnection as exc:
             return requests.exceptions.ConnectionError(  # type: ignore[return-value]
                 f"Connection aborted: the double dropped it ({exc})", request=request

@@ -142,6 +142,13 @@ class DoubleMiddleware:
         self.collapse_slashes = collapse_slashes
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        status, headers, payload = self.answer(environ)
+        start_response(status, headers)
+        return [payload]
+
+    def answer(self, environ: dict) -> tuple[str, list[tuple[str, str]], bytes]:
+        """What :meth:`__call__` answers, as :func:`run_app` returns it (the in-process
+        transport calls this directly: no WSGI round trip for nothing)."""
         path = environ.get("PATH_INFO", "") or "/"
         if self.collapse_slashes and "//" in path:
             path = environ["PATH_INFO"] = _SLASHES.sub("/", path)
@@ -160,28 +167,26 @@ class DoubleMiddleware:
                 payload = fault.body_bytes()
                 headers = {"Content-Length": str(len(payload)), **fault.headers}
                 headers.setdefault("Content-Type", "text/plain")
-                start_response(status_line(fault.status), list(headers.items()))
                 self._record(
                     environ, path, body, fault.status, headers, payload, arrived, fault.describe()
                 )
-                return [payload]
+                return status_line(fault.status), list(headers.items()), payload
 
         status, answer_headers, payload = run_app(self.app, environ)
         crash = environ.get(CRASH)
         if crash is not None:
             self.errors.append(crash)
-        start_response(status, answer_headers)
         self._record(
             environ,
             path,
             body,
             int(status.split(" ", 1)[0]),
-            dict(answer_headers),
+            answer_headers,
             payload,
             arrived,
             None,
         )
-        return [payload]
+        return status, answer_headers, payload
 
     def _record(
         self,
@@ -189,7 +194,7 @@ class DoubleMiddleware:
         path: str,
         body: bytes,
         status: int,
-        headers: dict,
+        headers: dict | list[tuple[str, str]],
         payload: bytes,
         arrived: float,
         fault: str | None,
@@ -209,7 +214,7 @@ class DoubleMiddleware:
                 request_headers=request_headers,
                 request_body=body,
                 status=status,
-                response_headers=headers,
+                response_headers=dict(headers),
                 response_body=payload,
                 at=arrived,
                 fault=fault,
