@@ -141,10 +141,10 @@ class Daemon:
     def _first_step(self, waiting_in: str) -> tuple[float, Callable[..., None]]:
         settings = self.settings
         if waiting_in == S.FORCE_START:
-            return settings.start_delay, self._ready
+            return settings.start_delay, Daemon._ready
         if waiting_in == S.SUBMITTED:
-            return settings.schedule_delay, self._ready
-        return settings.staging_delay, self._stage
+            return settings.schedule_delay, Daemon._ready
+        return settings.staging_delay, Daemon._stage
 
     def _batch(self, job: Job, action: Callable[..., None], batch: _Batch, now: float) -> None:
         """The first step of every file still waiting for this batch, in file order."""
@@ -152,7 +152,7 @@ class Daemon:
         for file in job.files:
             if pending.get(file.file_id) is batch:
                 del pending[file.file_id]
-                action(job, file, now)
+                action(self, job, file, now)
 
     def forget(self, file: File) -> None:
         """Drop the file's next event, its place in the queue and its slot (the REST
@@ -172,10 +172,12 @@ class Daemon:
 
     # --- scheduling ----------------------------------------------------------------
 
-    def _at(self, file: File, when: float, action: Callable[..., None], *args: object) -> None:
-        """Make ``action(*args, when)`` the file's next event (replacing any other)."""
+    def _at(self, file: File, when: float, step: Callable[..., None], *args: object) -> None:
+        """Make ``step(self, *args, when)`` the file's next event (replacing any other).
+        ``step`` is the plain function (``Daemon._ready``): an event then holds no bound
+        method of its own, one object less per step of every file."""
         self._unschedule(file)
-        self._pending[file.file_id] = self.state.scheduler.at(when, action, *args)
+        self._pending[file.file_id] = self.state.scheduler.at(when, step, self, *args)
 
     def _enqueue(self, job: Job, file: File, now: float) -> None:
         waiting_in = file.file_state
@@ -273,7 +275,7 @@ class Daemon:
             if entry.file.file_state not in _SCHEDULABLE:
                 continue
             self._hold(entry.file)  # reserved: the next pass counts it
-            self._at(entry.file, now, self._ready, entry.job, entry.file)
+            self._at(entry.file, now, Daemon._ready, entry.job, entry.file)
 
     def _choose_from(self, link: tuple[str, str]) -> Entry:
         """On a busy link: a VO drawn by the VO shares (``VoShares.cpp:
@@ -333,7 +335,7 @@ class Daemon:
         file.start_time = now
         file.transfer_host = self._host(file)
         self._move(job, file, S.READY, now)
-        self._at(file, now + self.settings.start_delay, self._active, job, file)
+        self._at(file, now + self.settings.start_delay, Daemon._active, job, file)
 
     def _active(self, job: Job, file: File, now: float) -> None:
         if file.file_state != S.READY:
@@ -352,7 +354,7 @@ class Daemon:
             uniform=ids.uniform,
             randint=ids.randint,
         )
-        self._at(file, now + attempt.duration, self._done, job, file, attempt)
+        self._at(file, now + attempt.duration, Daemon._done, job, file, attempt)
 
     def _done(self, job: Job, file: File, attempt, now: float) -> None:
         if file.file_state != S.ACTIVE:
@@ -456,7 +458,7 @@ class Daemon:
             self._at(
                 file,
                 now + job.bring_online,
-                self._staging_failed,
+                Daemon._staging_failed,
                 job,
                 file,
                 "SOURCE",
@@ -467,10 +469,10 @@ class Daemon:
         code = source.int("staging_errno") if source.is_mock else 0
         if code:
             self._at(
-                file, now + delay, self._staging_failed, job, file, "SOURCE", code, strerror(code)
+                file, now + delay, Daemon._staging_failed, job, file, "SOURCE", code, strerror(code)
             )
         else:
-            self._at(file, now + delay, self._staged, job, file)
+            self._at(file, now + delay, Daemon._staged, job, file)
 
     def _staged(self, job: Job, file: File, now: float) -> None:
         if file.file_state != S.STARTED:
@@ -498,7 +500,7 @@ class Daemon:
             self._at(
                 file,
                 now + job.archive_timeout,
-                self._archived,
+                Daemon._archived,
                 job,
                 file,
                 "DESTINATION [110] Archiving timeout has been exceeded",
@@ -506,7 +508,7 @@ class Daemon:
             return
         code = dest.int("archiving_errno") if dest.is_mock else 0
         reason = f"DESTINATION [{code}] {strerror(code)}" if code else None
-        self._at(file, now + delay, self._archived, job, file, reason)
+        self._at(file, now + delay, Daemon._archived, job, file, reason)
 
     def _archived(self, job: Job, file: File, failure: str | None, now: float) -> None:
         if file.file_state != S.ARCHIVING:
