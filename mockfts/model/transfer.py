@@ -89,7 +89,7 @@ def is_recoverable(scope: str, code: int, message: str) -> bool:
     return True
 
 
-@dataclass
+@dataclass(slots=True)
 class Attempt:
     """The planned course of one attempt: how long it runs and how it ends."""
 
