@@ -62,6 +62,17 @@ def _row_text(browser, table: str, key: str) -> str:
     return next((row for row in rows if key in row), "")
 
 
+def _click_row(browser, table: str, test: str, *args: object) -> None:
+    """Click the first row of ``table`` for which the JavaScript expression ``test`` (of
+    ``r``, with ``arguments``) holds. The page redraws its tables every second, so the
+    row may be missing for a moment: look again until it is there."""
+    script = (
+        f"const row = [...document.querySelectorAll('#{table} tr')].find(r => {test});"
+        " if (row) { row.click(); return true; } return false;"
+    )
+    _wait(browser, lambda: browser.execute_script(script, *args))
+
+
 def _table_text(browser, table: str) -> str:
     return browser.execute_script("return document.getElementById(arguments[0]).innerText", table)
 
@@ -128,15 +139,12 @@ def test_the_fts_page_shows_a_job_as_the_api_does_and_advance_finishes_it(
     _wait(browser, lambda: "FINISHED" in _row_text(browser, "jobs", job_id))
     assert api_state() == "FINISHED"
     assert "mock://src.example" in _table_text(browser, "links")
-    browser.execute_script(  # the job's page: its files and timeline
-        "[...document.querySelectorAll('#jobs tr')].find(r => r.innerText.includes(arguments[0])).click()",
-        job_id,
-    )
+    # the job's page: its files and timeline
+    _click_row(browser, "jobs", "r.innerText.includes(arguments[0])", job_id)
     _wait(browser, lambda: "job FINISHED" in _table_text(browser, "job-timeline"))
     assert "FINISHED" in _table_text(browser, "job-files")
-    browser.execute_script(  # a journal entry shows its bodies
-        r"[...document.querySelectorAll('#journal tr')].find(r => /POST\s+\/jobs\s/.test(r.innerText)).click()"
-    )
+    # a journal entry shows its bodies
+    _click_row(browser, "journal", r"/POST\s+\/jobs\s/.test(r.innerText)")
     _wait(browser, lambda: job_id in browser.find_element(By.ID, "bodies").text)
     _shot(browser, tmp_path, "dashboard-fts")
 
@@ -181,16 +189,15 @@ def test_the_globus_page_follows_a_task_to_its_end(browser, globus_served, tmp_p
     browser.find_element(By.CSS_SELECTOR, "button[data-advance='600']").click()
     _wait(browser, lambda: "SUCCEEDED" in _row_text(browser, "tasks", task_id))
     assert tc.get_task(task_id)["status"] == "SUCCEEDED"
-    browser.execute_script(  # the task's page: its events, as the API lists them
-        "[...document.querySelectorAll('#tasks tr')].find(r => r.innerText.includes(arguments[0])).click()",
-        task_id,
-    )
+    # the task's page: its events, as the API lists them
+    _click_row(browser, "tasks", "r.innerText.includes(arguments[0])", task_id)
     codes = [e["code"] for e in tc.task_event_list(task_id)]
     _wait(browser, lambda: all(c in _table_text(browser, "task-events") for c in codes))
     # the Auth panel: the token used above is listed; a click revokes it for real
-    browser.execute_script(
-        "[...document.querySelectorAll('#tokens tr')].find(r => r.innerText.includes("
-        "'transfer.api.globus.org') && r.innerText.includes('true')).click()"
+    _click_row(
+        browser,
+        "tokens",
+        "r.innerText.includes('transfer.api.globus.org') && r.innerText.includes('true')",
     )
     _wait(browser, lambda: "false" in _table_text(browser, "tokens"))
     with pytest.raises(globus_sdk.TransferAPIError) as refused:
@@ -211,11 +218,7 @@ def test_the_globus_file_browser_lists_what_operation_ls_lists(browser, globus_s
     Select(browser.find_element("id", "collection")).select_by_value(TUTORIAL_COLLECTION_1)
     for directory in ("home", "share", "godata"):  # click down the tree
         _wait(browser, lambda d=directory: d in _table_text(browser, "listing"))
-        browser.execute_script(
-            "[...document.querySelectorAll('#listing tr')]"
-            ".find(r => r.cells[0].innerText === arguments[0]).click()",
-            directory,
-        )
+        _click_row(browser, "listing", "r.cells[0].innerText === arguments[0]", directory)
     _wait(browser, lambda: all(n in _table_text(browser, "listing") for n in names))
 
 
