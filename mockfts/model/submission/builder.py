@@ -178,27 +178,29 @@ def _file_rows(
         src_tokens, dst_tokens = entry_tokens(
             entry, [u for u, _ in sources], [u for u, _ in destinations], identity, ctx, any_tokens
         )
-        metadata = checked_metadata(
-            entry.get("metadata"), ctx.limits.file_metadata, label_strings=True, what="File"
-        )
-        staging_metadata = checked_metadata(
-            entry.get("staging_metadata"),
-            ctx.limits.staging_metadata,
-            label_strings=False,
-            what="Staging",
-        )
-        archive_metadata = checked_metadata(
-            entry.get("archive_metadata"),
-            ctx.limits.archive_metadata,
-            label_strings=False,
-            what="Archive",
-        )
+        metadata = staging_metadata = archive_metadata = None  # the usual entry: none
+        if (found := entry.get("metadata")) is not None:
+            metadata = checked_metadata(
+                found, ctx.limits.file_metadata, label_strings=True, what="File"
+            )
+        if (found := entry.get("staging_metadata")) is not None:
+            staging_metadata = checked_metadata(
+                found, ctx.limits.staging_metadata, label_strings=False, what="Staging"
+            )
+        if (found := entry.get("archive_metadata")) is not None:
+            archive_metadata = checked_metadata(
+                found, ctx.limits.archive_metadata, label_strings=False, what="Archive"
+            )
         filesize = entry.get("filesize")
         filesize = 0 if filesize is None else integer(filesize)
         checksum = entry.get("checksum")
         if checksum:
             checksum_given = True
         activity = entry.get("activity") or "default"
+        # checked with the entry's first row, as the rows are built (none: not checked)
+        scitag = _scitag(entry.get("scitag")) if sources and destinations else None
+        strategy = entry.get("selection_strategy") or "auto"
+        several_sources = len(sources) > 1
         for s_index, (source, source_se) in enumerate(sources):
             for d_index, (destination, dest_se) in enumerate(destinations):
                 if staging and source.startswith("root://"):
@@ -219,9 +221,9 @@ def _file_rows(
                         "staging_metadata": staging_metadata,
                         "archive_metadata": archive_metadata,
                         "activity": activity,
-                        "scitag": _scitag(entry.get("scitag")),
-                        "selection_strategy": entry.get("selection_strategy") or "auto",
-                        "several_sources": len(sources) > 1,
+                        "scitag": scitag,
+                        "selection_strategy": strategy,
+                        "several_sources": several_sources,
                         "src_token_id": token_id(src_tokens[s_index])
                         if src_tokens[s_index]
                         else None,

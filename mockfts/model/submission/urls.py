@@ -13,19 +13,17 @@ from urllib.parse import urlparse, urlunparse
 
 from mockfts import errors
 
-_AUTHORITY = re.compile(r"[^:/?#]*://[^/?#]*")  # scheme://authority, ended as urllib ends it
-_UNSAFE = re.compile(r"[;\t\n\r]")  # ;params, and the characters urllib drops
+# scheme://authority (ended as urllib ends it), then the rest; no ";" (params) and none
+# of the characters urllib drops (tabs, newlines) anywhere
+_SPLIT = re.compile(r"([^:/?#;\t\n\r]*://[^/?#;\t\n\r]*)([^;\t\n\r]*)")
 
 
 def _split(url: str) -> tuple[str, str] | None:
     """``(scheme://authority, rest)`` where the authority ends as urllib.parse ends it;
     None where a cheap split could differ from ``urlparse`` (no ``://`` after the scheme,
     ``;`` params, the tabs and newlines it drops)."""
-    found = _AUTHORITY.match(url)
-    if found is None or _UNSAFE.search(url) is not None:
-        return None
-    end = found.end()
-    return url[:end], url[end:]
+    found = _SPLIT.fullmatch(url)
+    return None if found is None else (found[1], found[2])
 
 
 @functools.lru_cache(maxsize=4096)
