@@ -238,6 +238,16 @@ class _Server(TcpWSGIServer):
         if idle:
             min(idle, key=lambda c: c.last_activity).will_close = True
 
+    def pull_trigger(self) -> None:
+        """Wake the loop. A worker that finished its answer just as the drain closed
+        every socket finds the trigger closed too: its answer is out, and there is no
+        loop left to wake (waitress would log that as a crash)."""
+        try:
+            super().pull_trigger()
+        except OSError:
+            if not self.draining:
+                raise
+
     def begin_drain(self) -> None:
         """Stop accepting; let requests in flight finish (run in the loop thread)."""
         self.draining = True

@@ -284,6 +284,21 @@ def test_stop_answers_requests_in_flight():
         requests.get(url + "/", timeout=2)
 
 
+def test_a_worker_finishing_as_the_drain_closes_everything_is_no_crash():
+    """A worker that wrote its answer just as the drain closed every socket wakes a loop
+    that is gone: the closed trigger is no error then (waitress would log a traceback,
+    as a SIGINT under load once showed). Outside a drain it still is one."""
+    double = FtsDouble()
+    server = double.serve().start()
+    waitress = server._server
+    assert requests.get(server.url + "/", timeout=5).status_code == 200
+    server.stop()  # drained: the trigger is closed with the rest
+    waitress.pull_trigger()  # what the late worker does
+    waitress.draining = False
+    with pytest.raises(OSError):
+        waitress.pull_trigger()
+
+
 def test_journal_limit_keeps_the_newest():
     double = FtsDouble()
     double.journal.limit = 3
