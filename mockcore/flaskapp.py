@@ -11,7 +11,9 @@ on the same few URLs again and again. :class:`ServiceApp` hands Flask an adapter
 path) was routed; everything else a request does is Flask's own cycle. A URL the router
 refuses or redirects is routed afresh each time (so its answer is Flask's), as is every
 other use of the adapter (``url_for``, ``OPTIONS``), and apps that route by host
-(``SERVER_NAME``, host or subdomain matching) keep Flask's adapter.
+(``SERVER_NAME``, host or subdomain matching) keep Flask's adapter. Only public hooks
+are used: Flask's private request-cycle internals change between releases (3.2.0 merges
+``RequestContext`` into ``AppContext``, Flask's ``CHANGES.rst``).
 """
 
 from __future__ import annotations
