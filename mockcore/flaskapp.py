@@ -108,14 +108,13 @@ class ServiceApp(Flask):
         remembered; a full memory stops growing rather than holding every closure."""
         try:
             return self._sync[func]
-        except (KeyError, TypeError):  # TypeError: an unhashable callable
-            found = super().ensure_sync(func)
-            if len(self._sync) < self.routes_limit:
-                try:
-                    self._sync[func] = found
-                except TypeError:
-                    pass
+        except KeyError:
+            found = self._sync[func] = super().ensure_sync(func)
+            if len(self._sync) > self.routes_limit:
+                del self._sync[func]  # full: keep the first ones, not every closure
             return found
+        except TypeError:  # an unhashable callable: nothing to remember it by
+            return super().ensure_sync(func)
 
     def create_url_adapter(self, request: Any) -> Any:
         if (

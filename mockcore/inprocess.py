@@ -23,7 +23,7 @@ from urllib.parse import unquote_to_bytes, urlsplit
 import requests
 import responses
 
-from mockcore.wsgi import DoubleMiddleware, DroppedConnection, WSGIApp, run_app
+from mockcore.wsgi import DroppedConnection, WSGIApp, run_app
 
 EnvironHook = Callable[[Any, dict], None]
 
@@ -113,11 +113,6 @@ class InProcessTransport:
         environ_hook: EnvironHook | None = None,
     ) -> None:
         self.app = app
-        #: the double's own answer (``DoubleMiddleware.answer``): the app without the
-        #: WSGI calling convention, which this transport would only undo again
-        self._answer: Callable[[dict], tuple[str, list[tuple[str, str]], bytes]] | None = (
-            app.answer if isinstance(app, DoubleMiddleware) else None
-        )
         self.base_urls = [u.rstrip("/") for u in base_urls]
         self.environ_hook = environ_hook
         self._external = rsps
@@ -127,10 +122,7 @@ class InProcessTransport:
     def __call__(self, request: Any) -> tuple[int, list[tuple[str, str]], bytes]:
         environ = _environ(request, self.environ_hook)
         try:
-            if self._answer is not None:
-                status, headers, payload = self._answer(environ)
-            else:
-                status, headers, payload = run_app(self.app, environ)
+            status, headers, payload = run_app(self.app, environ)
         except DroppedConnection as exc:
             return requests.exceptions.ConnectionError(  # type: ignore[return-value]
                 f"Connection aborted: the double dropped it ({exc})", request=request

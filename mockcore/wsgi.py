@@ -97,7 +97,10 @@ def dropping(app: WSGIApp, closes_with: type[BaseException]) -> WSGIApp:
 
 
 def run_app(app: WSGIApp, environ: dict) -> tuple[str, list[tuple[str, str]], bytes]:
-    """Call a WSGI app to the end: its status line, headers and whole body."""
+    """Call a WSGI app to the end: its status line, headers and whole body. A double's
+    own middleware answers in that form already (no WSGI round trip for nothing)."""
+    if isinstance(app, DoubleMiddleware):
+        return app.answer(environ)
     captured: dict[str, Any] = {}
 
     def start_response(status: str, headers: list, exc_info: Any = None) -> Callable:
@@ -147,8 +150,7 @@ class DoubleMiddleware:
         return [payload]
 
     def answer(self, environ: dict) -> tuple[str, list[tuple[str, str]], bytes]:
-        """What :meth:`__call__` answers, as :func:`run_app` returns it (the in-process
-        transport calls this directly: no WSGI round trip for nothing)."""
+        """What :meth:`__call__` answers, as :func:`run_app` returns it."""
         path = environ.get("PATH_INFO", "") or "/"
         if self.collapse_slashes and "//" in path:
             path = environ["PATH_INFO"] = _SLASHES.sub("/", path)
