@@ -63,6 +63,12 @@ class Scheduler:
         start = self.clock.time() if base is None else base
         return self.at(start + max(0.0, delay), action, *args)
 
+    def is_last(self, event: ScheduledEvent) -> bool:
+        """Whether nothing was scheduled after ``event`` at its instant (and it has not
+        run): what runs right after it is then only what the model adds to it."""
+        bucket = self._due.get(event.when)
+        return bool(bucket) and bucket[-1] is event  # type: ignore[index]
+
     def next_due(self) -> float | None:
         times, due = self._times, self._due
         while times:

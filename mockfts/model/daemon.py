@@ -82,10 +82,32 @@ def _host(url: str) -> str:
     return url.split("/", 3)[2].partition("?")[0].partition(":")[0]
 
 
-class _Batch:
-    """The first event of several files of one job (one heap entry for all of them)."""
+class _Group:
+    """Files taking the same step at the same instant, in the order they were given it:
+    one scheduled event for all of them (see :meth:`Daemon._at`). A member whose
+    ``_pending`` entry is no longer this group was unscheduled, and is skipped."""
 
-    __slots__ = ()
+    __slots__ = ("step", "jobs", "files", "extras")
+
+    def __init__(self, step: Callable[..., None]) -> None:
+        self.step = step
+        self.jobs: list[Job] = []
+        self.files: list[File] = []
+        self.extras: list[tuple] = []  # the step's arguments after the file (mostly ())
+
+    def add(self, job: Job, file: File, extra: tuple) -> None:
+        self.jobs.append(job)
+        self.files.append(file)
+        self.extras.append(extra)
+
+    @staticmethod
+    def run(daemon: Daemon, group: _Group, now: float) -> None:
+        pending, step = daemon._pending, group.step
+        for job, file, extra in zip(group.jobs, group.files, group.extras, strict=True):
+            if pending.get(file.file_id) is group:
+                del pending[file.file_id]
+                step(daemon, job, file, *extra, now)
+        group.jobs, group.files, group.extras = [], [], []  # ran: hold none of them any longer
 
 
 class Daemon:
@@ -95,7 +117,8 @@ class Daemon:
         self.reset()
 
     def reset(self) -> None:
-        self._pending: dict[int, ScheduledEvent | _Batch] = {}  # file id -> its next event
+        self._pending: dict[int, ScheduledEvent | _Group] = {}  # file id -> its next event
+        self._last: ScheduledEvent | None = None  # the last step scheduled (see _at)
         self._running: dict[int, File] = {}  # READY or ACTIVE, holding a slot
         self._running_on: dict[tuple[str, ...], int] = {}  # slots held per link and storage
         self._waiting = Waiting()  # files over a limit, per link
@@ -109,15 +132,19 @@ class Daemon:
         for file in job.files:
             if file.file_state in _FIRST_STEP:
                 first.setdefault(file.file_state, []).append(file)
-        for waiting_in, files in first.items():
+        pending = self._pending
+        for waiting_in, files in first.items():  # a group each: one event for the lot
             delay, action = self._first_step(waiting_in)
             if len(files) == 1:
                 self._at(files[0], now + delay, action, job, files[0])
-            else:  # one event for the lot: a job of 1,000 files holds one heap entry
-                batch = _Batch()  # the members know it; nothing points back at them
-                self.state.scheduler.at(now + delay, self._batch, job, action, batch)
-                for file in files:
-                    self._pending[file.file_id] = batch
+                continue
+            group = self._joinable(now + delay, action)
+            if group is None:
+                group = _Group(action)
+                self._last = self.state.scheduler.at(now + delay, _Group.run, self, group)
+            for file in files:
+                group.add(job, file, ())
+                pending[file.file_id] = group
         for entry in job.dm:
             self.state.scheduler.after(self.settings.schedule_delay, self._delete_start, job, entry)
         if job.max_time_in_queue is not None:
@@ -146,14 +173,6 @@ class Daemon:
             return settings.schedule_delay, Daemon._ready
         return settings.staging_delay, Daemon._stage
 
-    def _batch(self, job: Job, action: Callable[..., None], batch: _Batch, now: float) -> None:
-        """The first step of every file still waiting for this batch, in file order."""
-        pending = self._pending
-        for file in job.files:
-            if pending.get(file.file_id) is batch:
-                del pending[file.file_id]
-                action(self, job, file, now)
-
     def forget(self, file: File) -> None:
         """Drop the file's next event, its place in the queue and its slot (the REST
         layer canceled it)."""
@@ -163,7 +182,7 @@ class Daemon:
 
     def _unschedule(self, file: File) -> None:
         event = self._pending.pop(file.file_id, None)
-        if isinstance(event, ScheduledEvent):  # a batch skips a file it no longer holds
+        if isinstance(event, ScheduledEvent):  # a group skips a file it no longer holds
             event.cancel()
 
     def resume(self, job: Job, file: File, now: float) -> None:
@@ -172,12 +191,48 @@ class Daemon:
 
     # --- scheduling ----------------------------------------------------------------
 
-    def _at(self, file: File, when: float, step: Callable[..., None], *args: object) -> None:
-        """Make ``step(self, *args, when)`` the file's next event (replacing any other).
-        ``step`` is the plain function (``Daemon._ready``): an event then holds no bound
-        method of its own, one object less per step of every file."""
+    def _at(
+        self, file: File, when: float, step: Callable[..., None], job: Job, *args: object
+    ) -> None:
+        """Make ``step(self, job, *args, when)`` the file's next event (replacing any
+        other); ``args`` starts with the file. ``step`` is the plain function
+        (``Daemon._ready``), so an event holds no bound method of its own."""
         self._unschedule(file)
-        self._pending[file.file_id] = self.state.scheduler.at(when, step, self, *args)
+        group = self._joinable(when, step)
+        if group is not None:
+            group.add(job, file, args[1:])
+            self._pending[file.file_id] = group
+            return
+        event = self._last = self.state.scheduler.at(when, step, self, job, *args)
+        self._pending[file.file_id] = event
+
+    def _joinable(self, when: float, step: Callable[..., None]) -> _Group | None:
+        """The group of the last step scheduled, when it is ``step`` at ``when`` and
+        nothing was scheduled after it at that instant (a plain event becomes a group's).
+
+        Files taking the same step at the same instant share one event: the files of a
+        job, or of jobs submitted together, move in step, and one event for thousands
+        of them is less to schedule, hold and collect. Joining only the last event
+        keeps the order: every file still runs where its own event would have."""
+        last = self._last
+        if (
+            last is None
+            or last.when != when
+            or last.cancelled
+            or not self.state.scheduler.is_last(last)
+        ):
+            return None
+        action, held = last.action, last.args
+        if action is _Group.run:
+            group: _Group = held[1]
+            return group if group.step is step else None
+        if action is not step or self._pending.get(held[2].file_id) is not last:
+            return None
+        group = _Group(step)
+        group.add(held[1], held[2], held[3:])
+        last.action, last.args = _Group.run, (self, group)
+        self._pending[held[2].file_id] = group
+        return group
 
     def _enqueue(self, job: Job, file: File, now: float) -> None:
         waiting_in = file.file_state
