@@ -11,15 +11,12 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import settings
 
-from mockcore.errors import ServiceError
 from mockfts.double import FtsDouble
-from mockfts.model import states as S
 from mockfts.model.daemon import Daemon
 from mockfts.model.lifecycle import Lifecycle
-from tests.fts.test_jobstate_incremental import _body, _step
+from tests.fts.test_jobstate_incremental import play, sequence_settings, sequences
 
 
 def _columns(record: object) -> dict:
@@ -45,39 +42,16 @@ def _run(steps: list, monkeypatch: pytest.MonkeyPatch, *, grouped: bool) -> tupl
             patch.setattr(Daemon, "_joinable", lambda self, when, step: None)
         double = FtsDouble()
         identity = double.certificate_user("/DC=org/CN=Prop", ["/dteam/Role=NULL"])
-        jobs = []
+        jobs: list = []
         for step in steps:
-            kind = step[0]
-            if kind == "submit":
-                try:
-                    jobs.append(double.state.submit(_body(step[1], len(jobs)), identity))
-                except ServiceError:
-                    continue
-            elif kind == "advance":
-                double.state.advance(step[1])
-            elif jobs and kind == "cancel":
-                double.state.cancel_job(jobs[step[1] % len(jobs)])
-            elif jobs and kind == "cancel_file":
-                job = jobs[step[1] % len(jobs)]
-                if job.job_type == S.REGULAR:
-                    file = job.files[step[2] % len(job.files)]
-                    double.state.cancel_files(job, [str(file.file_id)])
-            elif kind == "cancel_all":
-                double.state.cancel_all(step[1])
-            elif kind == "snapshot_restore":
-                double.state.restore(double.state.snapshot())
-                jobs = [double.state.jobs[job.job_id] for job in jobs]
+            jobs = play(double, identity, jobs, step)
         double.state.advance(600)  # everything to its end
         rows = [(_columns(job), [_columns(file) for file in job.files]) for job in jobs]
     return moves, rows
 
 
-@settings(
-    max_examples=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(steps=st.lists(_step, min_size=1, max_size=25))
+@settings(sequence_settings, max_examples=40)
+@sequences
 def test_grouped_steps_run_as_one_event_per_file_would(monkeypatch, steps):
     grouped = _run(steps, monkeypatch, grouped=True)
     alone = _run(steps, monkeypatch, grouped=False)

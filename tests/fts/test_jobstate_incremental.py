@@ -19,6 +19,7 @@ from mockcore.errors import ServiceError
 from mockfts.double import FtsDouble
 from mockfts.model import jobstate
 from mockfts.model import states as S
+from mockfts.model.identity import Identity
 from mockfts.model.records import File, Job
 
 
@@ -208,37 +209,47 @@ def _body(spec: dict, serial: int) -> dict:
     return {"files": files, "params": params}
 
 
-@settings(
-    max_examples=60,
+def play(double: FtsDouble, identity: Identity, jobs: list[Job], step: tuple) -> list[Job]:
+    """One step of a drawn sequence; the jobs submitted so far, afterwards."""
+    kind = step[0]
+    if kind == "submit":
+        try:
+            return [*jobs, double.state.submit(_body(step[1], len(jobs)), identity)]
+        except ServiceError:  # a combination the server refuses: nothing to check
+            return jobs
+    if kind == "advance":
+        double.state.advance(step[1])
+    elif jobs and kind == "cancel":
+        double.state.cancel_job(jobs[step[1] % len(jobs)])
+    elif jobs and kind == "cancel_file":
+        job = jobs[step[1] % len(jobs)]
+        if job.job_type == S.REGULAR:
+            file = job.files[step[2] % len(job.files)]
+            double.state.cancel_files(job, [str(file.file_id)])
+    elif kind == "cancel_all":
+        double.state.cancel_all(step[1])
+    elif kind == "snapshot_restore":  # tallies and files come back still linked
+        double.state.restore(double.state.snapshot())
+        return [double.state.jobs[job.job_id] for job in jobs]
+    return jobs
+
+
+#: random sequences of steps (with a function-scoped fixture: each example is fresh)
+sequences = given(steps=st.lists(_step, min_size=1, max_size=25))
+sequence_settings = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(steps=st.lists(_step, min_size=1, max_size=25))
+
+
+@settings(sequence_settings, max_examples=60)
+@sequences
 def test_incremental_job_state_equals_a_scan_of_the_files(checked_derive, steps):
     double = FtsDouble()
     identity = double.certificate_user("/DC=org/CN=Prop", ["/dteam/Role=NULL"])
     jobs: list[Job] = []
     for step in steps:
-        kind = step[0]
-        if kind == "submit":
-            try:
-                jobs.append(double.state.submit(_body(step[1], len(jobs)), identity))
-            except ServiceError:  # a combination the server refuses: nothing to check
-                continue
-        elif kind == "advance":
-            double.state.advance(step[1])
-        elif jobs and kind == "cancel":
-            double.state.cancel_job(jobs[step[1] % len(jobs)])
-        elif jobs and kind == "cancel_file":
-            job = jobs[step[1] % len(jobs)]
-            if job.job_type == S.REGULAR:
-                file = job.files[step[2] % len(job.files)]
-                double.state.cancel_files(job, [str(file.file_id)])
-        elif kind == "cancel_all":
-            double.state.cancel_all(step[1])
-        elif kind == "snapshot_restore":  # tallies and files come back still linked
-            double.state.restore(double.state.snapshot())
-            jobs = [double.state.jobs[job.job_id] for job in jobs]
+        jobs = play(double, identity, jobs, step)
         for job in jobs:
             assert _tallied(job) == _recount(job)
         _indexes_match_a_scan(double, jobs)
