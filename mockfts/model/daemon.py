@@ -37,7 +37,7 @@ from mockfts.model import states as S
 from mockfts.model.lifecycle import queue_expiry
 from mockfts.model.mockurl import MockUrl, strerror
 from mockfts.model.records import DmEntry, File, Job, RetryEntry
-from mockfts.model.transfer import MiB, TransferSettings, plan_attempt
+from mockfts.model.transfer import Attempt, MiB, TransferSettings, plan_attempt
 from mockfts.model.waiting import Entry, Waiting
 
 if TYPE_CHECKING:
@@ -409,12 +409,13 @@ class Daemon:
             uniform=ids.uniform,
             randint=ids.randint,
         )
-        self._at(file, now + attempt.duration, Daemon._done, job, file, attempt)
+        self._at(file, now + attempt.duration, Daemon._done, job, file, attempt.row())
 
-    def _done(self, job: Job, file: File, attempt, now: float) -> None:
+    def _done(self, job: Job, file: File, planned: tuple, now: float) -> None:
         if file.file_state != S.ACTIVE:
             return
         self._pending.pop(file.file_id, None)
+        attempt = Attempt(*planned)
         file.filesize = attempt.filesize
         file.tx_duration = round(attempt.duration, 3)
         if attempt.ok:
@@ -433,7 +434,9 @@ class Daemon:
             return
         self._failed(job, file, attempt.reason, attempt.recoverable, now)
 
-    def _failed(self, job: Job, file: File, reason: str, recoverable: bool, now: float) -> None:
+    def _failed(
+        self, job: Job, file: File, reason: str | None, recoverable: bool, now: float
+    ) -> None:
         if recoverable and file.retry < self.settings.max_retries(job):
             if file.retries is None:
                 file.retries = []

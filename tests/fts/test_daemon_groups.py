@@ -13,10 +13,13 @@ import dataclasses
 import pytest
 from hypothesis import settings
 
+from mockcore.clock import ManualClock
 from mockfts.double import FtsDouble
 from mockfts.model.daemon import Daemon
 from mockfts.model.lifecycle import Lifecycle
 from tests.fts.test_jobstate_incremental import play, sequence_settings, sequences
+
+START = 1_790_000_000.25
 
 
 def _columns(record: object) -> dict:
@@ -40,7 +43,7 @@ def _run(steps: list, monkeypatch: pytest.MonkeyPatch, *, grouped: bool) -> tupl
         patch.setattr(Lifecycle, "move", recorded)
         if not grouped:
             patch.setattr(Daemon, "_joinable", lambda self, when, step: None)
-        double = FtsDouble()
+        double = FtsDouble(clock=ManualClock(START))  # both runs on the same times
         identity = double.certificate_user("/DC=org/CN=Prop", ["/dteam/Role=NULL"])
         jobs: list = []
         for step in steps:
