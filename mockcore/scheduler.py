@@ -67,7 +67,9 @@ class Scheduler:
         """Whether nothing was scheduled after ``event`` at its instant (and it has not
         run): what runs right after it is then only what the model adds to it."""
         bucket = self._due.get(event.when)
-        return bool(bucket) and bucket[-1] is event  # type: ignore[index]
+        if not bucket:
+            return False
+        return bucket[-1] is event
 
     def next_due(self) -> float | None:
         times, due = self._times, self._due

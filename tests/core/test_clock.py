@@ -52,6 +52,19 @@ def test_cancelled_event_does_not_run():
     assert seen == []
 
 
+def test_an_event_is_last_at_its_instant_until_another_follows_it_or_it_runs():
+    """What a model may add to an event without changing the order (``is_last``)."""
+    scheduler = ServiceState(ManualClock(start=0)).scheduler
+    first = scheduler.at(5, lambda t: None)
+    assert scheduler.is_last(first)
+    later = scheduler.at(6, lambda t: None)
+    assert scheduler.is_last(first)  # another instant: no matter
+    second = scheduler.at(5, lambda t: None)
+    assert not scheduler.is_last(first) and scheduler.is_last(second)
+    scheduler.run_due(5)
+    assert not scheduler.is_last(second) and scheduler.is_last(later)
+
+
 def test_run_until_jumps_between_events_without_sleeping():
     state = ServiceState(ManualClock(start=0))
     box = {"done": False}
