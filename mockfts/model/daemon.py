@@ -107,7 +107,8 @@ class _Group:
             if pending.get(file.file_id) is group:
                 del pending[file.file_id]
                 step(daemon, job, file, *extra, now)
-        group.jobs, group.files, group.extras = [], [], []  # ran: hold none of them any longer
+        for members in (group.jobs, group.files, group.extras):
+            members.clear()  # ran: hold none of them any longer (nothing joins it now)
 
 
 class Daemon:

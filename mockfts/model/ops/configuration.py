@@ -348,10 +348,8 @@ class Configuration:
             raise errors.BadShareValue() from None
         if share < 0:
             raise errors.BadShareValue()
-        source, destination = (
-            _text(body.get("source"), "source"),
-            _text(body.get("destination"), "destination"),
-        )
+        source = _text(body.get("source"), "source")
+        destination = _text(body.get("destination"), "destination")
         vo = _text(body.get("vo"), "vo")
         if not source or not destination or not vo or not share:
             raise errors.MissingShareFields()
